@@ -1,0 +1,79 @@
+# Panhuo: two commands. `make run` installs, migrates, loads the demo county and serves;
+# `make test` installs and runs the whole suite on SQLite, then on PostgreSQL + Redis when they answer.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# Debian packages the project needs: CJK fonts and poppler for the documents, pango/harfbuzz for WeasyPrint,
+# the PostgreSQL client for looking into the database, and venv for Python itself.
+DEB_PACKAGES := fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+	postgresql-client python3-venv
+LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/panhuo
+LOCAL_REDIS_URL := redis://127.0.0.1:6379/15
+
+.PHONY: run test system-packages deps migrate demo lint bench-import serve worker beat
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "Please install these Debian/Ubuntu packages (or your system's equivalent):$$missing"; exit 1; fi; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  echo "Installing system packages:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | system-packages
+	@py=$$(command -v python3.11 || command -v python3); \
+	$$py -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' ; \
+	[ -x $(PY) ] || $$py -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+deps: system-packages $(VENV)/.installed
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: deps lint
+	@echo "== pass 1: SQLite, jobs in-process =="
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q
+	@db="$${DATABASE_URL:-}"; redis="$${REDIS_URL:-}"; \
+	if [ -z "$$db" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then db="$(LOCAL_DATABASE_URL)"; fi; \
+	if [ -z "$$redis" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then redis="$(LOCAL_REDIS_URL)"; fi; \
+	if [ -n "$$db" ] && [ -n "$$redis" ]; then \
+	  echo "== pass 2: PostgreSQL + Redis + a real Celery worker =="; \
+	  DATABASE_URL="$$db" REDIS_URL="$$redis" $(PY) -m pytest -q; \
+	elif [ -n "$${CI:-}" ]; then \
+	  echo "CI needs PostgreSQL and Redis for the second pass (.ci/run starts them)"; exit 1; \
+	else \
+	  echo "== pass 2 skipped: no PostgreSQL/Redis answered (set DATABASE_URL and REDIS_URL) =="; \
+	fi
+
+bench-import: deps
+	$(PY) manage.py bench import --rows 10000
+
+# Production processes (see README): web, worker and beat.
+serve: deps
+	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers 3
+worker: deps
+	$(VENV)/bin/celery -A config worker --loglevel=info
+beat: deps
+	$(VENV)/bin/celery -A config beat --loglevel=info

@@ -1,0 +1,85 @@
+"""Reads that decide who sees which assets; every list, detail, export and download goes through here."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .forms import SORTS, LedgerFilterForm
+from .models import Asset, Organization, Role, User
+
+# Roles that read the whole county's register (DESIGN.md: finance approves, supervisors audit, admin runs it).
+COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def asset_visibility_q(user: User) -> Q | None:
+    """A filter for the assets this user may see, or None for the whole register."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.has_role(*COUNTY_WIDE_ROLES):
+        return None
+    if user.organization_id is None:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+        q |= Q(holding_unit_id=user.organization_id)
+    if user.has_role(Role.DEPT_REVIEWER):
+        # The categories (or 公益性资产 sub-types) this department leads.
+        q |= Q(subtype__lead_department_id=user.organization_id) | (
+            Q(subtype__lead_department__isnull=True) & Q(category__lead_department_id=user.organization_id)
+        )
+    return q
+
+
+def asset_list_visible(*, user: User) -> QuerySet[Asset]:
+    qs = Asset.objects.select_related("category", "subtype", "holding_unit")
+    q = asset_visibility_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+def asset_can_edit(*, user: User, asset: Asset) -> bool:
+    # Only the holding unit's clerk keeps its ledger; supervisors, reviewers and finance never edit rows.
+    return (
+        user.is_active
+        and user.has_role(Role.UNIT_CLERK)
+        and user.organization_id == asset.holding_unit_id
+        and asset.is_editable
+    )
+
+
+def units_user_may_register_for(*, user: User) -> QuerySet[Organization]:
+    """Organizations whose ledger this user may add to: a clerk's own unit; an administrator's, any."""
+    if user.has_role(Role.ADMIN):
+        return Organization.objects.filter(is_active=True)
+    if user.has_role(Role.UNIT_CLERK) and user.organization_id:
+        return Organization.objects.filter(pk=user.organization_id, is_active=True)
+    return Organization.objects.none()
+
+
+def asset_list_filtered(*, user: User, data) -> tuple[LedgerFilterForm, QuerySet[Asset]]:
+    """The ledger as the list page and the export show it: scoped to the user, then filtered and sorted."""
+    visible = asset_list_visible(user=user)
+    units = Organization.objects.filter(pk__in=visible.values("holding_unit")).order_by("name")
+    form = LedgerFilterForm(data or None, units=units)
+    qs = visible
+    if form.is_valid():
+        f = form.cleaned_data
+        if f["q"]:
+            term = f["q"].strip()
+            qs = qs.filter(Q(code__icontains=term) | Q(name__icontains=term) | Q(address__icontains=term))
+        if f["category"]:
+            qs = qs.filter(category=f["category"])
+        if f["unit"]:
+            qs = qs.filter(holding_unit=f["unit"])
+        if f["status"]:
+            qs = qs.filter(status=f["status"])
+        if f["usage"]:
+            qs = qs.filter(usage_status=f["usage"])
+        if f["idle_months"] is not None:
+            cutoff: datetime.date = timezone.localdate() - relativedelta(months=f["idle_months"])
+            qs = qs.filter(idle_since__isnull=False, idle_since__lt=cutoff)
+        qs = qs.order_by(SORTS.get(f["sort"] or "code", "code"), "pk")
+    else:
+        qs = qs.order_by("code", "pk")
+    return form, qs

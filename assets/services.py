@@ -1,0 +1,97 @@
+"""Writes on the register: every change to organizations' ledgers goes through a function here."""
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from .fsm import ConcurrentTransition
+from .models import Asset, AssetAttachment, AssetStatus, Role, User
+from .uploads import sniff_upload
+
+# What the admin role may change in the Django admin: the rule tables and the people, not the ledger.
+ADMIN_ROLE_MODELS = ("organization", "user", "category", "categorysubtype", "minimumservicelife")
+
+
+def role_groups_ensure() -> None:
+    """Creates the role groups and the admin group's permissions; safe to run any number of times."""
+    with transaction.atomic():
+        for role in Role:
+            Group.objects.get_or_create(name=role.value)
+        admin_group = Group.objects.get(name=Role.ADMIN)
+        perms = Permission.objects.filter(content_type__app_label="assets", content_type__model__in=ADMIN_ROLE_MODELS)
+        admin_group.permissions.add(*perms)
+
+
+# full_clean() re-assigns every field it cleans; the FSM-protected status refuses that (and needs no cleaning).
+PROTECTED_FIELDS = ["status"]
+
+
+class RegisterError(Exception):
+    """A broken register rule; views show the message, the API answers 4xx."""
+
+
+def _check_may_register(*, user: User, unit_id: int) -> None:
+    from .selectors import units_user_may_register_for
+
+    if not units_user_may_register_for(user=user).filter(pk=unit_id).exists():
+        raise PermissionDenied("只能登记本单位的资产。")
+
+
+def asset_create(*, user: User, asset: Asset) -> Asset:
+    """Registers a new ledger row for a unit the user keeps the ledger of."""
+    _check_may_register(user=user, unit_id=asset.holding_unit_id)
+    asset.created_by = user
+    asset.full_clean(exclude=PROTECTED_FIELDS)
+    asset.save()
+    return asset
+
+
+def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None) -> Asset:
+    """Saves an edited ledger row; refuses if someone else changed it since the form was loaded."""
+    from .selectors import asset_can_edit
+
+    if not asset_can_edit(user=user, asset=asset):
+        raise PermissionDenied("无权修改该资产。")
+    asset.full_clean(exclude=PROTECTED_FIELDS)
+    with transaction.atomic():
+        current = Asset.objects.select_for_update().get(pk=asset.pk)
+        if loaded_at is not None and current.updated_at != loaded_at:
+            raise RegisterError("该资产已被他人修改，请刷新页面查看最新内容后再修改。")
+        try:
+            asset.save()
+        except ConcurrentTransition as exc:
+            raise RegisterError("该资产已进入处置流程，台账信息不能再修改。") from exc
+    return asset
+
+
+def attachment_add(
+    *, user: User, asset: Asset, upload: UploadedFile, kind: str, description: str = ""
+) -> AssetAttachment:
+    """Keeps an evidence file (already checked by content) under a random name, with its SHA-256."""
+    if not (user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id):
+        raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
+    if asset.status == AssetStatus.DISPOSED:
+        raise RegisterError("资产已处置，不能再上传材料。")
+    sniffed = sniff_upload(upload, max_bytes=settings.PANHUO["ATTACHMENT_MAX_BYTES"])
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = AssetAttachment(
+        asset=asset,
+        kind=kind,
+        original_name=upload.name[-255:],
+        content_type=sniffed.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        description=description,
+        uploaded_by=user,
+    )
+    attachment.file.save(f"upload.{sniffed.extension}", upload, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import path
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Site
+
+from assets.urls import RegisterApplication
+
+from .views import HomeView
+
+
+class PanhuoSite(Site):
+    title = "盘活 · 闲置低效资产盘活利用"
+    icon = "autorenew"
+    primary_color = "#1565c0"
+    index_path = path("", HomeView.as_view(), name="index")
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+
+site = PanhuoSite(viewsets=[RegisterApplication()])
+
+admin.site.site_header = "盘活 · 系统管理"
+admin.site.site_title = "盘活 · 系统管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", AuthViewset(allow_password_change=True, with_profile_view=False).urls),
+    path("", site.urls),
+]

@@ -1,0 +1,35 @@
+"""The landing page: what this user can do, by role."""
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from assets.models import AssetStatus, Role, UsageStatus
+from assets.selectors import asset_list_visible, units_user_may_register_for
+
+
+class HomeView(TemplateView):
+    template_name = "panhuo/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        # 闲置: 连续停用超过6个月 (seed 000, 一(三)1); the same cut as the ledger's "idle > N months" filter.
+        six_months_ago = timezone.localdate() - relativedelta(months=6)
+        stats = asset_list_visible(user=user).aggregate(
+            total=Count("pk"),
+            original_value=Sum("original_value"),
+            in_case=Count("pk", filter=Q(status=AssetStatus.IN_CASE)),
+            idle=Count("pk", filter=Q(usage_status=UsageStatus.IDLE)),
+            idle_6m=Count("pk", filter=Q(idle_since__lt=six_months_ago, status=AssetStatus.IN_USE)),
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "page_title": "首页",
+            "stats": stats,
+            "roles": user.role_labels,
+            "can_register": units_user_may_register_for(user=user).exists(),
+            "can_import": user.has_role(Role.UNIT_CLERK, Role.ADMIN),
+            "is_admin": user.has_role(Role.ADMIN) and user.is_staff,
+            "has_role": bool(user.roles),
+        }

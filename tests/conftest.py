@@ -1,0 +1,125 @@
+"""Personas: one per role, in the organizations where a county has them; and the real Celery worker."""
+
+import os
+import tempfile
+
+import pytest
+from django.conf import settings
+
+from assets.models import Organization, OrganizationKind, Role
+
+from .factories import OrganizationFactory, UserFactory
+
+
+def pytest_configure(config):
+    # Uploaded files of the test run go to a throwaway folder that the Celery worker is told about too.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="panhuo-test-media-")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real worker when REDIS_URL is set (the PostgreSQL pass); otherwise jobs already run in-process.
+
+    Tests that use it also need `transactional_db`, so the worker sees what they committed."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    from config.celery import app
+
+    from .worker import Worker
+
+    queue = f"panhuo-test-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    worker = Worker(queue)
+    with django_db_blocker.unblock():
+        worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _load_urlconf():
+    # viewflow viewsets learn their namespace only when the URLconf is built (shared/notes).
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018
+
+
+@pytest.fixture
+def education_bureau(db):
+    return Organization.objects.get(name="茂县教育局")
+
+
+@pytest.fixture
+def school(db, education_bureau):
+    return OrganizationFactory(
+        name="茂县第一中学",
+        short_name="茂一中",
+        kind=OrganizationKind.INSTITUTION,
+        supervising_department=education_bureau,
+    )
+
+
+@pytest.fixture
+def town(db):
+    return OrganizationFactory(name="茂县凤仪镇人民政府", short_name="茂凤仪", kind=OrganizationKind.TOWNSHIP)
+
+
+@pytest.fixture
+def finance_bureau(db):
+    return OrganizationFactory(name="茂县财政局", short_name="茂财", kind=OrganizationKind.FINANCE)
+
+
+@pytest.fixture
+def audit_bureau(db):
+    return OrganizationFactory(name="茂县审计局", short_name="茂审", kind=OrganizationKind.AUDIT)
+
+
+@pytest.fixture
+def alice(school):
+    """经办人 of 茂县第一中学."""
+    return UserFactory(username="alice", full_name="李晓红", organization=school, roles=[Role.UNIT_CLERK])
+
+
+@pytest.fixture
+def henry(school):
+    """单位负责人 of 茂县第一中学."""
+    return UserFactory(username="henry", full_name="王建国", organization=school, roles=[Role.UNIT_HEAD])
+
+
+@pytest.fixture
+def bob(town):
+    """经办人 of 凤仪镇, another holding unit."""
+    return UserFactory(username="bob", full_name="杨志强", organization=town, roles=[Role.UNIT_CLERK])
+
+
+@pytest.fixture
+def rita(db):
+    """主管部门审核人 at 机关事务管理局, which leads general equipment."""
+    org = Organization.objects.get(name="茂县机关事务管理局")
+    return UserFactory(username="rita", full_name="陈丽", organization=org, roles=[Role.DEPT_REVIEWER])
+
+
+@pytest.fixture
+def hugo(db):
+    """主管部门审核人 at 住建局, which leads buildings."""
+    org = Organization.objects.get(name="茂县住房和城乡建设局")
+    return UserFactory(username="hugo", full_name="赵刚", organization=org, roles=[Role.DEPT_REVIEWER])
+
+
+@pytest.fixture
+def fiona(finance_bureau):
+    """财政审批人."""
+    return UserFactory(username="fiona", full_name="刘芳", organization=finance_bureau, roles=[Role.FINANCE_APPROVER])
+
+
+@pytest.fixture
+def sam(audit_bureau):
+    """监督 at 审计局."""
+    return UserFactory(username="sam", full_name="周明", organization=audit_bureau, roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def adam(finance_bureau):
+    """系统管理员."""
+    return UserFactory(username="adam", full_name="系统管理员", organization=finance_bureau, roles=[Role.ADMIN])
