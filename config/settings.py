@@ -143,6 +143,10 @@ PANHUO = {
     "LEDGER_PAGE_SIZE": 50,
 }
 
+# Password-reset mail; the console backend until the county's mail server is configured.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="panhuo@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

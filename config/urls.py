@@ -12,6 +12,7 @@ class PanhuoSite(Site):
     title = "盘活 · 闲置低效资产盘活利用"
     icon = "autorenew"
     primary_color = "#1565c0"
+    menu_template_name = "panhuo/site_menu.html"
     index_path = path("", HomeView.as_view(), name="index")
 
     def has_view_permission(self, user, obj=None):
