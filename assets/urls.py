@@ -4,7 +4,6 @@ from django.urls import path
 from viewflow.urls import Application
 
 from . import excel_views, views
-from .models import Role
 
 
 class RegisterApplication(Application):
@@ -26,5 +25,3 @@ class RegisterApplication(Application):
         *excel_views.urlpatterns,
     ]
 
-
-__all__ = ["RegisterApplication", "Role"]
