@@ -57,7 +57,8 @@ class Organization(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="supervised_units",
-        limit_choices_to={"kind": OrganizationKind.INDUSTRY_DEPARTMENT},
+        # An industry department, or the 国资中心 for county enterprises.
+        limit_choices_to={"kind__in": [OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER]},
     )
     is_active = models.BooleanField("启用", default=True)
 
