@@ -1,7 +1,5 @@
 """Forms of the register: the ledger filter, the asset form, the evidence upload."""
 
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 
@@ -13,6 +11,7 @@ from .models import (
     CategorySubtype,
     Organization,
     UsageStatus,
+    areas_agree,
     mu_to_sqm,
     sqm_to_mu,
 )
@@ -165,7 +164,7 @@ class AssetForm(forms.ModelForm):
         if mu is not None and m2 is None:
             data["area_m2"] = mu_to_sqm(mu)
             self.instance.area_m2 = data["area_m2"]
-        elif mu is not None and m2 is not None and abs(mu_to_sqm(mu) - m2) > Decimal("1"):
+        elif mu is not None and m2 is not None and not areas_agree(m2, mu):
             self.add_error("area_mu", f"面积（亩）与面积（㎡）不一致：{m2}㎡ 约合 {sqm_to_mu(m2)} 亩。")
         return data
 

@@ -1,7 +1,7 @@
 """Organizations, people and roles, categories and their routing data, and the asset register."""
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -28,6 +28,14 @@ def mu_to_sqm(area_mu: Decimal | None) -> Decimal | None:
     if area_mu is None:
         return None
     return (Decimal(area_mu) * SQM_PER_MU).quantize(Decimal("0.01"))
+
+
+def areas_agree(area_m2: Decimal, area_mu: Decimal) -> bool:
+    """Whether an area given in both units is the same area: within 1 ㎡, or the ㎡ figure rounded to 0.01 亩
+    (one 0.01 亩 step is 6.67 ㎡, so a 亩 figure shown or exported to two places must still read back)."""
+    if abs(mu_to_sqm(area_mu) - Decimal(area_m2)) <= Decimal(1):
+        return True
+    return sqm_to_mu(area_m2) == Decimal(area_mu).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class OrganizationKind(models.TextChoices):

@@ -24,4 +24,3 @@ class RegisterApplication(Application):
         path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
         *excel_views.urlpatterns,
     ]
-

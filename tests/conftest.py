@@ -38,6 +38,26 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_process_unless_a_real_worker_is_asked_for(request):
+    """Tests run jobs in-process for determinism; those that take `celery_worker` go through Redis instead."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas are created per test; the production hasher would cost ~0.2 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _load_urlconf():
     # viewflow viewsets learn their namespace only when the URLconf is built (shared/notes).
     from django.urls import get_resolver

@@ -5,15 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0002_seed_categories'),
+        ("assets", "0002_seed_categories"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='organization',
-            name='supervising_department',
-            field=models.ForeignKey(blank=True, limit_choices_to={'kind__in': ['industry_department', 'asset_center']}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervised_units', to='assets.organization', verbose_name='主管部门'),
+            model_name="organization",
+            name="supervising_department",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"kind__in": ["industry_department", "asset_center"]},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="supervised_units",
+                to="assets.organization",
+                verbose_name="主管部门",
+            ),
         ),
     ]

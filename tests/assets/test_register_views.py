@@ -219,6 +219,27 @@ class TestEditing:
         assert response.status_code == 422
         assert "面积（亩）与面积（㎡）不一致" in response.content.decode()
 
+    def test_land_saved_unchanged_keeps_agreeing_with_its_rounded_mu(self, client, alice, school):
+        land = AssetFactory(
+            code="MX-YZ-TD-003",
+            holding_unit=school,
+            category=category("land"),
+            subtype=subtype("land", "idle_land"),
+            area_m2=Decimal("1003"),
+        )
+        client.force_login(alice)
+        page = client.get(reverse("register:edit", args=[land.pk]))
+        assert page.context["form"]["area_mu"].initial == Decimal("1.50")
+        data = asset_form_data(
+            category=category("land").pk,
+            subtype=subtype("land", "idle_land").pk,
+            area_m2="1003",
+            area_mu="1.50",
+            loaded_at=page.context["loaded_at"],
+        )
+        assert client.post(reverse("register:edit", args=[land.pk]), data).status_code == 302
+        assert Asset.objects.get(pk=land.pk).area_m2 == Decimal("1003.00")
+
     def test_a_clerk_edits_her_assets_but_not_its_code_unit_or_status(self, client, alice, ledger, town):
         client.force_login(alice)
         asset = ledger["school_pc"]

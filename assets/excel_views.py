@@ -1,0 +1,155 @@
+"""Excel import and export of the register: thin views over assets.imports."""
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.http import require_GET, require_POST
+
+from .imports import (
+    IN_PROGRESS,
+    PREVIEW_HEADERS,
+    XLSX_CONTENT_TYPE,
+    import_batch_commit,
+    import_batch_create,
+    import_batch_progress,
+    import_template_workbook,
+    ledger_export_workbook,
+)
+from .models import ImportBatch, ImportStatus, Role
+from .selectors import asset_list_filtered
+from .services import RegisterError
+
+RECENT_BATCHES = 10
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="台账文件",
+        help_text="请使用导入模板填写；只接受 .xlsx 文件。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+def _attachment(response: HttpResponse, filename: str, fallback: str) -> HttpResponse:
+    # RFC 6266/5987: an ASCII name for old clients, the Chinese name for everyone else.
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _xlsx_response(content: bytes, filename: str, fallback: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Cache-Control"] = "no-store"
+    return _attachment(response, filename, fallback)
+
+
+def _require_importer(user) -> None:
+    if not user.has_role(Role.UNIT_CLERK, Role.ADMIN):
+        raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
+
+
+def _own_batch(request, pk) -> ImportBatch:
+    _require_importer(request.user)
+    # Another user's batch does not exist, as far as this user can tell.
+    return get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
+
+
+class ImportView(View):
+    template_name = "assets/excel/import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _require_importer(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, form, status=200):
+        context = {
+            "page_title": "导入资产台账",
+            "form": form,
+            "batches": ImportBatch.objects.filter(created_by=self.request.user)[:RECENT_BATCHES],
+        }
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render(ImportUploadForm())
+
+    def post(self, request):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                batch = import_batch_create(user=request.user, upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                form.add_error("file", exc)
+            else:
+                return redirect("register:import_detail", pk=batch.pk)
+        return self.render(form, status=422)
+
+
+@require_GET
+def import_template(request):
+    _require_importer(request.user)
+    return _xlsx_response(import_template_workbook(user=request.user), "资产台账导入模板.xlsx", "import_template.xlsx")
+
+
+def _detail_response(request, batch: ImportBatch, *, error: str = "", status: int = 200) -> TemplateResponse:
+    context = {
+        "page_title": f"导入批次：{batch.original_name}",
+        "batch": batch,
+        "error": error,
+        "in_progress": batch.status in IN_PROGRESS,
+        "can_commit": batch.status == ImportStatus.VALID,
+        "is_committed": batch.status == ImportStatus.COMMITTED,
+        "preview_headers": PREVIEW_HEADERS,
+        "file_errors": [e for e in batch.errors if e.get("row") is None],
+        "row_errors": [e for e in batch.errors if e.get("row") is not None],
+    }
+    return TemplateResponse(request, "assets/excel/import_detail.html", context, status=status)
+
+
+@require_GET
+def import_detail(request, pk):
+    return _detail_response(request, _own_batch(request, pk))
+
+
+@require_GET
+def import_progress(request, pk):
+    return JsonResponse(import_batch_progress(_own_batch(request, pk)))
+
+
+@require_POST
+def import_commit(request, pk):
+    batch = _own_batch(request, pk)
+    try:
+        batch = import_batch_commit(batch=batch, user=request.user)
+    except RegisterError as exc:
+        return _detail_response(request, batch, error=str(exc), status=422)
+    if batch.status == ImportStatus.COMMITTED:
+        messages.success(request, f"已导入 {batch.processed_rows} 项资产。")
+    return redirect("register:import_detail", pk=batch.pk)
+
+
+@require_GET
+def export(request):
+    if not request.user.roles:
+        raise PermissionDenied("您还没有分配角色，不能导出资产台账。")
+    _form, queryset = asset_list_filtered(user=request.user, data=request.GET)
+    today = timezone.localdate()
+    return _xlsx_response(
+        ledger_export_workbook(queryset, today=today), f"资产台账_{today:%Y%m%d}.xlsx", f"ledger_{today:%Y%m%d}.xlsx"
+    )
+
+
+urlpatterns = [
+    path("import/", ImportView.as_view(), name="import"),
+    path("import/template/", import_template, name="import_template"),
+    path("import/<uuid:pk>/", import_detail, name="import_detail"),
+    path("import/<uuid:pk>/progress/", import_progress, name="import_progress"),
+    path("import/<uuid:pk>/commit/", import_commit, name="import_commit"),
+    path("export/", export, name="export"),
+]
