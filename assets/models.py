@@ -441,6 +441,12 @@ class AttachmentKind(models.TextChoices):
     MEETING_MINUTES = "meeting_minutes", "会议纪要"
     PHOTO = "photo", "照片"
     CERTIFICATE = "certificate", "权属证书"
+    VERIFICATION_RECORD = "verification_record", "核查记录"
+    APPRAISAL_REPORT = "appraisal_report", "评估报告"
+    TECHNICAL_APPRAISAL = "technical_appraisal", "技术鉴定意见"
+    CONTRACT = "contract", "合同"
+    HANDOVER_LIST = "handover_list", "交接清单"
+    REMITTANCE_RECEIPT = "remittance_receipt", "缴款凭证"
     OTHER = "other", "其他材料"
 
 

@@ -1,0 +1,86 @@
+"""Administrators edit the rule tables here; cases and the trail are read-only."""
+
+from django.contrib import admin
+
+from .models import (
+    AuditEvent,
+    CalendarDay,
+    DisposalCase,
+    Policy,
+    RoutingRule,
+    StepDeadline,
+    Substitution,
+)
+from .services import routing_rule_revise
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "idle_months", "listing_window_days", "appraisal_validity_days", "low_bid_floor_percent"]
+
+    def has_add_permission(self, request):
+        return not Policy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "method", "category", "unit_kind", "min_value", "requires_finance",
+                    "requires_collective_decision", "is_active"]  # fmt: skip
+    list_filter = ["is_active", "method", "requires_finance"]
+    readonly_fields = ["version", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change and form.changed_data:
+            # Never edit a rule in place: cases routed by it must keep pointing at what routed them.
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            obj.pk = routing_rule_revise(rule=RoutingRule.objects.get(pk=obj.pk), changed=changed).pk
+            return
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StepDeadline)
+class StepDeadlineAdmin(admin.ModelAdmin):
+    list_display = ["step", "working_days"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+
+@admin.register(Substitution)
+class SubstitutionAdmin(admin.ModelAdmin):
+    list_display = ["user", "substitute", "starts_on", "ends_on", "reason"]
+    autocomplete_fields = ["user", "substitute"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisposalCase)
+class DisposalCaseAdmin(ReadOnlyAdmin):
+    list_display = ["asset", "holding_unit", "state", "method", "current_step", "step_due_on"]
+    list_filter = ["state", "method"]
+    search_fields = ["asset__code", "asset__name"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "acting_for", "organization", "action", "case", "from_state", "to_state"]
+    list_filter = ["action"]

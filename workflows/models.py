@@ -1,0 +1,791 @@
+"""The disposal case and its state machine, the rules that steer it (as data), the calendar, and the trail."""
+
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from viewflow.workflow.models import Process
+
+from assets.fsm import ConcurrentTransitionMixin, FSMField, transition
+from assets.models import (
+    Asset,
+    AssetAttachment,
+    AttachmentKind,
+    Category,
+    MinimumServiceLife,
+    Organization,
+    OrganizationKind,
+    User,
+)
+
+# -- rules as data ------------------------------------------------------------------------------------------------
+
+
+class Policy(models.Model):
+    """The county's thresholds and windows: one row, edited in the admin."""
+
+    # 闲置: 连续停用超过6个月 (seed 000, 一(三)1)
+    idle_months = models.PositiveSmallIntegerField("闲置认定期限（月）", default=6, validators=[MinValueValidator(1)])
+    # 调剂优先 (seed 000, 二(八)2 and 三(三)): the internal board's publication window
+    listing_window_days = models.PositiveSmallIntegerField("调剂公示期（天）", default=15)
+    appraisal_validity_days = models.PositiveSmallIntegerField("评估报告有效期（天）", default=365)
+    low_bid_floor_percent = models.PositiveSmallIntegerField(
+        "成交价下限（评估值的%）", default=90, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    lease_max_years = models.PositiveSmallIntegerField(
+        "出租期限上限（年）", default=5, validators=[MinValueValidator(1)]
+    )
+    batch_window_days = models.PositiveSmallIntegerField(
+        "拆分合并计算期（天）", default=30, help_text="同一单位同一处置方式在此期间内的申请按原值合并计算审批权限"
+    )
+    escalation_working_days = models.PositiveSmallIntegerField(
+        "逾期后提醒部门负责人（工作日）",
+        default=3,
+        help_text="逾期先提醒承办人，再过这些工作日仍未办理的提醒单位负责人",
+    )
+
+    class Meta:
+        verbose_name = "盘活规则参数"
+        verbose_name_plural = "盘活规则参数"
+
+    def __str__(self) -> str:
+        return "盘活规则参数"
+
+    @classmethod
+    def current(cls) -> "Policy":
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class DisposalMethod(models.TextChoices):
+    REALLOCATE = "reallocate", "调剂"
+    LEASE = "lease", "出租出借"
+    AUCTION = "auction", "拍卖（公开转让）"
+    SCRAP = "scrap", "报废"
+
+
+# Methods whose execution brings money in, so 销号 waits for finance to confirm the remittance (收支两条线).
+EARNING_METHODS = (DisposalMethod.LEASE, DisposalMethod.AUCTION, DisposalMethod.SCRAP)
+
+
+class RoutingRule(models.Model):
+    """Who approves a plan beyond the lead department: a rule matches on method × category × unit kind × 原值.
+
+    Rules are never edited in place once they have routed a case: a change is a new version (the admin saves
+    a copy), and each case keeps the versions that routed it."""
+
+    name = models.CharField("规则名称", max_length=100)
+    method = models.CharField(
+        "处置方式", max_length=16, choices=DisposalMethod.choices, blank=True, help_text="留空为任意"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name="资产类别", null=True, blank=True, on_delete=models.PROTECT, help_text="留空为任意"
+    )
+    unit_kind = models.CharField(
+        "持有单位类型", max_length=32, choices=OrganizationKind.choices, blank=True, help_text="留空为任意"
+    )
+    min_value = models.DecimalField(
+        "原值下限（元）",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="单项原值或30天内同单位同方式合计原值达到此数即适用；留空为不限",
+    )
+    requires_finance = models.BooleanField("须财政审批", default=True)
+    requires_collective_decision = models.BooleanField("须集体决策（附会议纪要）", default=False)
+    version = models.PositiveIntegerField("版本", default=1)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "审批路由规则"
+        verbose_name_plural = "审批路由规则"
+        ordering = ["name", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第{self.version}版）"
+
+    def snapshot(self) -> dict:
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "version": self.version,
+            "method": self.method,
+            "category": self.category.code if self.category_id else "",
+            "unit_kind": self.unit_kind,
+            "min_value": str(self.min_value) if self.min_value is not None else None,
+            "requires_finance": self.requires_finance,
+            "requires_collective_decision": self.requires_collective_decision,
+        }
+
+
+class Step(models.TextChoices):
+    """The human steps of the path; each has a deadline in working days."""
+
+    SIGN_OFF = "sign_off", "单位负责人签发"
+    VERIFY = "verify", "主管部门核查认定"
+    PLAN = "plan", "拟定处置方案"
+    DEPT_REVIEW = "dept_review", "主管部门审核方案"
+    FINANCE_APPROVE = "finance_approve", "财政审批"
+    EXECUTE = "execute", "执行处置"
+    CONFIRM_RECEIPT = "confirm_receipt", "调入单位确认接收"
+    CONFIRM_REMITTANCE = "confirm_remittance", "财政确认收入上缴"
+    CLOSE = "close", "销号"
+
+
+class StepDeadline(models.Model):
+    step = models.CharField("环节", max_length=24, choices=Step.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField("办理时限（工作日）", validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = "环节办理时限"
+        verbose_name_plural = "环节办理时限"
+        ordering = ["step"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}：{self.working_days}个工作日"
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday week: a public holiday on a weekday, or a 调休 working weekend day."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否上班", help_text="勾选：调休上班的周末；不勾选：法定节假日")
+    name = models.CharField("说明", max_length=50)
+
+    class Meta:
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '休息'}）"
+
+
+class Substitution(models.Model):
+    """A user away on leave names who acts for them; every action the substitute takes records both."""
+
+    user = models.ForeignKey(User, verbose_name="请假人", on_delete=models.CASCADE, related_name="substitutions")
+    substitute = models.ForeignKey(User, verbose_name="代理人", on_delete=models.CASCADE, related_name="acting_for")
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    reason = models.CharField("事由", max_length=100, blank=True)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "代理设置"
+        verbose_name_plural = "代理设置"
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.substitute} 代理 {self.user}（{self.starts_on}至{self.ends_on}）"
+
+    def clean(self) -> None:
+        if self.user_id and self.user_id == self.substitute_id:
+            raise ValidationError({"substitute": "不能指定自己为代理人。"})
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "结束日期不能早于开始日期。"})
+        if self.user_id and self.substitute_id and self.user.organization_id != self.substitute.organization_id:
+            raise ValidationError({"substitute": "代理人须为本单位人员。"})
+
+
+# -- the case -----------------------------------------------------------------------------------------------------
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", "待签发"
+    SUBMITTED = "submitted", "待核查认定"
+    VERIFIED = "verified", "已认定，待拟定方案"
+    PLAN_SUBMITTED = "plan_submitted", "方案审批中"
+    PLAN_APPROVED = "plan_approved", "方案已批准"
+    EXECUTING = "executing", "执行中"
+    EXECUTED = "executed", "已执行，待销号"
+    CLOSED = "closed", "已销号"
+    REJECTED = "rejected", "不予认定"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)]
+
+
+class Basis(models.TextChoices):
+    # The three identification standards (seed 000, 一(三)).
+    IDLE = "idle", "闲置"
+    LOW_EFFICIENCY = "low_efficiency", "低效"
+    OVER_STANDARD = "over_standard", "超标准配置"
+
+
+# -- conditions of the transitions: each says, in Chinese, what is missing when it does not hold --------------
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def condition(message):
+    """Marks an FSM condition with the message a user sees when it fails (a string, or a function of the case)."""
+
+    def mark(fn):
+        fn.message = message
+        return fn
+
+    return mark
+
+
+def unmet_conditions(case: "DisposalCase", bound_transition) -> list[str]:
+    """The messages of the conditions that stop this transition from the case's current state."""
+    meta = bound_transition._django_fsm
+    found = meta.get_transition(case.state)
+    if found is None:
+        return []
+    return [c.message(case) if callable(c.message) else c.message for c in found.conditions if not c(case)]
+
+
+def _attachment_kinds(case: "DisposalCase", *, step: str | None = None) -> set[str]:
+    links = case.evidence.all() if step is None else case.evidence.filter(step=step)
+    return set(links.values_list("attachment__kind", flat=True))
+
+
+@condition(
+    lambda case: (
+        f"认定闲置须连续停用超过{Policy.current().idle_months}个月（停用日期须早于{cn_date(case.idle_cutoff())}）。"
+    )
+)
+def idle_long_enough(case: "DisposalCase") -> bool:
+    # 闲置: 连续停用超过6个月 (seed 000, 一(三)1); the period is data (Policy.idle_months).
+    if case.basis != Basis.IDLE:
+        return True
+    return case.asset.idle_since is not None and case.asset.idle_since < case.idle_cutoff()
+
+
+@condition("认定闲置须在资产档案中上传停用说明和会议纪要（seed 000，一(三)1）。")
+def idle_evidence_attached(case: "DisposalCase") -> bool:
+    if case.basis != Basis.IDLE:
+        return True
+    kinds = set(case.asset.attachments.values_list("kind", flat=True))
+    return {AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES} <= kinds
+
+
+@condition("认定低效须由主管部门上传核查记录（seed 000，一(三)2）。")
+def verification_record_attached(case: "DisposalCase") -> bool:
+    if case.basis != Basis.LOW_EFFICIENCY:
+        return True
+    return AttachmentKind.VERIFICATION_RECORD in _attachment_kinds(case, step=Step.VERIFY)
+
+
+@condition("请选择处置方式。")
+def method_chosen(case: "DisposalCase") -> bool:
+    return bool(case.method)
+
+
+@condition("调剂须从申请调剂的单位中选定调入单位，且调入单位不能是本单位。")
+def receiving_unit_chosen(case: "DisposalCase") -> bool:
+    if case.method != DisposalMethod.REALLOCATE:
+        return True
+    return (
+        case.receiving_unit_id is not None
+        and case.receiving_unit_id != case.holding_unit_id
+        and case.applications.filter(unit_id=case.receiving_unit_id).exists()
+    )
+
+
+@condition("调剂优先：调剂公示期未满或已有单位申请调剂时，选择出租或拍卖须写明理由。")
+def reallocation_first(case: "DisposalCase") -> bool:
+    # 调剂优先 (seed 000, 二(八)2; 三(三)): lease or auction only after the window closed with no applicant.
+    if case.method not in (DisposalMethod.LEASE, DisposalMethod.AUCTION) or case.justification.strip():
+        return True
+    window_closed = case.listed_until is not None and timezone.localdate() > case.listed_until
+    return window_closed and not case.applications.exists()
+
+
+@condition("按审批规则须集体决策：请上传会议纪要。")
+def collective_minutes_attached(case: "DisposalCase") -> bool:
+    if not case.needs_collective_decision:
+        return True
+    return AttachmentKind.MEETING_MINUTES in _attachment_kinds(case, step=Step.PLAN)
+
+
+@condition("方案须经主管部门审核，按规则还须财政审批后方能批准。")
+def every_required_approval_given(case: "DisposalCase") -> bool:
+    return case.dept_approved_by_id is not None and (not case.needs_finance or case.finance_approved_by_id is not None)
+
+
+@condition(lambda case: f"出租期限不能超过{Policy.current().lease_max_years}年。")
+def lease_within_term_cap(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.LEASE or record is None:
+        return True
+    if not (record.lease_starts_on and record.lease_ends_on):
+        return False
+    cap = record.lease_starts_on + relativedelta(years=Policy.current().lease_max_years)
+    return record.lease_ends_on <= cap
+
+
+@condition("年租金不能低于底价。")
+def rent_at_least_reserve(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.LEASE or record is None:
+        return True
+    return (
+        record.annual_rent is not None and record.reserve_rent is not None and record.annual_rent >= record.reserve_rent
+    )
+
+
+@condition(
+    lambda case: (
+        f"拍卖须有有效的评估报告：评估基准日距成交日不超过{Policy.current().appraisal_validity_days}天，"
+        "且须上传评估报告。"
+    )
+)
+def appraisal_valid(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None:
+        return True
+    if not (record.appraisal_date and record.deal_on and record.appraisal_value):
+        return False
+    age = (record.deal_on - record.appraisal_date).days
+    attached = AttachmentKind.APPRAISAL_REPORT in _attachment_kinds(case)
+    return 0 <= age <= Policy.current().appraisal_validity_days and attached
+
+
+@condition("保留价不能低于评估值。")
+def reserve_at_least_appraisal(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None:
+        return True
+    return (
+        record.reserve_price is not None
+        and record.appraisal_value is not None
+        and (record.reserve_price >= record.appraisal_value)
+    )
+
+
+@condition(lambda case: f"成交价低于评估值的{Policy.current().low_bid_floor_percent}%，须重新报批。")
+def bid_at_or_above_floor(case: "DisposalCase") -> bool:
+    return case.method != DisposalMethod.AUCTION or not case.bid_below_floor()
+
+
+@condition("成交价不低于下限，无须重新报批。")
+def bid_below_floor(case: "DisposalCase") -> bool:
+    return case.method == DisposalMethod.AUCTION and case.bid_below_floor()
+
+
+@condition("未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。")
+def early_scrap_justified(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.SCRAP or record is None or not case.scrapped_early():
+        return True
+    attached = AttachmentKind.TECHNICAL_APPRAISAL in _attachment_kinds(case)
+    return bool(record.technical_appraisal.strip() and record.early_scrap_explanation.strip() and attached)
+
+
+@condition("调剂须登记交接日期和交接清单。")
+def handover_recorded(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.REALLOCATE:
+        return True
+    return record is not None and record.handover_on is not None and bool(record.handover_list.strip())
+
+
+@condition("须登记实收、上缴金额和缴款凭证号。")
+def proceeds_recorded(case: "DisposalCase") -> bool:
+    return (
+        case.amount_received is not None
+        and case.amount_remitted is not None
+        and bool(case.remittance_receipt_no.strip())
+    )
+
+
+@condition("收支两条线：处置收入须经财政确认已上缴国库后方能销号。")
+def remittance_confirmed_if_earning(case: "DisposalCase") -> bool:
+    if not case.earns_money or not case.amount_received:
+        return True
+    return case.remittance_confirmed_by_id is not None
+
+
+class DisposalCase(ConcurrentTransitionMixin, Process):
+    """One asset's round of revitalization, from report to 销号. Only its transitions move `state`."""
+
+    asset = models.ForeignKey(Asset, verbose_name="资产", on_delete=models.PROTECT, related_name="cases")
+    holding_unit = models.ForeignKey(
+        Organization, verbose_name="持有单位", on_delete=models.PROTECT, related_name="cases_held"
+    )
+    verifying_department = models.ForeignKey(
+        Organization, verbose_name="核查认定部门", on_delete=models.PROTECT, related_name="cases_verified"
+    )
+    state = FSMField("办理状态", max_length=20, choices=CaseState.choices, default=CaseState.DRAFT, protected=True)
+    basis = models.CharField("认定类型", max_length=20, choices=Basis.choices)
+    statement = models.TextField("申报说明")
+    reported_by = models.ForeignKey(User, verbose_name="申报人", on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        User, verbose_name="签发人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("签发时间", null=True, blank=True)
+    returned_reason = models.TextField("退回原因", blank=True)
+    verified_by = models.ForeignKey(
+        User, verbose_name="认定人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField("认定时间", null=True, blank=True)
+    verification_opinion = models.TextField("核查意见", blank=True)
+    listed_until = models.DateField("调剂公示截止", null=True, blank=True)
+
+    method = models.CharField("处置方式", max_length=16, choices=DisposalMethod.choices, blank=True)
+    plan_summary = models.TextField("处置方案", blank=True)
+    justification = models.TextField("未选调剂的理由", blank=True)
+    receiving_unit = models.ForeignKey(
+        Organization,
+        verbose_name="调入单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_received",
+    )
+    plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
+    routing = models.JSONField("适用的审批规则", default=dict, blank=True)
+    needs_finance = models.BooleanField("须财政审批", default=False)
+    needs_collective_decision = models.BooleanField("须集体决策", default=False)
+    dept_approved_by = models.ForeignKey(
+        User, verbose_name="部门审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finance_approved_by = models.ForeignKey(
+        User, verbose_name="财政审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+
+    # 收支两条线: what is due, received and remitted to the treasury, net of fees.
+    amount_due = models.DecimalField("应收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    amount_received = models.DecimalField("实收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    fees = models.DecimalField("费用（元）", max_digits=16, decimal_places=2, default=Decimal(0))
+    amount_remitted = models.DecimalField("上缴（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    remittance_receipt_no = models.CharField("缴款凭证号", max_length=60, blank=True)
+    execution_recorded_by = models.ForeignKey(
+        User, verbose_name="执行登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    executed_at = models.DateTimeField("执行完成时间", null=True, blank=True)
+    receipt_confirmed_by = models.ForeignKey(
+        User, verbose_name="接收确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    remittance_confirmed_by = models.ForeignKey(
+        User, verbose_name="上缴确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    remittance_confirmed_at = models.DateTimeField("上缴确认时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, verbose_name="销号人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    plan_proposed_by = models.ForeignKey(
+        User, verbose_name="方案提交人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    current_step = models.CharField("当前环节", max_length=24, choices=Step.choices, blank=True)
+    step_due_on = models.DateField("当前环节办理期限", null=True, blank=True)
+    reminded_at = models.DateTimeField("已提醒承办人", null=True, blank=True)
+    escalated_at = models.DateTimeField("已提醒负责人", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "处置事项"
+        verbose_name_plural = "处置事项"
+        constraints = [
+            # At most one open case per asset (an asset may go round again once a case has ended).
+            models.UniqueConstraint(
+                fields=["asset"], condition=Q(state__in=OPEN_STATES), name="one_open_case_per_asset"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "verifying_department"]),
+            models.Index(fields=["holding_unit", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset.code} {self.asset.name}（{self.get_state_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def earns_money(self) -> bool:
+        return self.method in EARNING_METHODS
+
+    def idle_cutoff(self) -> date:
+        return timezone.localdate() - relativedelta(months=Policy.current().idle_months)
+
+    def execution_or_none(self) -> "ExecutionRecord | None":
+        try:
+            return self.execution
+        except ExecutionRecord.DoesNotExist:
+            return None
+
+    def bid_below_floor(self) -> bool:
+        record = self.execution_or_none()
+        if record is None or record.winning_bid is None or not record.appraisal_value:
+            return False
+        floor = record.appraisal_value * Policy.current().low_bid_floor_percent / 100
+        return record.winning_bid < floor
+
+    def scrapped_early(self) -> bool:
+        """Whether the asset is scrapped before its category's minimum service life."""
+        life = (
+            MinimumServiceLife.objects.filter(category_id=self.asset.category_id)
+            .filter(Q(subtype_id=self.asset.subtype_id) | Q(subtype__isnull=True))
+            .order_by("subtype_id")  # a sub-type's own row wins over the category's
+            .first()
+        )
+        if life is None:
+            return False
+        return self.asset.acquired_on + relativedelta(years=life.years) > timezone.localdate()
+
+    # -- transitions: each completed task fires exactly one of these, through workflows.services ---------------
+
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.SUBMITTED,
+        conditions=[lambda c: not c.returned_reason, idle_long_enough, idle_evidence_attached],
+    )
+    def submit(self) -> None:
+        """The unit head signs the report off to the lead department."""
+
+    @transition(field=state, source=CaseState.SUBMITTED, target=CaseState.DRAFT)
+    def return_to_unit(self) -> None:
+        """The department sends the report back with a reason."""
+
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.SUBMITTED,
+        conditions=[lambda c: bool(c.returned_reason), idle_long_enough, idle_evidence_attached],
+    )
+    def resubmit(self) -> None:
+        """A returned report, corrected, goes back to the department."""
+
+    @transition(
+        field=state, source=CaseState.SUBMITTED, target=CaseState.VERIFIED, conditions=[verification_record_attached]
+    )
+    def verify(self) -> None:
+        """认定: the department confirms the asset idle / low-efficiency / over-standard."""
+
+    @transition(field=state, source=CaseState.SUBMITTED, target=CaseState.REJECTED)
+    def reject(self) -> None:
+        """不予认定: the case ends and the asset returns to normal use."""
+
+    @transition(
+        field=state, source=[CaseState.DRAFT, CaseState.SUBMITTED, CaseState.VERIFIED], target=CaseState.WITHDRAWN
+    )
+    def withdraw(self) -> None:
+        """The holding unit withdraws the case before a plan is submitted."""
+
+    @transition(
+        field=state,
+        source=CaseState.VERIFIED,
+        target=CaseState.PLAN_SUBMITTED,
+        conditions=[method_chosen, receiving_unit_chosen, reallocation_first, collective_minutes_attached],
+    )
+    def propose(self) -> None:
+        """The unit submits its disposal plan."""
+
+    @transition(field=state, source=CaseState.PLAN_SUBMITTED, target=CaseState.PLAN_SUBMITTED)
+    def review_partly(self) -> None:
+        """The department approves a plan that finance must still approve."""
+
+    @transition(
+        field=state,
+        source=CaseState.PLAN_SUBMITTED,
+        target=CaseState.PLAN_APPROVED,
+        conditions=[every_required_approval_given],
+    )
+    def approve(self) -> None:
+        """The last approver the route asks for approves the plan."""
+
+    @transition(field=state, source=CaseState.PLAN_SUBMITTED, target=CaseState.VERIFIED)
+    def return_plan(self) -> None:
+        """A reviewer sends the plan back to the unit with a reason."""
+
+    @transition(field=state, source=CaseState.PLAN_APPROVED, target=CaseState.EXECUTING)
+    def start_execution(self) -> None:
+        """The unit starts carrying out the approved plan."""
+
+    @transition(
+        field=state,
+        source=CaseState.EXECUTING,
+        target=CaseState.EXECUTED,
+        conditions=[
+            handover_recorded,
+            lease_within_term_cap,
+            rent_at_least_reserve,
+            appraisal_valid,
+            reserve_at_least_appraisal,
+            bid_at_or_above_floor,
+            early_scrap_justified,
+        ],
+    )
+    def record_execution(self) -> None:
+        """The execution record is complete (for 调剂: the receiving unit confirmed receipt)."""
+
+    @transition(field=state, source=CaseState.EXECUTING, target=CaseState.PLAN_SUBMITTED, conditions=[bid_below_floor])
+    def reapprove(self) -> None:
+        """A winning bid below the floor pauses the case: the plan goes back for approval."""
+
+    @transition(field=state, source=CaseState.EXECUTED, target=CaseState.EXECUTED, conditions=[proceeds_recorded])
+    def confirm_remittance(self) -> None:
+        """Finance confirms the proceeds reached the treasury (收支两条线)."""
+
+    @transition(
+        field=state, source=CaseState.EXECUTED, target=CaseState.CLOSED, conditions=[remittance_confirmed_if_earning]
+    )
+    def close(self) -> None:
+        """销号."""
+
+
+class CaseAttachment(models.Model):
+    """Evidence a step relied on (核查记录, 评估报告, 会议纪要 …), kept on the asset's file and linked here."""
+
+    case = models.ForeignKey(DisposalCase, verbose_name="处置事项", on_delete=models.PROTECT, related_name="evidence")
+    attachment = models.ForeignKey(AssetAttachment, verbose_name="材料", on_delete=models.PROTECT, related_name="+")
+    step = models.CharField("环节", max_length=24, choices=Step.choices)
+
+    class Meta:
+        verbose_name = "事项材料"
+        verbose_name_plural = "事项材料"
+        constraints = [models.UniqueConstraint(fields=["case", "attachment"], name="uniq_case_attachment")]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}：{self.attachment}"
+
+
+class ExecutionRecord(models.Model):
+    """What was done, per method: one row per case, the method's fields filled (DESIGN.md's method table)."""
+
+    case = models.OneToOneField(
+        DisposalCase, verbose_name="处置事项", on_delete=models.PROTECT, related_name="execution"
+    )
+    # 调剂
+    handover_on = models.DateField("交接日期", null=True, blank=True)
+    handover_list = models.TextField("交接清单", blank=True)
+    # 出租
+    reserve_rent = models.DecimalField("底价（年租金，元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    tender_result = models.TextField("公开招租结果", blank=True)
+    lessee = models.CharField("承租方", max_length=200, blank=True)
+    lease_starts_on = models.DateField("租期起", null=True, blank=True)
+    lease_ends_on = models.DateField("租期止", null=True, blank=True)
+    annual_rent = models.DecimalField("年租金（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    deposit = models.DecimalField("保证金（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    contract_no = models.CharField("合同编号", max_length=60, blank=True)
+    # 拍卖
+    appraisal_report_no = models.CharField("评估报告编号", max_length=60, blank=True)
+    appraisal_value = models.DecimalField("评估值（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    appraisal_date = models.DateField("评估基准日", null=True, blank=True)
+    venue = models.CharField("交易场所", max_length=100, blank=True)
+    reserve_price = models.DecimalField("保留价（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    winning_bid = models.DecimalField("成交价（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    buyer = models.CharField("买受人", max_length=200, blank=True)
+    deal_on = models.DateField("成交日期", null=True, blank=True)
+    # 报废
+    technical_appraisal = models.TextField("技术鉴定意见", blank=True)
+    early_scrap_explanation = models.TextField("提前报废说明", blank=True)
+    recycler = models.CharField("回收单位", max_length=200, blank=True)
+    residual_value = models.DecimalField("残值回收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "执行记录"
+        verbose_name_plural = "执行记录"
+
+    def __str__(self) -> str:
+        return f"执行记录 #{self.case_id}"
+
+
+class ReallocationApplication(models.Model):
+    """A unit's application for an asset listed on the 调剂 board."""
+
+    case = models.ForeignKey(
+        DisposalCase, verbose_name="处置事项", on_delete=models.PROTECT, related_name="applications"
+    )
+    unit = models.ForeignKey(Organization, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("申请理由")
+    applied_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "调剂申请"
+        verbose_name_plural = "调剂申请"
+        ordering = ["applied_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "unit"], name="one_application_per_unit")]
+
+    # -- the trail ----------------------------------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"{self.unit} 申请调剂 #{self.case_id}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise PermissionError("审计记录只能追加，不能删除。")
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did what to which case, acting for whom, from which state to which, with what input."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+")
+    acting_for = models.ForeignKey(
+        User, verbose_name="代理对象", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name="单位", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField("角色", max_length=24, blank=True)
+    action = models.CharField("操作", max_length=40)
+    case = models.ForeignKey(
+        DisposalCase, verbose_name="处置事项", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    asset = models.ForeignKey(
+        Asset, verbose_name="资产", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    from_state = models.CharField("原状态", max_length=20, blank=True)
+    to_state = models.CharField("新状态", max_length=20, blank=True)
+    data = models.JSONField("录入内容", default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除。")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(User, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(
+        DisposalCase, verbose_name="处置事项", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.CharField("内容", max_length=200)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.message

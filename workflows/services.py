@@ -1,0 +1,771 @@
+"""One function per step of the path. Each, in one transaction: lock the case, check who may act (role,
+organization, segregation of duties), check the policy's conditions, fire exactly one FSM transition, move the
+asset's ledger status, write the AuditEvent, notify, and hand the step's document to `documents`."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from assets.fsm import ConcurrentTransition
+from assets.models import Asset, AssetAttachment, AssetStatus, Organization, OrganizationKind, Role, User
+from documents.services import document_request
+
+from .calendar import step_due_on
+from .models import (
+    AuditEvent,
+    CaseAttachment,
+    CaseState,
+    DisposalCase,
+    DisposalMethod,
+    ExecutionRecord,
+    Notification,
+    Policy,
+    ReallocationApplication,
+    RoutingRule,
+    Step,
+    Substitution,
+    idle_long_enough,
+    unmet_conditions,
+)
+
+FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
+
+
+class WorkflowError(Exception):
+    """A step that may not happen now, with a message the user can act on (views show it as a form error)."""
+
+    def __init__(self, message: str | list[str]):
+        self.messages = [message] if isinstance(message, str) else list(message)
+        super().__init__("；".join(self.messages))
+
+
+class NotAllowed(WorkflowError):
+    """The user's role or organization may not take this step (views answer 403)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the logged-in user, and the colleague they stand in for when a substitution is in force."""
+
+    user: User
+    acting_for: User | None = None
+    ip: str | None = None
+
+    @property
+    def principal(self) -> User:
+        return self.acting_for or self.user
+
+
+def actor_for(*, user: User, acting_for: User | None = None, ip: str | None = None, today: date | None = None) -> Actor:
+    """An Actor, refusing a claim to act for someone without a substitution covering today."""
+    if acting_for is not None and acting_for.pk != user.pk:
+        today = today or timezone.localdate()
+        covered = Substitution.objects.filter(
+            user=acting_for, substitute=user, starts_on__lte=today, ends_on__gte=today
+        ).exists()
+        if not covered:
+            raise NotAllowed(f"您当前不是{acting_for}的代理人。")
+        return Actor(user=user, acting_for=acting_for, ip=ip)
+    return Actor(user=user, ip=ip)
+
+
+# -- checks ------------------------------------------------------------------------------------------------------
+
+
+def _require(actor: Actor, role: str, organization_id: int | None, what: str) -> None:
+    principal = actor.principal
+    if not principal.has_role(role) or (organization_id is not None and principal.organization_id != organization_id):
+        raise NotAllowed(f"您无权{what}。")
+
+
+def _require_finance(actor: Actor, case: DisposalCase, what: str) -> None:
+    principal = actor.principal
+    org = principal.organization
+    if not principal.has_role(Role.FINANCE_APPROVER) or org is None or org.kind not in FINANCE_KINDS:
+        raise NotAllowed(f"只有财政审批人可以{what}。")
+    if org.pk == case.holding_unit_id:
+        raise NotAllowed("审批单位不能是资产持有单位本身。")
+
+
+def _not_the_same_person(actor: Actor, others: list[User | None], message: str) -> None:
+    # 不相容岗位分离: whoever did an earlier step of the same case may not do this one, nor stand in for it.
+    ids = {u.pk for u in others if u is not None}
+    if actor.user.pk in ids or actor.principal.pk in ids:
+        raise NotAllowed(message)
+
+
+def _locked(case: DisposalCase) -> DisposalCase:
+    # Row lock for the step (PostgreSQL); ConcurrentTransitionMixin refuses a stale save on any backend.
+    return DisposalCase.objects.select_for_update().select_related("asset", "holding_unit").get(pk=case.pk)
+
+
+def _fire(case: DisposalCase, transition_name: str) -> tuple[str, str]:
+    bound = getattr(case, transition_name)
+    before = case.state
+    if not bound._django_fsm.has_transition(before):
+        raise WorkflowError(f"该事项当前为“{case.get_state_display()}”，不能进行此操作（可能已被他人处理，请刷新）。")
+    unmet = unmet_conditions(case, bound)
+    if unmet:
+        raise WorkflowError(unmet)
+    bound()
+    return before, case.state
+
+
+def _save(case: DisposalCase) -> None:
+    try:
+        with transaction.atomic():
+            case.save()
+    except ConcurrentTransition as exc:
+        raise WorkflowError("该事项已被他人处理，请刷新页面查看最新状态。") from exc
+
+
+def _set_step(case: DisposalCase, step: str | None, *, start: date | None = None) -> None:
+    case.current_step = step or ""
+    case.step_due_on = step_due_on(step, start or timezone.localdate()) if step else None
+    case.reminded_at = case.escalated_at = None
+
+
+def _audit(actor: Actor, case: DisposalCase, action: str, role: str, states: tuple[str, str], data: dict) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor.user,
+        acting_for=actor.acting_for,
+        organization=actor.principal.organization,
+        role=role,
+        action=action,
+        case=case,
+        asset_id=case.asset_id,
+        from_state=states[0],
+        to_state=states[1],
+        data=_jsonable(data),
+        ip=actor.ip,
+    )
+
+
+def _jsonable(data: dict) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Decimal | date):
+            out[key] = str(value)
+        elif hasattr(value, "pk"):
+            out[key] = {"id": value.pk, "name": str(value)}
+        else:
+            out[key] = value
+    return out
+
+
+def _notify(users, case: DisposalCase, message: str) -> None:
+    Notification.objects.bulk_create([Notification(user=u, case=case, message=message) for u in set(users)])
+
+
+def _users(role: str, organization_ids) -> list[User]:
+    return list(User.objects.filter(is_active=True, groups__name=role, organization_id__in=organization_ids))
+
+
+def _finance_users() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.FINANCE_APPROVER, organization__kind__in=FINANCE_KINDS)
+    )
+
+
+def _document(case: DisposalCase, kind: str, step: str, signers: list[Organization]) -> None:
+    """Hands the step's document to `documents` once the step has committed, with a frozen context."""
+    context = document_context(case, step)
+    transaction.on_commit(
+        lambda: document_request(kind=kind, subject=case, step=step, context=context, signers=signers)
+    )
+
+
+def document_context(case: DisposalCase, step: str) -> dict:
+    """What was decided at a step, as plain data: the document prints this and nothing else."""
+    asset = case.asset
+    record = case.execution_or_none()
+    context = {
+        "case_id": case.pk,
+        "step": step,
+        "state": case.get_state_display(),
+        "asset": {
+            "code": asset.code,
+            "name": asset.name,
+            "category": asset.category.name,
+            "subtype": asset.subtype.name if asset.subtype_id else "",
+            "original_value": str(asset.original_value),
+            "net_value": str(asset.net_value),
+            "area_m2": str(asset.area_m2) if asset.area_m2 is not None else "",
+            "address": asset.address,
+            "acquired_on": str(asset.acquired_on),
+            "idle_since": str(asset.idle_since) if asset.idle_since else "",
+        },
+        "holding_unit": case.holding_unit.name,
+        "verifying_department": case.verifying_department.name,
+        "basis": case.get_basis_display(),
+        "statement": case.statement,
+        "verification_opinion": case.verification_opinion,
+        "method": case.get_method_display() if case.method else "",
+        "plan_summary": case.plan_summary,
+        "justification": case.justification,
+        "receiving_unit": case.receiving_unit.name if case.receiving_unit_id else "",
+        "routing": case.routing,
+        "amounts": {
+            "due": str(case.amount_due) if case.amount_due is not None else "",
+            "received": str(case.amount_received) if case.amount_received is not None else "",
+            "fees": str(case.fees),
+            "remitted": str(case.amount_remitted) if case.amount_remitted is not None else "",
+            "receipt_no": case.remittance_receipt_no,
+        },
+    }
+    if record is not None:
+        context["execution"] = _jsonable(
+            {
+                f.name: getattr(record, f.name)
+                for f in ExecutionRecord._meta.concrete_fields
+                if f.name not in ("id", "case")
+            }
+        )
+    return context
+
+
+def _link_evidence(case: DisposalCase, attachments: list[AssetAttachment], step: str) -> None:
+    for attachment in attachments:
+        if attachment.asset_id != case.asset_id:
+            raise WorkflowError("所选材料不属于该资产。")
+        CaseAttachment.objects.get_or_create(case=case, attachment=attachment, defaults={"step": step})
+
+
+# -- 申报 and 签发 --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> DisposalCase:
+    """The unit clerk opens a case for one of the unit's assets; the head signs it off next."""
+    asset = Asset.objects.select_for_update().select_related("category", "subtype").get(pk=asset.pk)
+    _require(actor, Role.UNIT_CLERK, asset.holding_unit_id, "申报该资产")
+    if not statement.strip():
+        raise ValidationError({"statement": "请填写申报说明。"})
+    if asset.status not in (AssetStatus.IN_USE, AssetStatus.REVITALIZED):
+        raise WorkflowError(f"资产当前为“{asset.get_status_display()}”，不能申报。")
+    department = asset.lead_department
+    if department.pk == asset.holding_unit_id:
+        # A verifying organization can never be the holding unit itself (DESIGN.md, segregation of duties).
+        raise WorkflowError("本单位是该类资产的牵头核查部门，不能自行认定；请联系县财政局指定核查部门。")
+    from .flows import DisposalFlow
+
+    case = DisposalCase(
+        flow_class=DisposalFlow,
+        asset=asset,
+        holding_unit_id=asset.holding_unit_id,
+        verifying_department=department,
+        basis=basis,
+        statement=statement.strip(),
+        reported_by=actor.principal,
+    )
+    # The idle period is checked now too: an "idle" report under the threshold is refused at once (DESIGN.md).
+    if not idle_long_enough(case):
+        raise WorkflowError(idle_long_enough.message(case))
+    asset.open_case()
+    asset.save()
+    _set_step(case, Step.SIGN_OFF)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        raise WorkflowError("该资产已有办理中的处置事项。") from exc
+    _audit(actor, case, "report", Role.UNIT_CLERK, ("", case.state), {"basis": basis, "statement": statement})
+    _notify(_users(Role.UNIT_HEAD, [case.holding_unit_id]), case, f"待签发：{asset.code} {asset.name}")
+    return case
+
+
+@transaction.atomic
+def case_submit(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+    """The unit head signs the report off (or re-submits a returned one) to the lead department."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_HEAD, case.holding_unit_id, "签发本单位的申报")
+    _not_the_same_person(actor, [case.reported_by], "申报人不能签发自己的申报。")
+    states = _fire(case, "resubmit" if case.returned_reason else "submit")
+    case.submitted_by, case.submitted_at = actor.principal, timezone.now()
+    _set_step(case, Step.VERIFY)
+    _save(case)
+    _audit(actor, case, "submit", Role.UNIT_HEAD, states, {})
+    _notify(
+        _users(Role.DEPT_REVIEWER, [case.verifying_department_id]),
+        case,
+        f"待核查认定：{case.asset.code} {case.asset.name}",
+    )
+    _document(case, "report_form", "submit", [case.holding_unit])
+    return case
+
+
+def _require_reviewer(actor: Actor, case: DisposalCase, what: str) -> None:
+    _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, what)
+    _not_the_same_person(actor, [case.reported_by, case.submitted_by], "申报人、签发人不能核查认定自己的申报。")
+
+
+# -- 核查认定 -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_verify(*, actor: Actor, case: DisposalCase, opinion: str, records: list[AssetAttachment] = ()) -> DisposalCase:
+    """认定: the lead department confirms, with its 核查记录; the asset goes on the 调剂 board for the window."""
+    case = _locked(case)
+    _require_reviewer(actor, case, "核查认定该事项")
+    if not opinion.strip():
+        raise ValidationError({"opinion": "请填写核查意见。"})
+    _link_evidence(case, list(records), Step.VERIFY)
+    states = _fire(case, "verify")
+    today = timezone.localdate()
+    case.verified_by, case.verified_at, case.verification_opinion = actor.principal, timezone.now(), opinion.strip()
+    # 调剂优先: listed on the internal board for the window before any other method (seed 000, 三(三)).
+    case.listed_until = today + timedelta(days=Policy.current().listing_window_days)
+    _set_step(case, Step.PLAN, start=case.listed_until)
+    _save(case)
+    _audit(actor, case, "verify", Role.DEPT_REVIEWER, states, {"opinion": opinion, "records": [a.pk for a in records]})
+    _notify(_users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"已认定，请拟定处置方案：{case.asset.code}")
+    _document(case, "verification_opinion", "verify", [case.verifying_department])
+    return case
+
+
+@transaction.atomic
+def case_return(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """The department sends the report back to the unit with a reason."""
+    case = _locked(case)
+    _require_reviewer(actor, case, "退回该事项")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写退回原因。"})
+    states = _fire(case, "return_to_unit")
+    case.returned_reason = reason.strip()
+    _set_step(case, Step.SIGN_OFF)
+    _save(case)
+    _audit(actor, case, "return", Role.DEPT_REVIEWER, states, {"reason": reason})
+    _notify([case.reported_by], case, f"申报被退回：{case.asset.code}，原因：{reason.strip()[:80]}")
+    return case
+
+
+@transaction.atomic
+def case_reject(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """不予认定: the case ends and the asset is back in normal use."""
+    case = _locked(case)
+    _require_reviewer(actor, case, "不予认定该事项")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写不予认定的理由。"})
+    states = _fire(case, "reject")
+    case.verification_opinion = reason.strip()
+    case.verified_by, case.verified_at = actor.principal, timezone.now()
+    _set_step(case, None)
+    _save(case)
+    _release_asset(case)
+    _audit(actor, case, "reject", Role.DEPT_REVIEWER, states, {"reason": reason})
+    _notify([case.reported_by], case, f"不予认定：{case.asset.code}")
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """The holding unit withdraws its case, at the latest before the plan is submitted."""
+    case = _locked(case)
+    principal = actor.principal
+    if principal.organization_id != case.holding_unit_id or not principal.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+        raise NotAllowed("只有持有单位可以撤回。")
+    states = _fire(case, "withdraw")
+    _set_step(case, None)
+    _save(case)
+    _release_asset(case)
+    _audit(actor, case, "withdraw", Role.UNIT_CLERK, states, {"reason": reason})
+    return case
+
+
+def _release_asset(case: DisposalCase) -> None:
+    asset = Asset.objects.select_for_update().get(pk=case.asset_id)
+    asset.return_to_use()
+    asset.save()
+
+
+# -- 调剂共享平台 ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> ReallocationApplication:
+    """Another unit's clerk applies for a listed asset, with a reason."""
+    case = _locked(case)
+    principal = actor.principal
+    if not principal.has_role(Role.UNIT_CLERK) or principal.organization_id is None:
+        raise NotAllowed("只有单位经办人可以申请调剂。")
+    if principal.organization_id == case.holding_unit_id:
+        raise WorkflowError("不能申请调剂本单位的资产。")
+    if case.state != CaseState.VERIFIED or case.listed_until is None or timezone.localdate() > case.listed_until:
+        raise WorkflowError("该资产不在调剂公示期内。")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写申请理由。"})
+    application, created = ReallocationApplication.objects.get_or_create(
+        case=case, unit_id=principal.organization_id, defaults={"applicant": principal, "reason": reason.strip()}
+    )
+    if not created:
+        raise WorkflowError("本单位已申请过该资产。")
+    AuditEvent.objects.create(
+        actor=actor.user, acting_for=actor.acting_for, organization=principal.organization, role=Role.UNIT_CLERK,
+        action="listing_apply", case=case, asset_id=case.asset_id, from_state=case.state, to_state=case.state,
+        data={"reason": reason}, ip=actor.ip,
+    )  # fmt: skip
+    _notify(
+        _users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"{principal.organization}申请调剂：{case.asset.code}"
+    )
+    return application
+
+
+# -- 处置方案 and 审批 --------------------------------------------------------------------------------------------
+
+
+def route_plan(case: DisposalCase, *, now=None) -> dict:
+    """Which rules route this plan: method × category × unit kind × 原值, per item and per batch.
+
+    The batch is the holding unit's plans of the same method submitted within the policy's window: splitting a
+    batch to stay under a limit does not work (DESIGN.md)."""
+    now = now or timezone.now()
+    policy = Policy.current()
+    item_value = case.asset.original_value
+    since = now - timedelta(days=policy.batch_window_days)
+    earlier = DisposalCase.objects.filter(
+        holding_unit_id=case.holding_unit_id, method=case.method, plan_submitted_at__gte=since
+    ).exclude(pk=case.pk).exclude(state=CaseState.WITHDRAWN).aggregate(total=Sum("asset__original_value"))[
+        "total"
+    ] or Decimal(0)
+    batch_value = earlier + item_value
+    rules = RoutingRule.objects.filter(is_active=True).filter(
+        Q(method="") | Q(method=case.method),
+        Q(category__isnull=True) | Q(category_id=case.asset.category_id),
+        Q(unit_kind="") | Q(unit_kind=case.holding_unit.kind),
+    )
+    matched = [r for r in rules if r.min_value is None or item_value >= r.min_value or batch_value >= r.min_value]
+    return {
+        "item_value": str(item_value),
+        "batch_value": str(batch_value),
+        "batch_window_days": policy.batch_window_days,
+        "rules": [r.snapshot() for r in matched],
+        "needs_finance": any(r.requires_finance for r in matched),
+        "needs_collective_decision": any(r.requires_collective_decision for r in matched),
+    }
+
+
+@transaction.atomic
+def case_propose(
+    *,
+    actor: Actor,
+    case: DisposalCase,
+    method: str,
+    summary: str,
+    justification: str = "",
+    receiving_unit: Organization | None = None,
+    minutes: list[AssetAttachment] = (),
+) -> DisposalCase:
+    """The unit clerk submits the disposal plan; the routing rule that applies is kept on the case."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "提交该资产的处置方案")
+    if method not in DisposalMethod.values:
+        raise ValidationError({"method": "请选择处置方式。"})
+    if not summary.strip():
+        raise ValidationError({"summary": "请填写处置方案。"})
+    case.method, case.plan_summary, case.justification = method, summary.strip(), justification.strip()
+    case.receiving_unit = receiving_unit if method == DisposalMethod.REALLOCATE else None
+    now = timezone.now()
+    case.routing = route_plan(case, now=now)
+    case.needs_finance = case.routing["needs_finance"]
+    case.needs_collective_decision = case.routing["needs_collective_decision"]
+    _link_evidence(case, list(minutes), Step.PLAN)
+    states = _fire(case, "propose")
+    case.plan_submitted_at, case.plan_proposed_by = now, actor.principal
+    case.dept_approved_by = case.finance_approved_by = None
+    _set_step(case, Step.DEPT_REVIEW)
+    _save(case)
+    data = {"method": method, "summary": summary, "justification": justification, "receiving_unit": receiving_unit}
+    _audit(actor, case, "propose", Role.UNIT_CLERK, states, {**data, "routing": case.routing})
+    _notify(_users(Role.DEPT_REVIEWER, [case.verifying_department_id]), case, f"待审核处置方案：{case.asset.code}")
+    return case
+
+
+@transaction.atomic
+def case_review(*, actor: Actor, case: DisposalCase, approve: bool, opinion: str) -> DisposalCase:
+    """The lead department reviews the plan: approve (to finance if the route asks) or return it to the unit."""
+    case = _locked(case)
+    _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, "审核该处置方案")
+    _not_the_same_person(
+        actor, [case.reported_by, case.submitted_by, case.plan_proposed_by], "申报人不能审核自己的方案。"
+    )
+    if case.state == CaseState.PLAN_SUBMITTED and case.dept_approved_by_id is not None:
+        raise WorkflowError("主管部门已审核过该方案，待财政审批。")
+    if not approve:
+        return _return_plan(actor, case, opinion, Role.DEPT_REVIEWER)
+    case.dept_approved_by = actor.principal
+    if case.needs_finance:
+        states = _fire(case, "review_partly")
+        _set_step(case, Step.FINANCE_APPROVE)
+        _save(case)
+        _audit(actor, case, "dept_review", Role.DEPT_REVIEWER, states, {"approve": True, "opinion": opinion})
+        _notify(_finance_users(), case, f"待财政审批：{case.asset.code} {case.asset.name}")
+        return case
+    return _approve(actor, case, opinion, Role.DEPT_REVIEWER, "dept_review")
+
+
+@transaction.atomic
+def case_finance_approve(*, actor: Actor, case: DisposalCase, approve: bool, opinion: str) -> DisposalCase:
+    """县财政局 approves a plan the route sends to it, after the department, or returns it."""
+    case = _locked(case)
+    _require_finance(actor, case, "审批该处置方案")
+    _not_the_same_person(
+        actor, [case.reported_by, case.submitted_by, case.plan_proposed_by, case.dept_approved_by],
+        "已参与该事项申报或审核的人员不能再审批。",
+    )  # fmt: skip
+    if case.state != CaseState.PLAN_SUBMITTED or not case.needs_finance or case.dept_approved_by_id is None:
+        raise WorkflowError("该方案当前不需要或尚不能由财政审批。")
+    if not approve:
+        return _return_plan(actor, case, opinion, Role.FINANCE_APPROVER)
+    case.finance_approved_by = actor.principal
+    return _approve(actor, case, opinion, Role.FINANCE_APPROVER, "finance_approve")
+
+
+def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: str) -> DisposalCase:
+    states = _fire(case, "approve")
+    case.approved_at = timezone.now()
+    _set_step(case, Step.EXECUTE)
+    _save(case)
+    _audit(actor, case, action, role, states, {"approve": True, "opinion": opinion})
+    _notify(_users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"处置方案已批准，请组织执行：{case.asset.code}")
+    signers = [case.verifying_department] + ([actor.principal.organization] if case.needs_finance else [])
+    _document(case, "approval_form", "approve", signers)
+    return case
+
+
+def _return_plan(actor: Actor, case: DisposalCase, opinion: str, role: str) -> DisposalCase:
+    if not opinion.strip():
+        raise ValidationError({"opinion": "退回方案须写明原因。"})
+    states = _fire(case, "return_plan")
+    case.dept_approved_by = case.finance_approved_by = None
+    case.returned_reason = opinion.strip()
+    _set_step(case, Step.PLAN)
+    _save(case)
+    _audit(actor, case, "return_plan", role, states, {"approve": False, "opinion": opinion})
+    _notify(
+        [case.plan_proposed_by or case.reported_by], case, f"处置方案被退回：{case.asset.code}，原因：{opinion[:80]}"
+    )
+    return case
+
+
+# -- 执行 ----------------------------------------------------------------------------------------------------------
+
+EXECUTION_FIELDS = {
+    DisposalMethod.REALLOCATE: ("handover_on", "handover_list"),
+    DisposalMethod.LEASE: (
+        "reserve_rent", "tender_result", "lessee", "lease_starts_on", "lease_ends_on", "annual_rent", "deposit",
+        "contract_no",
+    ),
+    DisposalMethod.AUCTION: (
+        "appraisal_report_no", "appraisal_value", "appraisal_date", "venue", "reserve_price", "winning_bid", "buyer",
+        "deal_on",
+    ),
+    DisposalMethod.SCRAP: ("technical_appraisal", "early_scrap_explanation", "recycler", "residual_value"),
+}  # fmt: skip
+OPTIONAL_EXECUTION_FIELDS = {"deposit", "technical_appraisal", "early_scrap_explanation"}
+
+
+@transaction.atomic
+def case_start_execution(*, actor: Actor, case: DisposalCase, record: dict | None = None) -> DisposalCase:
+    """The unit starts carrying out the approved plan (for 调剂: records the handover to the receiving unit)."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "执行该处置方案")
+    if case.method == DisposalMethod.REALLOCATE:
+        _store_execution(case, record or {}, required=True)
+    states = _fire(case, "start_execution")
+    step = Step.CONFIRM_RECEIPT if case.method == DisposalMethod.REALLOCATE else Step.EXECUTE
+    _set_step(case, step)
+    _save(case)
+    _audit(actor, case, "start_execution", Role.UNIT_CLERK, states, record or {})
+    if case.method == DisposalMethod.REALLOCATE:
+        _notify(_users(Role.UNIT_CLERK, [case.receiving_unit_id]), case, f"请确认接收调剂资产：{case.asset.code}")
+    return case
+
+
+def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> ExecutionRecord:
+    fields = EXECUTION_FIELDS[DisposalMethod(case.method)]
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ValidationError(f"不适用于该处置方式的字段：{'、'.join(sorted(unknown))}")
+    record, _ = ExecutionRecord.objects.get_or_create(case=case)
+    for name in fields:
+        if name in values:
+            setattr(record, name, values[name] if values[name] is not None else _blank(name))
+    if required:
+        missing = [
+            str(ExecutionRecord._meta.get_field(n).verbose_name)
+            for n in fields
+            if n not in OPTIONAL_EXECUTION_FIELDS and getattr(record, n) in (None, "")
+        ]
+        if missing:
+            raise ValidationError(f"请填写：{'、'.join(missing)}。")
+    record.full_clean(exclude=["case"])
+    record.save()
+    case.execution = record
+    return record
+
+
+def _blank(name: str):
+    field = ExecutionRecord._meta.get_field(name)
+    return "" if isinstance(field, models.CharField | models.TextField) else None
+
+
+@transaction.atomic
+def case_record_execution(
+    *,
+    actor: Actor,
+    case: DisposalCase,
+    record: dict | None = None,
+    proceeds: dict | None = None,
+    evidence: list[AssetAttachment] = (),
+) -> DisposalCase:
+    """The execution record is complete. 调剂: the receiving unit confirms receipt. Others: the unit records the
+    result and, where it earns money, what was received and remitted net of fees (收支两条线); an auction bid
+    below the floor sends the plan back for approval instead."""
+    case = _locked(case)
+    if case.method == DisposalMethod.REALLOCATE:
+        _require(actor, Role.UNIT_CLERK, case.receiving_unit_id, "确认接收该资产")
+    else:
+        _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "登记执行结果")
+        if case.state != CaseState.EXECUTING:
+            _fire(case, "record_execution")  # refuses with the state message
+        _store_execution(case, record or {}, required=True)
+    _link_evidence(case, list(evidence), Step.EXECUTE)
+    if case.bid_below_floor():
+        states = _fire(case, "reapprove")
+        case.dept_approved_by = case.finance_approved_by = None
+        _set_step(case, Step.DEPT_REVIEW)
+        _save(case)
+        _audit(actor, case, "low_bid", Role.UNIT_CLERK, states, record or {})
+        _notify(
+            _users(Role.DEPT_REVIEWER, [case.verifying_department_id]),
+            case,
+            f"成交价低于下限，须重新审批：{case.asset.code}",
+        )
+        return case
+    case.amount_due = _amount_due(case)
+    if case.earns_money and case.amount_due:
+        _store_proceeds(case, proceeds or {})
+    states = _fire(case, "record_execution")
+    if case.method == DisposalMethod.REALLOCATE:
+        case.receipt_confirmed_by = actor.principal
+    else:
+        case.execution_recorded_by = actor.principal
+    case.executed_at = timezone.now()
+    earning = case.earns_money and case.amount_due
+    _set_step(case, Step.CONFIRM_REMITTANCE if earning else Step.CLOSE)
+    _save(case)
+    role = Role.UNIT_CLERK
+    data = {**(record or {}), **(proceeds or {}), "evidence": [a.pk for a in evidence]}
+    _audit(actor, case, "record_execution", role, states, data)
+    _notify(_finance_users(), case, f"待{'确认收入上缴' if earning else '销号'}：{case.asset.code}")
+    signers = [case.holding_unit] + ([case.receiving_unit] if case.method == DisposalMethod.REALLOCATE else [])
+    kinds = {
+        "reallocate": "transfer_order",
+        "lease": "lease_filing",
+        "auction": "deal_confirmation",
+        "scrap": "scrap_form",
+    }
+    _document(case, kinds[case.method], "execute", signers)
+    return case
+
+
+def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
+    received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
+    remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
+    errors = {}
+    if received is None or remitted is None:
+        errors["received"] = "请填写实收金额和上缴金额。"
+    elif min(received, fees, remitted) < 0:
+        errors["received"] = "金额不能为负数。"
+    elif remitted != received - fees:
+        errors["remitted"] = f"上缴金额应为实收减去费用：{received - fees:,.2f} 元。"
+    if not receipt_no:
+        errors["receipt_no"] = "请填写缴款凭证号。"
+    if errors:
+        raise ValidationError(errors)
+    case.amount_received, case.fees, case.amount_remitted, case.remittance_receipt_no = (
+        received,
+        fees,
+        remitted,
+        receipt_no,
+    )
+
+
+def _amount_due(case: DisposalCase) -> Decimal | None:
+    record = case.execution_or_none()
+    if record is None:
+        return None
+    if case.method == DisposalMethod.LEASE:
+        return record.annual_rent
+    if case.method == DisposalMethod.AUCTION:
+        return record.winning_bid
+    if case.method == DisposalMethod.SCRAP:
+        return record.residual_value
+    return None
+
+
+# -- 收入上缴 and 销号 --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_confirm_remittance(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+    """Finance confirms the proceeds reached the treasury; never the person who recorded them."""
+    case = _locked(case)
+    _require_finance(actor, case, "确认收入上缴")
+    _not_the_same_person(actor, [case.execution_recorded_by], "登记收入的人员不能确认上缴。")
+    if case.remittance_confirmed_by_id:
+        raise WorkflowError("已确认上缴。")
+    states = _fire(case, "confirm_remittance")
+    case.remittance_confirmed_by, case.remittance_confirmed_at = actor.principal, timezone.now()
+    _set_step(case, Step.CLOSE)
+    _save(case)
+    _audit(actor, case, "confirm_remittance", Role.FINANCE_APPROVER, states, {"receipt_no": case.remittance_receipt_no})
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+    """销号 by finance: the asset's ledger status follows the method (调剂 moves it to the receiving unit)."""
+    case = _locked(case)
+    _require_finance(actor, case, "销号")
+    _not_the_same_person(
+        actor, [case.execution_recorded_by, case.receipt_confirmed_by], "登记执行或收入的人员不能销号。"
+    )
+    states = _fire(case, "close")
+    case.closed_by, case.closed_at = actor.principal, timezone.now()
+    _set_step(case, None)
+    _save(case)
+    asset = Asset.objects.select_for_update().get(pk=case.asset_id)
+    if case.method == DisposalMethod.REALLOCATE:
+        asset.reallocate_to(case.receiving_unit)
+    elif case.method == DisposalMethod.LEASE:
+        asset.mark_revitalized()
+    else:
+        asset.mark_disposed()
+    asset.save()
+    _audit(actor, case, "close", Role.FINANCE_APPROVER, states, {"asset_status": asset.status})
+    _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
+    _document(case, "closure", "close", [actor.principal.organization])
+    return case
+
+
+@transaction.atomic
+def routing_rule_revise(*, rule: RoutingRule, changed: dict) -> RoutingRule:
+    """A change to a routing rule is a new version; the old one is retired, so cases keep what routed them."""
+    old = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    old.is_active = False
+    old.save(update_fields=["is_active"])
+    latest = RoutingRule.objects.filter(name=old.name).order_by("-version").values_list("version", flat=True).first()
+    new = RoutingRule.objects.get(pk=old.pk)
+    new.pk = None
+    for field, value in changed.items():
+        setattr(new, field, value)
+    new.version, new.is_active, new.created_at = (latest or old.version) + 1, True, timezone.now()
+    new.save()
+    return new
