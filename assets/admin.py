@@ -45,6 +45,12 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser makes superusers or grants single permissions; the admin role works through roles.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["is_superuser", "user_permissions", "last_login", "date_joined"]
+
     @admin.display(description="角色")
     def role_list(self, obj: User) -> str:
         return "、".join(obj.role_labels)
@@ -81,9 +87,12 @@ class AssetAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "category", "holding_unit", "original_value", "status"]
     list_filter = ["status", "category", "usage_status"]
     search_fields = ["code", "name", "address"]
-    readonly_fields = ["status", "import_batch", "created_by", "created_at", "updated_at"]
-    autocomplete_fields = ["holding_unit"]
+    # The holding unit changes only by a 调剂 case, and ledger rows are never deleted.
+    readonly_fields = ["holding_unit", "status", "import_batch", "created_by", "created_at", "updated_at"]
     list_select_related = ["category", "holding_unit"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AssetAttachment)

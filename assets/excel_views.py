@@ -138,7 +138,11 @@ def import_commit(request, pk):
 def export(request):
     if not request.user.roles:
         raise PermissionDenied("您还没有分配角色，不能导出资产台账。")
-    _form, queryset = asset_list_filtered(user=request.user, data=request.GET)
+    form, queryset = asset_list_filtered(user=request.user, data=request.GET)
+    if form.errors:
+        # Never hand out a wider ledger than the user asked for.
+        problems = "；".join(f"{form[name].label}：{'，'.join(errs)}" for name, errs in form.errors.items())
+        return HttpResponse(f"筛选条件有误，未导出：{problems}", status=400, content_type="text/plain; charset=utf-8")
     today = timezone.localdate()
     return _xlsx_response(
         ledger_export_workbook(queryset, today=today), f"资产台账_{today:%Y%m%d}.xlsx", f"ledger_{today:%Y%m%d}.xlsx"

@@ -462,6 +462,9 @@ def _as_decimal(value: Any, column: Column, max_digits: int) -> Decimal:
             raise _CellError(f"应为数字，现为“{_short(value)}”；可带千分位，如 1,234.56。") from None
     if not number.is_finite():
         raise _CellError(f"应为数字，现为“{_short(value)}”。")
+    # Checked before rounding: quantize() of a number this large raises instead of rounding.
+    if abs(number) >= Decimal(10) ** (max_digits - column.places):
+        raise _CellError(f"数值过大（整数部分最多 {max_digits - column.places} 位）。")
     number = number.quantize(Decimal(1).scaleb(-column.places), rounding=ROUND_HALF_UP)
     if column.minimum is not None and number < column.minimum:
         raise _CellError(f"不能小于 {column.minimum}。")

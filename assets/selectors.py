@@ -63,23 +63,24 @@ def asset_list_filtered(*, user: User, data) -> tuple[LedgerFilterForm, QuerySet
     units = Organization.objects.filter(pk__in=visible.values("holding_unit")).order_by("name")
     form = LedgerFilterForm(data or None, units=units)
     qs = visible
-    if form.is_valid():
+    # Each valid field applies even when another is wrong; the page shows the wrong one's error.
+    f: dict = {}
+    if form.is_bound:
+        form.is_valid()  # fills cleaned_data with the fields that are valid
         f = form.cleaned_data
-        if f["q"]:
-            term = f["q"].strip()
-            qs = qs.filter(Q(code__icontains=term) | Q(name__icontains=term) | Q(address__icontains=term))
-        if f["category"]:
-            qs = qs.filter(category=f["category"])
-        if f["unit"]:
-            qs = qs.filter(holding_unit=f["unit"])
-        if f["status"]:
-            qs = qs.filter(status=f["status"])
-        if f["usage"]:
-            qs = qs.filter(usage_status=f["usage"])
-        if f["idle_months"] is not None:
-            cutoff: datetime.date = timezone.localdate() - relativedelta(months=f["idle_months"])
-            qs = qs.filter(idle_since__isnull=False, idle_since__lt=cutoff)
-        qs = qs.order_by(SORTS.get(f["sort"] or "code", "code"), "pk")
-    else:
-        qs = qs.order_by("code", "pk")
+    if f.get("q"):
+        term = f["q"].strip()
+        qs = qs.filter(Q(code__icontains=term) | Q(name__icontains=term) | Q(address__icontains=term))
+    if f.get("category"):
+        qs = qs.filter(category=f["category"])
+    if f.get("unit"):
+        qs = qs.filter(holding_unit=f["unit"])
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("usage"):
+        qs = qs.filter(usage_status=f["usage"])
+    if f.get("idle_months") is not None:
+        cutoff: datetime.date = timezone.localdate() - relativedelta(months=f["idle_months"])
+        qs = qs.filter(idle_since__isnull=False, idle_since__lt=cutoff)
+    qs = qs.order_by(SORTS.get(f.get("sort") or "code", "code"), "pk")
     return form, qs

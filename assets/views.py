@@ -1,5 +1,7 @@
 """Thin views of the register: each reads through selectors and writes through one service."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -127,13 +129,22 @@ class AssetUpdateView(View):
         form = AssetForm(request.POST, instance=self.asset, units=units)
         if form.is_valid():
             try:
-                asset_update(user=request.user, asset=form.save(commit=False), loaded_at=parse_datetime(loaded_at_raw))
+                asset_update(user=request.user, asset=form.save(commit=False), loaded_at=_loaded_at(loaded_at_raw))
             except (RegisterError, ValidationError) as exc:
                 form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
             else:
                 messages.success(request, "已保存修改。")
                 return redirect(_register_url("detail", pk))
         return self.render(form, loaded_at_raw, status=422)
+
+
+def _loaded_at(raw: str):
+    """When the form was loaded; anything unreadable counts as stale, never as "skip the check"."""
+    try:
+        parsed = parse_datetime(raw)
+    except ValueError:
+        parsed = None
+    return parsed or datetime.min.replace(tzinfo=UTC)
 
 
 class AttachmentUploadView(View):
