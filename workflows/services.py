@@ -102,7 +102,7 @@ def _not_the_same_person(actor: Actor, others: list[User | None], message: str) 
 
 def _locked(case: DisposalCase) -> DisposalCase:
     # Row lock for the step (PostgreSQL); ConcurrentTransitionMixin refuses a stale save on any backend.
-    return DisposalCase.objects.select_for_update().select_related("asset", "holding_unit").get(pk=case.pk)
+    return DisposalCase.objects.select_for_update(of=("self",)).select_related("asset", "holding_unit").get(pk=case.pk)
 
 
 def _fire(case: DisposalCase, transition_name: str) -> tuple[str, str]:
@@ -243,7 +243,7 @@ def _link_evidence(case: DisposalCase, attachments: list[AssetAttachment], step:
 @transaction.atomic
 def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> DisposalCase:
     """The unit clerk opens a case for one of the unit's assets; the head signs it off next."""
-    asset = Asset.objects.select_for_update().select_related("category", "subtype").get(pk=asset.pk)
+    asset = Asset.objects.select_for_update(of=("self",)).select_related("category", "subtype").get(pk=asset.pk)
     _require(actor, Role.UNIT_CLERK, asset.holding_unit_id, "申报该资产")
     if not statement.strip():
         raise ValidationError({"statement": "请填写申报说明。"})
