@@ -394,6 +394,8 @@ class Asset(ConcurrentTransitionMixin, models.Model):
                 add("area_m2", f"“{category.name}”须填写面积。")
         if self.usage_status == UsageStatus.IDLE and not self.idle_since:
             add("idle_since", "闲置资产须填写停用日期。")
+        if self.usage_status == UsageStatus.NORMAL and self.idle_since:
+            add("idle_since", "正常使用的资产不应填写停用日期；如已停用，请将使用状况改为“闲置”。")
         if self.idle_since:
             if self.idle_since > today:
                 add("idle_since", "停用日期不能晚于今天。")

@@ -83,3 +83,25 @@ def test_nobody_deletes_ledger_rows_or_moves_them_in_the_admin(client, finance_b
     page = client.get(f"/admin/assets/asset/{asset.pk}/change/").content.decode()
     assert 'name="holding_unit"' not in page
     assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_an_asset_in_normal_use_carries_no_idle_date():
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    asset = AssetFactory.build(usage_status="normal", idle_since=datetime.date(2019, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        asset.clean()
+    assert "正常使用的资产不应填写停用日期" in exc.value.message_dict["idle_since"][0]
+
+
+@pytest.mark.parametrize(
+    ("persona", "url", "status", "text"), [("henry", "edit", 403, "无权访问"), ("bob", "detail", 404, "页面不存在")]
+)
+def test_denials_are_explained_in_chinese(request, client, school, persona, url, status, text):
+    asset = AssetFactory(holding_unit=school)
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse(f"register:{url}", args=[asset.pk]))
+    assert response.status_code == status
+    assert text in response.content.decode()
