@@ -23,8 +23,8 @@ from .imports import (
     import_template_workbook,
     ledger_export_workbook,
 )
-from .models import ImportBatch, ImportStatus, Role
-from .selectors import asset_list_filtered
+from .models import ImportBatch, ImportStatus
+from .selectors import asset_list_filtered, user_can_import
 from .services import RegisterError
 
 RECENT_BATCHES = 10
@@ -51,7 +51,7 @@ def _xlsx_response(content: bytes, filename: str, fallback: str) -> HttpResponse
 
 
 def _require_importer(user) -> None:
-    if not user.has_role(Role.UNIT_CLERK, Role.ADMIN):
+    if not user_can_import(user=user):
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
 
 

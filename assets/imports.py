@@ -44,7 +44,7 @@ from .models import (
     mu_to_sqm,
     sqm_to_mu,
 )
-from .selectors import units_user_may_register_for
+from .selectors import units_user_may_register_for, user_can_import
 from .services import RegisterError
 from .uploads import sniff_upload
 
@@ -923,7 +923,7 @@ def import_batch_create(*, user: User, upload: UploadedFile) -> ImportBatch:
     Raises PermissionDenied for a user who may not import, ValidationError for a file that is not a readable ledger
     (wrong type, corrupt, too large, header missing); row errors end up on the batch instead.
     """
-    if not user.has_role(Role.UNIT_CLERK, Role.ADMIN) or not units_user_may_register_for(user=user).exists():
+    if not user_can_import(user=user) or not units_user_may_register_for(user=user).exists():
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
     sniff_upload(upload, max_bytes=settings.PANHUO["IMPORT_MAX_BYTES"], allowed=("xlsx",))
     rows = _inspect_upload(upload)
@@ -1007,7 +1007,7 @@ def import_batch_commit(*, batch: ImportBatch, user: User) -> ImportBatch:
     """Writes a checked batch into the register, all rows or none; refuses anyone but the uploader, and twice."""
     if batch.created_by_id != user.pk:
         raise RegisterError("只能确认本人上传的导入批次。")
-    if not user.has_role(Role.UNIT_CLERK, Role.ADMIN):
+    if not user_can_import(user=user):
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
     # Claimed with a conditional UPDATE, so a double click or two tabs commit the batch once.
     claimed = ImportBatch.objects.filter(pk=batch.pk, created_by=user, status=ImportStatus.VALID).update(

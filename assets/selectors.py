@@ -48,6 +48,16 @@ def asset_can_edit(*, user: User, asset: Asset) -> bool:
     )
 
 
+def user_can_import(*, user: User) -> bool:
+    """Ledger workbooks are imported by a unit's clerk, or by an administrator for any unit."""
+    return user.is_active and user.has_role(Role.UNIT_CLERK, Role.ADMIN)
+
+
+def asset_can_attach(*, user: User, asset: Asset) -> bool:
+    """Evidence goes on an asset's file from its holding unit's clerk only."""
+    return user.is_active and user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id
+
+
 def units_user_may_register_for(*, user: User) -> QuerySet[Organization]:
     """Organizations whose ledger this user may add to: a clerk's own unit; an administrator's, any."""
     if user.has_role(Role.ADMIN):

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .fsm import ConcurrentTransition
 from .models import Asset, AssetAttachment, AssetStatus, Role, User
+from .selectors import asset_can_attach, asset_can_edit, units_user_may_register_for
 from .uploads import sniff_upload
 
 # What the admin role may change in the Django admin: the rule tables and the people, not the ledger.
@@ -36,8 +37,6 @@ class RegisterError(Exception):
 
 
 def _check_may_register(*, user: User, unit_id: int) -> None:
-    from .selectors import units_user_may_register_for
-
     if not units_user_may_register_for(user=user).filter(pk=unit_id).exists():
         raise PermissionDenied("只能登记本单位的资产。")
 
@@ -53,8 +52,6 @@ def asset_create(*, user: User, asset: Asset) -> Asset:
 
 def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None) -> Asset:
     """Saves an edited ledger row; refuses if someone else changed it since the form was loaded."""
-    from .selectors import asset_can_edit
-
     if not asset_can_edit(user=user, asset=asset):
         raise PermissionDenied("无权修改该资产。")
     asset.full_clean(exclude=PROTECTED_FIELDS)
@@ -73,7 +70,7 @@ def attachment_add(
     *, user: User, asset: Asset, upload: UploadedFile, kind: str, description: str = ""
 ) -> AssetAttachment:
     """Keeps an evidence file (already checked by content) under a random name, with its SHA-256."""
-    if not (user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id):
+    if not asset_can_attach(user=user, asset=asset):
         raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
     if asset.status == AssetStatus.DISPOSED:
         raise RegisterError("资产已处置，不能再上传材料。")

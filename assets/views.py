@@ -16,8 +16,15 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .forms import AssetForm, AttachmentForm
-from .models import Asset, AssetAttachment, Role
-from .selectors import asset_can_edit, asset_list_filtered, asset_list_visible, units_user_may_register_for
+from .models import Asset, AssetAttachment
+from .selectors import (
+    asset_can_attach,
+    asset_can_edit,
+    asset_list_filtered,
+    asset_list_visible,
+    units_user_may_register_for,
+    user_can_import,
+)
 from .services import RegisterError, asset_create, asset_update, attachment_add
 
 
@@ -25,13 +32,9 @@ def _register_url(name: str, *args) -> str:
     return reverse(f"register:{name}", args=args)
 
 
-def _may_upload(user, asset: Asset) -> bool:
-    return user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id
-
-
 def _asset_detail_response(request, asset: Asset, *, attachment_form=None, status=200) -> TemplateResponse:
     user = request.user
-    may_upload = _may_upload(user, asset)
+    may_upload = asset_can_attach(user=user, asset=asset)
     context = {
         "page_title": f"{asset.code} {asset.name}",
         "asset": asset,
@@ -67,7 +70,7 @@ class AssetListView(TemplateView):
             "sort_next": {c: f"-{c}" if current == c else c for c in columns},
             "sort_mark": {c: " ↑" if current == c else " ↓" if current == f"-{c}" else "" for c in columns},
             "can_add": units_user_may_register_for(user=user).exists(),
-            "can_import": user.has_role(Role.UNIT_CLERK, Role.ADMIN),
+            "can_import": user_can_import(user=user),
         }
 
 
@@ -150,7 +153,7 @@ def _loaded_at(raw: str):
 class AttachmentUploadView(View):
     def post(self, request, pk):
         asset = get_object_or_404(asset_list_visible(user=request.user), pk=pk)
-        if not _may_upload(request.user, asset):
+        if not asset_can_attach(user=request.user, asset=asset):
             raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
         form = AttachmentForm(request.POST, request.FILES)
         if form.is_valid():

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from assets.models import AssetStatus, Role, UsageStatus
-from assets.selectors import asset_list_visible, units_user_may_register_for
+from assets.selectors import asset_list_visible, units_user_may_register_for, user_can_import
 
 
 class HomeView(TemplateView):
@@ -29,7 +29,7 @@ class HomeView(TemplateView):
             "stats": stats,
             "roles": user.role_labels,
             "can_register": units_user_may_register_for(user=user).exists(),
-            "can_import": user.has_role(Role.UNIT_CLERK, Role.ADMIN),
+            "can_import": user_can_import(user=user),
             "is_admin": user.has_role(Role.ADMIN) and user.is_staff,
             "has_role": bool(user.roles),
         }
