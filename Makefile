@@ -8,9 +8,9 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the project needs: CJK fonts and poppler for the documents, pango/harfbuzz for WeasyPrint,
-# the PostgreSQL client for looking into the database, and venv for Python itself.
+# the PostgreSQL client for looking into the database, venv for Python itself, and chromium for the browser tests.
 DEB_PACKAGES := fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	postgresql-client python3-venv
+	postgresql-client python3-venv chromium
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/panhuo
 LOCAL_REDIS_URL := redis://127.0.0.1:6379/15
 

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .forms import SORTS, LedgerFilterForm
-from .models import Asset, Organization, Role, User
+from .models import Asset, AttachmentKind, Organization, Role, User
 
 # Roles that read the whole county's register (DESIGN.md: finance approves, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
@@ -53,9 +53,18 @@ def user_can_import(*, user: User) -> bool:
     return user.is_active and user.has_role(Role.UNIT_CLERK, Role.ADMIN)
 
 
-def asset_can_attach(*, user: User, asset: Asset) -> bool:
-    """Evidence goes on an asset's file from its holding unit's clerk only."""
-    return user.is_active and user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id
+def asset_can_attach(*, user: User, asset: Asset, kind: str | None = None) -> bool:
+    """Evidence goes on an asset's file from its holding unit's clerk; the lead department's reviewer adds only
+    the 核查记录 it verifies with (认定 needs the department's 核查记录, seed 000 一(三)2)."""
+    if not user.is_active or user.organization_id is None:
+        return False
+    if user.has_role(Role.UNIT_CLERK) and user.organization_id == asset.holding_unit_id:
+        return True
+    return (
+        kind == AttachmentKind.VERIFICATION_RECORD
+        and user.has_role(Role.DEPT_REVIEWER)
+        and user.organization_id == asset.lead_department.pk
+    )
 
 
 def units_user_may_register_for(*, user: User) -> QuerySet[Organization]:

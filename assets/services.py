@@ -70,7 +70,7 @@ def attachment_add(
     *, user: User, asset: Asset, upload: UploadedFile, kind: str, description: str = ""
 ) -> AssetAttachment:
     """Keeps an evidence file (already checked by content) under a random name, with its SHA-256."""
-    if not asset_can_attach(user=user, asset=asset):
+    if not asset_can_attach(user=user, asset=asset, kind=kind):
         raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
     if asset.status == AssetStatus.DISPOSED:
         raise RegisterError("资产已处置，不能再上传材料。")

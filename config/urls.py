@@ -4,6 +4,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from assets.urls import RegisterApplication
+from workflows.urls import BoardApplication, CaseApplication
 
 from .views import HomeView
 
@@ -19,7 +20,7 @@ class PanhuoSite(Site):
         return user.is_authenticated
 
 
-site = PanhuoSite(viewsets=[RegisterApplication()])
+site = PanhuoSite(viewsets=[CaseApplication(), RegisterApplication(), BoardApplication()])
 
 admin.site.site_header = "盘活 · 系统管理"
 admin.site.site_title = "盘活 · 系统管理"

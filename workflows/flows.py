@@ -1,10 +1,42 @@
-"""The disposal flow. The step services in workflows.services already carry the whole path; the human task
-nodes (inbox, queue, claim) that drive them are being built on top of this start (issue 3, open)."""
+"""The disposal flow: the human steps of DESIGN.md's path as viewflow tasks, each offered to one role of one
+organization. A task's view calls exactly one step service (workflows.services), which fires the FSM transition;
+the gateways below then read the case's new state to pick the next task."""
 
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from .models import DisposalCase
+from assets.models import Role
+
+from . import task_views as views
+from .models import CaseState, DisposalCase, DisposalMethod, Step
+from .nodes import CaseTask
+from .routing import finance_organization_id
+
+
+def _state(*states):
+    # The gateway's activation may hold the case as loaded before the step; the task view hands it the fresh one.
+    return lambda activation: activation.process.state in states
+
+
+def _holding(case: DisposalCase) -> int:
+    return case.holding_unit_id
+
+
+def _verifying(case: DisposalCase) -> int:
+    return case.verifying_department_id
+
+
+def _receiving(case: DisposalCase) -> int:
+    return case.receiving_unit_id
+
+
+def _finance(case: DisposalCase) -> int:
+    return finance_organization_id(case)
+
+
+def _remittance_due(activation) -> bool:
+    case = activation.process
+    return case.state == CaseState.EXECUTED and bool(case.earns_money and case.amount_due)
 
 
 class DisposalFlow(flow.Flow):
@@ -12,10 +44,90 @@ class DisposalFlow(flow.Flow):
 
     process_class = DisposalCase
     lock_impl = lock.select_for_update_lock
-    process_title = "闲置低效资产盘活处置"
+    process_title = "盘活处置事项"
+    process_description = "申报 → 核查认定 → 处置方案 → 审批 → 执行 → 销号"
+    process_summary_template = "{{ process.asset.code }} {{ process.asset.name }}"
 
-    start = flow.StartHandle(this.start_case).Next(this.end)
-    end = flow.End()
+    start = flow.StartHandle(this.start_case).Annotation(title="申报").Next(this.sign_off)
 
-    def start_case(self, activation, **kwargs):
+    sign_off = CaseTask(views.SignOffView, step=Step.SIGN_OFF, role=Role.UNIT_HEAD, organization=_holding).Next(
+        this.verify
+    )
+    verify = CaseTask(views.VerifyView, step=Step.VERIFY, role=Role.DEPT_REVIEWER, organization=_verifying).Next(
+        this.after_verify
+    )
+    after_verify = (
+        flow.Switch()
+        .Annotation(title="认定结果")
+        .Case(this.plan, _state(CaseState.VERIFIED))
+        .Case(this.sign_off, _state(CaseState.DRAFT))  # returned: back to the unit with the reason
+        .Default(this.rejected)
+    )
+    plan = CaseTask(views.PlanView, step=Step.PLAN, role=Role.UNIT_CLERK, organization=_holding).Next(this.dept_review)
+    dept_review = CaseTask(
+        views.DeptReviewView, step=Step.DEPT_REVIEW, role=Role.DEPT_REVIEWER, organization=_verifying
+    ).Next(this.after_dept_review)
+    after_dept_review = (
+        flow.Switch()
+        .Annotation(title="审核结果")
+        .Case(this.finance_approve, _state(CaseState.PLAN_SUBMITTED))
+        .Case(this.execute, _state(CaseState.PLAN_APPROVED))
+        .Default(this.plan)
+    )
+    finance_approve = CaseTask(
+        views.FinanceApproveView, step=Step.FINANCE_APPROVE, role=Role.FINANCE_APPROVER, organization=_finance
+    ).Next(this.after_finance_approve)
+    after_finance_approve = (
+        flow.Switch()
+        .Annotation(title="审批结果")
+        .Case(this.execute, _state(CaseState.PLAN_APPROVED))
+        .Default(this.plan)
+    )
+    execute = CaseTask(views.StartExecutionView, step=Step.EXECUTE, role=Role.UNIT_CLERK, organization=_holding).Next(
+        this.after_execute
+    )
+    after_execute = (
+        flow.Switch()
+        .Annotation(title="处置方式")
+        .Case(this.confirm_receipt, lambda a: a.process.method == DisposalMethod.REALLOCATE)
+        .Default(this.record_result)
+    )
+    confirm_receipt = CaseTask(
+        views.ConfirmReceiptView, step=Step.CONFIRM_RECEIPT, role=Role.UNIT_CLERK, organization=_receiving
+    ).Next(this.after_result)
+    record_result = CaseTask(
+        views.RecordResultView, step=Step.EXECUTE, role=Role.UNIT_CLERK, organization=_holding, title="登记执行结果"
+    ).Next(this.after_result)
+    after_result = (
+        flow.Switch()
+        .Annotation(title="执行结果")
+        .Case(this.dept_review, _state(CaseState.PLAN_SUBMITTED))  # a bid below the floor: approve again
+        .Case(this.confirm_remittance, _remittance_due)
+        .Default(this.close)
+    )
+    confirm_remittance = CaseTask(
+        views.ConfirmRemittanceView, step=Step.CONFIRM_REMITTANCE, role=Role.FINANCE_APPROVER, organization=_finance
+    ).Next(this.close)
+    close = CaseTask(views.CloseView, step=Step.CLOSE, role=Role.FINANCE_APPROVER, organization=_finance).Next(this.end)
+    rejected = flow.End().Annotation(title="不予认定")
+    end = flow.End().Annotation(title="已销号")
+
+    def start_case(self, activation, **fields):
+        """Called by workflows.services.case_report: the case is filled in there and saved by the start."""
+        for name, value in fields.items():
+            setattr(activation.process, name, value)
         return activation.process
+
+    def has_view_permission(self, user, obj=None):
+        # Per-case scoping happens in the selectors (a case of another organization is a 404, not a 403).
+        from .selectors import case_is_visible
+
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if obj is None:
+            return bool(user.roles) or user.is_superuser
+        return case_is_visible(user=user, case=obj)
+
+    def has_manage_permission(self, user, obj=None):
+        # Cancelling, undoing or reviving tasks by hand would bypass the step services; nobody may.
+        return False

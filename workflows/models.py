@@ -459,6 +459,9 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)
 
     # 收支两条线: what is due, received and remitted to the treasury, net of fees.
+    approved_low_bid = models.DecimalField(
+        "经重新审批的低价成交价（元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
     amount_due = models.DecimalField("应收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
     amount_received = models.DecimalField("实收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
     fees = models.DecimalField("费用（元）", max_digits=16, decimal_places=2, default=Decimal(0))
@@ -525,6 +528,8 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         record = self.execution_or_none()
         if record is None or record.winning_bid is None or not record.appraisal_value:
             return False
+        if self.approved_low_bid is not None and record.winning_bid == self.approved_low_bid:
+            return False  # this very bid was approved again after it fell below the floor
         floor = record.appraisal_value * Policy.current().low_bid_floor_percent / 100
         return record.winning_bid < floor
 

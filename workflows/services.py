@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
 
 from assets.fsm import ConcurrentTransition
 from assets.models import Asset, AssetAttachment, AssetStatus, Organization, OrganizationKind, Role, User
@@ -101,8 +103,22 @@ def _not_the_same_person(actor: Actor, others: list[User | None], message: str) 
 
 
 def _locked(case: DisposalCase) -> DisposalCase:
-    # Row lock for the step (PostgreSQL); ConcurrentTransitionMixin refuses a stale save on any backend.
-    return DisposalCase.objects.select_for_update(of=("self",)).select_related("asset", "holding_unit").get(pk=case.pk)
+    # Locks the case and its viewflow process row, the same row the flow's lock takes (PostgreSQL); on any backend
+    # ConcurrentTransitionMixin refuses a stale save.
+    return (
+        DisposalCase.objects.select_for_update(of=("self", "process_ptr"))
+        .select_related("asset", "holding_unit")
+        .get(pk=case.pk)
+    )
+
+
+def _end_process(case: DisposalCase, status: str) -> None:
+    """Withdrawal ends the case outside the flow's own path: its open tasks are cancelled with it."""
+    now = timezone.now()
+    for task in Task.objects.filter(process_id=case.pk, status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)):
+        task.status, task.finished = STATUS.CANCELED, now
+        task.save(update_fields=["status", "finished"])
+    case.status, case.finished = status, now
 
 
 def _fire(case: DisposalCase, transition_name: str) -> tuple[str, str]:
@@ -255,24 +271,25 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
         raise WorkflowError("本单位是该类资产的牵头核查部门，不能自行认定；请联系县财政局指定核查部门。")
     from .flows import DisposalFlow
 
-    case = DisposalCase(
-        flow_class=DisposalFlow,
-        asset=asset,
-        holding_unit_id=asset.holding_unit_id,
-        verifying_department=department,
-        basis=basis,
-        statement=statement.strip(),
-        reported_by=actor.principal,
-    )
+    fields = {
+        "asset": asset,
+        "holding_unit_id": asset.holding_unit_id,
+        "verifying_department": department,
+        "basis": basis,
+        "statement": statement.strip(),
+        "reported_by": actor.principal,
+    }
+    probe = DisposalCase(**fields)
     # The idle period is checked now too: an "idle" report under the threshold is refused at once (DESIGN.md).
-    if not idle_long_enough(case):
-        raise WorkflowError(idle_long_enough.message(case))
+    if not idle_long_enough(probe):
+        raise WorkflowError(idle_long_enough.message(probe))
     asset.open_case()
     asset.save()
-    _set_step(case, Step.SIGN_OFF)
+    _set_step(probe, Step.SIGN_OFF)
     try:
         with transaction.atomic():
-            case.save()
+            # The flow's start saves the case (it is the viewflow process) and opens the head's sign-off task.
+            case = DisposalFlow.start.run(**fields, current_step=probe.current_step, step_due_on=probe.step_due_on)
     except IntegrityError as exc:
         raise WorkflowError("该资产已有办理中的处置事项。") from exc
     _audit(actor, case, "report", Role.UNIT_CLERK, ("", case.state), {"basis": basis, "statement": statement})
@@ -281,7 +298,7 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
 
 
 @transaction.atomic
-def case_submit(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+def case_submit(*, actor: Actor, case: DisposalCase, opinion: str = "") -> DisposalCase:
     """The unit head signs the report off (or re-submits a returned one) to the lead department."""
     case = _locked(case)
     _require(actor, Role.UNIT_HEAD, case.holding_unit_id, "签发本单位的申报")
@@ -290,7 +307,7 @@ def case_submit(*, actor: Actor, case: DisposalCase) -> DisposalCase:
     case.submitted_by, case.submitted_at = actor.principal, timezone.now()
     _set_step(case, Step.VERIFY)
     _save(case)
-    _audit(actor, case, "submit", Role.UNIT_HEAD, states, {})
+    _audit(actor, case, "submit", Role.UNIT_HEAD, states, {"opinion": opinion.strip()})
     _notify(
         _users(Role.DEPT_REVIEWER, [case.verifying_department_id]),
         case,
@@ -371,7 +388,10 @@ def case_withdraw(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalC
     if principal.organization_id != case.holding_unit_id or not principal.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
         raise NotAllowed("只有持有单位可以撤回。")
     states = _fire(case, "withdraw")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写撤回原因。"})
     _set_step(case, None)
+    _end_process(case, PROCESS.CANCELED)
     _save(case)
     _release_asset(case)
     _audit(actor, case, "withdraw", Role.UNIT_CLERK, states, {"reason": reason})
@@ -528,6 +548,9 @@ def case_finance_approve(*, actor: Actor, case: DisposalCase, approve: bool, opi
 
 def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: str) -> DisposalCase:
     states = _fire(case, "approve")
+    if case.bid_below_floor():
+        # Re-approval after a low bid accepts that bid: recording it again does not loop back for approval.
+        case.approved_low_bid = case.execution.winning_bid
     case.approved_at = timezone.now()
     _set_step(case, Step.EXECUTE)
     _save(case)
@@ -769,3 +792,67 @@ def routing_rule_revise(*, rule: RoutingRule, changed: dict) -> RoutingRule:
     new.version, new.is_active, new.created_at = (latest or old.version) + 1, True, timezone.now()
     new.save()
     return new
+
+
+# -- claiming tasks -----------------------------------------------------------------------------------------------
+
+
+def actor_for_task(*, user: User, task, ip: str | None = None) -> Actor:
+    """The Actor for a task: the user, or the colleague whose task it is when the user substitutes for them."""
+    from .permissions import principal_for_key
+
+    principal = principal_for_key(user, task.owner_permission or "")
+    if principal is not None and principal.pk != user.pk:
+        return Actor(user=user, acting_for=principal, ip=ip)
+    return Actor(user=user, ip=ip)
+
+
+def _task_audit(actor: Actor, task, action: str, data: dict) -> None:
+    case = DisposalCase.objects.only("pk", "asset_id", "state").get(pk=task.process_id)
+    AuditEvent.objects.create(
+        actor=actor.user, acting_for=actor.acting_for, organization=actor.principal.organization,
+        role=task.flow_task.role, action=action, case=case, asset_id=case.asset_id, from_state=case.state,
+        to_state=case.state, data={"task": task.pk, "step": task.flow_task.step, **data}, ip=actor.ip,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def task_claim(*, actor: Actor, task) -> None:
+    """认领: the task moves from the organization's queue to the user's inbox (call under the flow's lock)."""
+    node = task.flow_task
+    if not node.can_assign(actor.user, task):
+        raise NotAllowed("该任务已被认领，或您无权认领。")
+    node.activation_class(task).assign(actor.user)
+    _task_audit(actor, task, "claim", {})
+
+
+@transaction.atomic
+def task_release(*, actor: Actor, task) -> None:
+    """退回待办: the owner (or the organization's head) puts a claimed task back in the queue."""
+    node = task.flow_task
+    if not node.can_unassign(actor.user, task):
+        raise NotAllowed("您无权释放该任务。")
+    previous = task.owner
+    node.activation_class(task).unassign()
+    _task_audit(actor, task, "release", {"from": {"id": previous.pk, "name": str(previous)}})
+
+
+@transaction.atomic
+def task_reassign(*, actor: Actor, task, to: User) -> None:
+    """转办: the organization's head gives a task to a colleague who holds the same role there."""
+    node = task.flow_task
+    if not node.can_reassign(actor.user, task):
+        raise NotAllowed("只有本单位负责人可以转办任务。")
+    if to.pk not in {u.pk for u in node.candidates(task)}:
+        raise WorkflowError(f"{to}不能办理该任务（须为本单位的{Role(node.role).label}）。")
+    previous = task.owner
+    activation = node.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(to)
+    else:
+        activation.reassign(user=to)
+    data = {"to": {"id": to.pk, "name": str(to)}}
+    if previous is not None:
+        data["from"] = {"id": previous.pk, "name": str(previous)}
+    _task_audit(actor, task, "reassign", data)
+    _notify([to], DisposalCase.objects.get(pk=task.process_id), f"{actor.user}将任务转给您：{node.task_title}")

@@ -1,0 +1,209 @@
+"""The forms of the path's steps. They check shape only; every rule of the policy is checked by the step's service,
+whose refusals come back as errors on these forms."""
+
+from django import forms
+from django.conf import settings
+
+from assets.models import AttachmentKind, Organization
+from assets.uploads import sniff_upload
+
+from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord, ReallocationApplication
+from .services import EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
+
+
+class EvidenceField(forms.FileField):
+    """An optional evidence upload, checked by content like every other attachment."""
+
+    def __init__(self, *, label: str, kind: str, required: bool = False, help_text: str = ""):
+        super().__init__(
+            label=label, required=required, help_text=help_text or "PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB"
+        )
+        self.kind = kind
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            sniff_upload(upload, max_bytes=settings.PANHUO["ATTACHMENT_MAX_BYTES"])
+        return upload
+
+
+class StepForm(forms.Form):
+    """Base: knows the case, and lists its evidence fields so the view can store the uploads first."""
+
+    def __init__(self, *args, case: DisposalCase, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def evidence(self) -> list[tuple[str, object]]:
+        return [
+            (field.kind, self.cleaned_data[name])
+            for name, field in self.fields.items()
+            if isinstance(field, EvidenceField) and self.cleaned_data.get(name)
+        ]
+
+
+class ReportForm(forms.Form):
+    basis = forms.ChoiceField(label="认定类型", choices=Basis.choices, initial=Basis.IDLE)
+    statement = forms.CharField(
+        label="申报说明", widget=TEXTAREA, max_length=2000, help_text="停用时间、原因、现状，以及无后续使用计划的说明"
+    )
+    stop_statement = EvidenceField(label="停用说明", kind=AttachmentKind.STOP_STATEMENT)
+    meeting_minutes = EvidenceField(label="会议纪要", kind=AttachmentKind.MEETING_MINUTES)
+
+    def evidence(self) -> list[tuple[str, object]]:
+        return StepForm.evidence(self)
+
+
+class SignOffForm(StepForm):
+    opinion = forms.CharField(label="签发意见", widget=TEXTAREA, max_length=1000, required=False)
+
+
+class DecisionForm(StepForm):
+    """A reviewer's decision with its written opinion (a return or a refusal must say why)."""
+
+    CHOICES: list[tuple[str, str]] = []
+    decision = forms.ChoiceField(label="办理意见", widget=forms.RadioSelect)
+    opinion = forms.CharField(label="意见", widget=TEXTAREA, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = self.CHOICES
+        self.fields["decision"].initial = self.CHOICES[0][0]
+
+
+class VerifyForm(DecisionForm):
+    CHOICES = [("verify", "认定属实"), ("return", "退回补正"), ("reject", "不予认定")]
+    record = EvidenceField(label="核查记录", kind=AttachmentKind.VERIFICATION_RECORD, help_text="认定属实时必须提供")
+
+
+class ReviewForm(DecisionForm):
+    CHOICES = [("approve", "同意"), ("return", "退回修改")]
+
+
+class PlanForm(StepForm):
+    method = forms.ChoiceField(label="处置方式", choices=[("", "请选择"), *DisposalMethod.choices])
+    summary = forms.CharField(label="处置方案", widget=TEXTAREA, max_length=2000)
+    receiving_unit = forms.ModelChoiceField(
+        label="调入单位", queryset=Organization.objects.none(), required=False, help_text="调剂时从申请单位中选择"
+    )
+    justification = forms.CharField(
+        label="未选调剂的理由", widget=TEXTAREA, max_length=2000, required=False,
+        help_text="调剂公示期内选择出租或拍卖时必须填写",
+    )  # fmt: skip
+    minutes = EvidenceField(label="会议纪要（集体决策）", kind=AttachmentKind.MEETING_MINUTES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        applicants = ReallocationApplication.objects.filter(case=self.case).values("unit")
+        self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == DisposalMethod.REALLOCATE and not data.get("receiving_unit"):
+            self.add_error("receiving_unit", "调剂须从申请单位中选择调入单位。")
+        return data
+
+
+class HandoverForm(StepForm):
+    """调剂: the holding unit records the handover; other methods start with an empty confirmation."""
+
+    note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case.method == DisposalMethod.REALLOCATE:
+            model_fields = forms.fields_for_model(ExecutionRecord, fields=EXECUTION_FIELDS[DisposalMethod.REALLOCATE])
+            for name, field in model_fields.items():
+                field.required = True
+                self.fields[name] = field
+            self.fields["handover_on"].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields["handover_list_file"] = EvidenceField(
+                label="交接清单（附件）", kind=AttachmentKind.HANDOVER_LIST
+            )
+
+    def record(self) -> dict:
+        names = EXECUTION_FIELDS.get(self.case.method, ()) if self.case.method == DisposalMethod.REALLOCATE else ()
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class ConfirmForm(StepForm):
+    confirm = forms.BooleanField(label="确认", required=True)
+    note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
+
+
+RESULT_EVIDENCE = {
+    DisposalMethod.LEASE: [("contract_file", "租赁合同", AttachmentKind.CONTRACT)],
+    DisposalMethod.AUCTION: [("appraisal_file", "评估报告", AttachmentKind.APPRAISAL_REPORT)],
+    DisposalMethod.SCRAP: [("technical_file", "技术鉴定意见", AttachmentKind.TECHNICAL_APPRAISAL)],
+}
+
+
+class ResultForm(StepForm):
+    """出租 / 拍卖 / 报废: the method's execution record, the money (收支两条线) and its evidence."""
+
+    received = forms.DecimalField(label="实收金额（元）", **MONEY)
+    fees = forms.DecimalField(label="费用（元）", **MONEY)
+    remitted = forms.DecimalField(label="上缴国库金额（元）", **MONEY)
+    receipt_no = forms.CharField(label="缴款凭证号", max_length=60, required=False)
+    receipt_file = EvidenceField(label="缴款凭证", kind=AttachmentKind.REMITTANCE_RECEIPT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        method = self.case.method
+        record = self.case.execution_or_none()
+        model_fields = forms.fields_for_model(ExecutionRecord, fields=EXECUTION_FIELDS[DisposalMethod(method)])
+        fields = {}
+        for name, field in model_fields.items():
+            field.required = name not in OPTIONAL_EXECUTION_FIELDS
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"})
+            if isinstance(field.widget, forms.Textarea):
+                field.widget = TEXTAREA
+            if record is not None and getattr(record, name) not in (None, ""):
+                field.initial = getattr(record, name)
+            fields[name] = field
+        for name, label, kind in RESULT_EVIDENCE.get(method, []):
+            fields[name] = EvidenceField(label=label, kind=kind)
+        # The method's own fields first, then the money.
+        self.fields = {**fields, **self.fields}
+
+    def record(self) -> dict:
+        return {name: self.cleaned_data[name] for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}
+
+    def proceeds(self) -> dict:
+        data = self.cleaned_data
+        return {key: data.get(key) for key in ("received", "fees", "remitted", "receipt_no")}
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤回原因", widget=TEXTAREA, max_length=1000)
+
+
+class ApplyForm(forms.Form):
+    reason = forms.CharField(label="申请理由", widget=TEXTAREA, max_length=1000, help_text="本单位的用途和需求")
+
+
+class ReassignForm(forms.Form):
+    to = forms.ModelChoiceField(label="转办给", queryset=None, empty_label="请选择")
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        from assets.models import User
+
+        self.fields["to"].queryset = User.objects.filter(pk__in=[u.pk for u in candidates]).order_by("username")
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False)
+    category = forms.ModelChoiceField(label="资产类别", queryset=None, required=False, empty_label="全部类别")
+    min_area = forms.DecimalField(label="面积不小于（㎡）", required=False, min_value=0)
+    max_value = forms.DecimalField(label="原值不超过（元）", required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from assets.models import Category
+
+        self.fields["category"].queryset = Category.objects.order_by("pk")

@@ -1,0 +1,90 @@
+"""Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
+here, so one unit never sees another's case."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from assets.models import Role, User
+
+from .models import CaseState, DisposalCase, Notification
+from .permissions import principals_for, role_keys
+
+# Roles that read every case of the county (finance approves and closes, supervisors audit, admin runs it).
+COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
+    """A filter for the cases this user (or whom they substitute for) may see, or None for all of them."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for principal in principals_for(user):
+        if principal.has_role(*COUNTY_WIDE_ROLES):
+            return None
+        org = principal.organization_id
+        if org is None:
+            continue
+        if principal.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+            q |= Q(**{f"{prefix}holding_unit_id": org}) | Q(**{f"{prefix}receiving_unit_id": org})
+        if principal.has_role(Role.DEPT_REVIEWER, Role.UNIT_HEAD):
+            q |= Q(**{f"{prefix}verifying_department_id": org})
+    return q
+
+
+def case_list_visible(*, user: User) -> QuerySet[DisposalCase]:
+    qs = DisposalCase.objects.select_related("asset__category", "holding_unit", "verifying_department")
+    q = case_visibility_q(user)
+    return qs if q is None else qs.filter(q)
+
+
+def case_is_visible(*, user: User, case: DisposalCase) -> bool:
+    q = case_visibility_q(user)
+    return q is None or DisposalCase.objects.filter(q, pk=case.pk).exists()
+
+
+def _task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
+    return qs.filter(flow_task_type="HUMAN").select_related(
+        "owner",
+        "process__disposalcase__asset",
+        "process__disposalcase__holding_unit",
+    )
+
+
+def task_inbox(*, user: User) -> QuerySet[Task]:
+    """Tasks the user has claimed (or that were assigned to them), soonest deadline first."""
+    qs = Task.objects.filter(owner=user, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+    return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
+
+
+def task_queue(*, user: User) -> QuerySet[Task]:
+    """Unclaimed tasks of the user's organization and role (and of whom they substitute for)."""
+    keys = role_keys(user)
+    qs = Task.objects.filter(status=STATUS.NEW, owner_permission__in=keys) if keys else Task.objects.none()
+    return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
+
+
+def task_archive(*, user: User) -> QuerySet[Task]:
+    qs = Task.objects.filter(owner=user, status=STATUS.DONE)
+    return _task_rows(qs).order_by("-finished", "-pk")
+
+
+def tasks_open_of_case(case: DisposalCase) -> QuerySet[Task]:
+    qs = Task.objects.filter(process_id=case.pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES)
+    return qs.select_related("owner").order_by("pk")
+
+
+def board_listings(*, today=None) -> QuerySet[DisposalCase]:
+    """Verified assets on the 调剂 board while their publication window is open (调剂优先, seed 000)."""
+    today = today or timezone.localdate()
+    return (
+        DisposalCase.objects.filter(state=CaseState.VERIFIED, listed_until__gte=today)
+        .select_related("asset__category", "asset__subtype", "holding_unit")
+        .order_by("listed_until", "pk")
+    )
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

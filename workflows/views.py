@@ -1,0 +1,438 @@
+"""The 待办 application's pages: inbox, queue, archive, case list and case page, reporting and withdrawing, the
+调剂 board and notifications. Reads go through workflows.selectors, writes through one service each."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+
+from assets.models import Role
+from assets.selectors import asset_list_visible
+from assets.services import RegisterError, attachment_add
+
+from . import forms
+from .models import (
+    OPEN_STATES,
+    AuditEvent,
+    CaseState,
+    DisposalCase,
+    DisposalMethod,
+    Notification,
+    ReallocationApplication,
+)
+from .nodes import case_url
+from .selectors import (
+    board_listings,
+    case_is_visible,
+    case_list_visible,
+    task_archive,
+    task_inbox,
+    task_queue,
+    tasks_open_of_case,
+)
+from .services import (
+    NotAllowed,
+    WorkflowError,
+    actor_for,
+    actor_for_task,
+    case_report,
+    case_withdraw,
+    listing_apply,
+    task_claim,
+)
+from .task_views import apply_errors, client_ip
+
+PAGE_SIZE = 30
+
+ACTION_LABELS = {
+    "report": "申报",
+    "submit": "签发报送",
+    "verify": "认定属实",
+    "return": "退回补正",
+    "reject": "不予认定",
+    "withdraw": "撤回",
+    "listing_apply": "申请调剂",
+    "propose": "提交处置方案",
+    "dept_review": "主管部门审核同意",
+    "finance_approve": "财政审批同意",
+    "return_plan": "退回处置方案",
+    "start_execution": "开始执行",
+    "record_execution": "登记执行结果",
+    "low_bid": "成交价低于下限，重新报批",
+    "confirm_remittance": "确认收入上缴",
+    "close": "销号",
+    "claim": "认领任务",
+    "release": "释放任务",
+    "reassign": "转办任务",
+    "overdue": "超期提醒",
+    "escalate": "超期报告负责人",
+}
+# Keys of AuditEvent.data worth showing, with their labels; the rest stays in the record for auditors.
+DATA_LABELS = {
+    "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "处置方式",
+    "summary": "处置方案", "justification": "未选调剂理由", "receiving_unit": "调入单位", "handover_on": "交接日期",
+    "handover_list": "交接清单", "lessee": "承租方", "annual_rent": "年租金", "winning_bid": "成交价",
+    "buyer": "买受人", "appraisal_value": "评估值", "recycler": "回收单位", "residual_value": "残值",
+    "received": "实收", "fees": "费用", "remitted": "上缴", "receipt_no": "缴款凭证号", "to": "转给",
+    "from": "原办理人",
+}  # fmt: skip
+
+
+def _page(request, qs, size=PAGE_SIZE):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def _event_rows(case: DisposalCase) -> list[dict]:
+    events = AuditEvent.objects.filter(case=case).select_related("actor", "acting_for", "organization")
+    state_labels = dict(CaseState.choices)
+    rows = []
+    for event in events:
+        details = []
+        for key, label in DATA_LABELS.items():
+            value = event.data.get(key)
+            if value in (None, "", [], {}):
+                continue
+            if isinstance(value, dict):
+                value = value.get("name", "")
+            if key == "method":
+                value = DisposalMethod(value).label if value in DisposalMethod.values else value
+            details.append((label, value))
+        rows.append(
+            {
+                "event": event,
+                "label": ACTION_LABELS.get(event.action, event.action),
+                "from_state": state_labels.get(event.from_state, ""),
+                "to_state": state_labels.get(event.to_state, ""),
+                "details": details,
+            }
+        )
+    return rows
+
+
+def _task_actions(user, task: Task) -> dict:
+    node = task.flow_task
+    return {
+        "task": task,
+        "title": node.task_title,
+        "can_claim": node.can_assign(user, task),
+        "can_execute": node.can_execute(user, task),
+        "can_release": node.can_unassign(user, task),
+        "can_reassign": node.can_reassign(user, task),
+        "claim_url": node.reverse("assign", args=[task.process_id, task.pk]),
+        "execute_url": node.reverse("execute", args=[task.process_id, task.pk]),
+        "release_url": node.reverse("unassign", args=[task.process_id, task.pk]),
+        "reassign_url": node.reverse("reassign", args=[task.process_id, task.pk]),
+    }
+
+
+def _may_withdraw(user, case: DisposalCase) -> bool:
+    return (
+        case.state in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.VERIFIED)
+        and user.organization_id == case.holding_unit_id
+        and user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD)
+    )
+
+
+def case_context(request, case: DisposalCase) -> dict:
+    user = request.user
+    applications = []
+    if user.organization_id in (case.holding_unit_id, case.verifying_department_id) or user.has_role(
+        Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN
+    ):
+        applications = ReallocationApplication.objects.filter(case=case).select_related("unit", "applicant")
+    return {
+        "case": case,
+        "asset": case.asset,
+        "events": _event_rows(case),
+        "evidence": case.evidence.select_related("attachment").order_by("pk"),
+        "open_tasks": [_task_actions(user, t) for t in tasks_open_of_case(case)],
+        "applications": applications,
+        "execution": case.execution_or_none(),
+        "may_withdraw": _may_withdraw(user, case),
+        "today": timezone.localdate(),
+    }
+
+
+def _visible_case_or_404(user, pk: int) -> DisposalCase:
+    case = (
+        DisposalCase.objects.filter(pk=pk)
+        .select_related("asset__category", "asset__subtype", "holding_unit", "verifying_department", "receiving_unit")
+        .first()
+    )
+    if case is None or not case_is_visible(user=user, case=case):
+        raise Http404("没有找到该处置事项。")
+    return case
+
+
+class CaseDetailView(View):
+    """The case page: what the asset is, where the case stands, who did each step and what they entered."""
+
+    flow_class = None
+    viewset = None
+
+    def get(self, request, process_pk: int):
+        case = _visible_case_or_404(request.user, process_pk)
+        context = case_context(request, case)
+        context["page_title"] = f"处置事项 #{case.pk}：{case.asset.code} {case.asset.name}"
+        context["withdraw_form"] = forms.WithdrawForm() if context["may_withdraw"] else None
+        return TemplateResponse(request, "workflows/case_detail.html", context)
+
+
+class CaseWithdrawView(View):
+    def post(self, request, pk: int):
+        case = _visible_case_or_404(request.user, pk)
+        form = forms.WithdrawForm(request.POST)
+        if form.is_valid():
+            from .flows import DisposalFlow
+
+            try:
+                with DisposalFlow.lock(case.pk), transaction.atomic():
+                    case_withdraw(actor=actor_for(user=request.user, ip=client_ip(request)), case=case,
+                                  reason=form.cleaned_data["reason"])  # fmt: skip
+            except NotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except (WorkflowError, ValidationError) as exc:
+                apply_errors(form, exc)
+            except FlowLockFailed:
+                form.add_error(None, "该事项正由他人办理，请稍后再试。")
+            else:
+                messages.success(request, "已撤回，资产恢复在用。")
+                return HttpResponseRedirect(case_url(case.pk))
+        context = case_context(request, case) | {"page_title": f"撤回处置事项 #{case.pk}", "withdraw_form": form}
+        return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
+
+
+class ReportView(View):
+    """申报: the unit clerk opens a case for one of the unit's assets, with the evidence the basis needs."""
+
+    def dispatch(self, request, pk: int):
+        self.asset = get_object_or_404(asset_list_visible(user=request.user), pk=pk)
+        if not (request.user.has_role(Role.UNIT_CLERK) and request.user.organization_id == self.asset.holding_unit_id):
+            raise PermissionDenied("只有持有单位的经办人可以申报。")
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk: int):
+        return self.render(forms.ReportForm())
+
+    def post(self, request, pk: int):
+        form = forms.ReportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(form, status=422)
+        data = form.cleaned_data
+        actor = actor_for(user=request.user, ip=client_ip(request))
+        try:
+            with transaction.atomic():
+                for kind, upload in form.evidence():
+                    attachment_add(user=request.user, asset=self.asset, upload=upload, kind=kind)
+                case = case_report(actor=actor, asset=self.asset, basis=data["basis"], statement=data["statement"])
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except (WorkflowError, ValidationError, RegisterError) as exc:
+            apply_errors(form, exc)
+            return self.render(form, status=422)
+        messages.success(request, "已申报，待本单位负责人签发。")
+        return HttpResponseRedirect(case_url(case.pk))
+
+    def render(self, form, status=200):
+        context = {
+            "page_title": f"申报盘活：{self.asset.code} {self.asset.name}",
+            "asset": self.asset,
+            "form": form,
+            "open_case": self.asset.cases.filter(state__in=OPEN_STATES).first(),
+        }
+        return TemplateResponse(self.request, "workflows/report_form.html", context, status=status)
+
+
+# -- inbox, queue, archive, case list (viewflow's routes, scoped and in Chinese) ---------------------------------
+
+
+class TaskListView(TemplateView):
+    """Base of the three task lists; rows say asset, unit, step, due date and whether it is overdue."""
+
+    template_name = "workflows/task_list.html"
+    flow_class = None
+    viewset = None
+    title = ""
+    kind = ""
+
+    def tasks(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        page = _page(self.request, self.tasks())
+        return {
+            "page_title": self.title,
+            "kind": self.kind,
+            "page": page,
+            "rows": [_task_actions(self.request.user, t) for t in page.object_list],
+            "today": timezone.localdate(),
+        }
+
+
+class InboxView(TaskListView):
+    title, kind = "我的待办", "inbox"
+
+    def tasks(self):
+        return task_inbox(user=self.request.user)
+
+
+class QueueView(TaskListView):
+    title, kind = "待认领", "queue"
+
+    def tasks(self):
+        return task_queue(user=self.request.user)
+
+
+class ArchiveView(TaskListView):
+    title, kind = "已办", "archive"
+
+    def tasks(self):
+        return task_archive(user=self.request.user)
+
+
+class BulkClaimView(View):
+    """认领 several queue tasks at once; each is claimed under its own case's lock, and refusals are reported."""
+
+    flow_class = None
+    viewset = None
+
+    def post(self, request):
+        from .flows import DisposalFlow
+
+        ids = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
+        claimed = 0
+        for task in task_queue(user=request.user).filter(pk__in=ids):
+            try:
+                with DisposalFlow.lock(task.process_id), transaction.atomic():
+                    fresh = Task.objects.select_related("process").get(pk=task.pk)
+                    task_claim(actor=actor_for_task(user=request.user, task=fresh, ip=client_ip(request)), task=fresh)
+                claimed += 1
+            except (NotAllowed, FlowLockFailed):
+                pass  # claimed by a colleague meanwhile: counted below
+        refused = len(ids) - claimed
+        if claimed:
+            messages.success(request, f"已认领 {claimed} 项任务。")
+        if refused:
+            messages.warning(request, f"{refused} 项任务未能认领（已被他人认领或无权认领）。")
+        if not ids:
+            messages.info(request, "请先勾选要认领的任务。")
+        return HttpResponseRedirect(DisposalFlow.instance.reverse("inbox" if claimed else "queue"))
+
+
+class CaseListView(TemplateView):
+    """Every case the user may see, searchable and filtered by state."""
+
+    template_name = "workflows/case_list.html"
+    flow_class = None
+    viewset = None
+
+    def get_context_data(self, **kwargs):
+        qs = case_list_visible(user=self.request.user).order_by("-pk")
+        q = self.request.GET.get("q", "").strip()
+        state = self.request.GET.get("state", "")
+        if q:
+            match = Q(asset__code__icontains=q) | Q(asset__name__icontains=q) | Q(holding_unit__name__icontains=q)
+            qs = qs.filter(match)
+        if state in CaseState.values:
+            qs = qs.filter(state=state)
+        return {
+            "page_title": "处置事项",
+            "page": _page(self.request, qs),
+            "q": q,
+            "state": state,
+            "states": CaseState.choices,
+            "today": timezone.localdate(),
+        }
+
+
+# -- 调剂共享平台 ---------------------------------------------------------------------------------------------------
+
+
+class BoardView(TemplateView):
+    template_name = "workflows/board.html"
+
+    def get_context_data(self, **kwargs):
+        form = forms.BoardFilterForm(self.request.GET or None)
+        qs = board_listings()
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            if data.get("q"):
+                qs = qs.filter(Q(asset__name__icontains=data["q"]) | Q(asset__code__icontains=data["q"]))
+            if data.get("category"):
+                qs = qs.filter(asset__category=data["category"])
+            if data.get("min_area") is not None:
+                qs = qs.filter(asset__area_m2__gte=data["min_area"])
+            if data.get("max_value") is not None:
+                qs = qs.filter(asset__original_value__lte=data["max_value"])
+        user = self.request.user
+        mine = set(
+            ReallocationApplication.objects.filter(unit_id=user.organization_id).values_list("case_id", flat=True)
+        )
+        return {
+            "page_title": "调剂共享平台",
+            "form": form,
+            "page": _page(self.request, qs),
+            "applied": mine,
+            "may_apply": user.has_role(Role.UNIT_CLERK),
+        }
+
+
+class BoardApplyView(View):
+    template_name = "workflows/board_apply.html"
+
+    def dispatch(self, request, pk: int):
+        self.case = board_listings().filter(pk=pk).first()
+        if self.case is None:
+            raise Http404("该资产不在调剂公示期内。")
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk: int):
+        return self.render(forms.ApplyForm())
+
+    def post(self, request, pk: int):
+        form = forms.ApplyForm(request.POST)
+        if form.is_valid():
+            try:
+                listing_apply(actor=actor_for(user=request.user, ip=client_ip(request)), case=self.case,
+                              reason=form.cleaned_data["reason"])  # fmt: skip
+            except NotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except (WorkflowError, ValidationError) as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "调剂申请已提交，持有单位拟定处置方案时可选择本单位为调入单位。")
+                return HttpResponseRedirect(reverse("board:list"))
+        return self.render(form, status=422)
+
+    def render(self, form, status=200):
+        context = {"page_title": f"申请调剂：{self.case.asset.name}", "case": self.case, "form": form}
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+# -- notifications ------------------------------------------------------------------------------------------------
+
+
+class NotificationListView(TemplateView):
+    template_name = "workflows/notifications.html"
+    flow_class = None
+    viewset = None
+
+    def get_context_data(self, **kwargs):
+        qs = Notification.objects.filter(user=self.request.user).select_related("case__asset")
+        return {"page_title": "消息通知", "page": _page(self.request, qs)}
+
+    def post(self, request, *args, **kwargs):
+        # Marks everything shown as read; a later notification stays unread.
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        messages.success(request, "已全部标记为已读。")
+        return HttpResponseRedirect(request.path)
