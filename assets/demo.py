@@ -157,7 +157,7 @@ def _organization_code_check(body: str) -> str:
 
 R = Role
 
-# username, role, organization, 姓名. Holding units: _jb 经办, _fzr 负责人; departments: _sh 审核;
+# username, role, organization, 姓名. Holding units: _jb 经办, _fzr 负责人; departments: _sh 审核, _fzr 负责人;
 # finance: _sp 审批; supervision: _jd 监督.
 USERS = [
     ("admin", R.ADMIN, "茂县财政局", "系统管理员"),
@@ -173,6 +173,18 @@ USERS = [
     ("minzheng_sh", R.DEPT_REVIEWER, "茂县民政局", "何春梅"),
     ("weijian_sh", R.DEPT_REVIEWER, "茂县卫生健康局", "罗志华"),
     ("jiguan_sh", R.DEPT_REVIEWER, "茂县机关事务管理局", "苏明亮"),
+    ("jiguan_sh2", R.DEPT_REVIEWER, "茂县机关事务管理局", "冉丽君"),
+    # Heads of the departments and of finance: they hand tasks on (转办) and hear of overdue steps.
+    ("caizheng_fzr", R.UNIT_HEAD, "茂县财政局", "王永康"),
+    ("guozi_fzr", R.UNIT_HEAD, "茂县国有资产管理中心", "周春燕"),
+    ("ziran_fzr", R.UNIT_HEAD, "茂县自然资源局", "陈志刚"),
+    ("zhujian_fzr", R.UNIT_HEAD, "茂县住房和城乡建设局", "杨世荣"),
+    ("kenong_fzr", R.UNIT_HEAD, "茂县科学技术和农业畜牧局", "李建英"),
+    ("wentilv_fzr", R.UNIT_HEAD, "茂县文化体育和旅游局", "余正清"),
+    ("jiaoyu_fzr", R.UNIT_HEAD, "茂县教育局", "马德华"),
+    ("minzheng_fzr", R.UNIT_HEAD, "茂县民政局", "王秀珍"),
+    ("weijian_fzr", R.UNIT_HEAD, "茂县卫生健康局", "何光荣"),
+    ("jiguan_fzr", R.UNIT_HEAD, "茂县机关事务管理局", "赵德明"),
 ]
 
 # holding unit → (经办人, 单位负责人)

@@ -137,7 +137,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Overdue steps: remind the assignee, then the organization's head (workflows.services.overdue_sweep).
+    "cases-mark-overdue": {"task": "workflows.tasks.cases_mark_overdue", "schedule": 3600.0},
+}
 
 # Register rules that are configuration rather than per-row data.
 PANHUO = {

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from assets.models import AssetStatus, Role, UsageStatus
 from assets.selectors import asset_list_visible, units_user_may_register_for, user_can_import
+from workflows.selectors import notifications_unread_count, task_inbox, task_queue
 
 
 class HomeView(TemplateView):
@@ -32,4 +33,7 @@ class HomeView(TemplateView):
             "can_import": user_can_import(user=user),
             "is_admin": user.has_role(Role.ADMIN) and user.is_staff,
             "has_role": bool(user.roles),
+            "inbox_count": task_inbox(user=user).count(),
+            "queue_count": task_queue(user=user).count(),
+            "unread_count": notifications_unread_count(user=user),
         }

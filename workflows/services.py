@@ -20,6 +20,7 @@ from documents.services import document_request
 
 from .calendar import step_due_on
 from .models import (
+    OPEN_STATES,
     AuditEvent,
     CaseAttachment,
     CaseState,
@@ -32,11 +33,13 @@ from .models import (
     RoutingRule,
     Step,
     Substitution,
+    cn_date,
     idle_long_enough,
     unmet_conditions,
 )
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class WorkflowError(Exception):
@@ -115,7 +118,7 @@ def _locked(case: DisposalCase) -> DisposalCase:
 def _end_process(case: DisposalCase, status: str) -> None:
     """Withdrawal ends the case outside the flow's own path: its open tasks are cancelled with it."""
     now = timezone.now()
-    for task in Task.objects.filter(process_id=case.pk, status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)):
+    for task in Task.objects.filter(process_id=case.pk, status__in=OPEN_TASK_STATUSES):
         task.status, task.finished = STATUS.CANCELED, now
         task.save(update_fields=["status", "finished"])
     case.status, case.finished = status, now
@@ -856,3 +859,64 @@ def task_reassign(*, actor: Actor, task, to: User) -> None:
         data["from"] = {"id": previous.pk, "name": str(previous)}
     _task_audit(actor, task, "reassign", data)
     _notify([to], DisposalCase.objects.get(pk=task.process_id), f"{actor.user}将任务转给您：{node.task_title}")
+
+
+# -- deadlines ----------------------------------------------------------------------------------------------------
+
+
+def _task_people(task) -> tuple[list[User], list[User]]:
+    """Who answers for an open task: its owner (or, unclaimed, everyone who may claim it), and the heads of its
+    organization."""
+    from .nodes import task_organization_id
+
+    org_id = task_organization_id(task)
+    assignees = [task.owner] if task.owner_id else task.flow_task.candidates(task)
+    heads = _users(Role.UNIT_HEAD, [org_id]) if org_id is not None else []
+    return assignees, heads
+
+
+def overdue_sweep(*, today: date | None = None) -> dict:
+    """Marks overdue steps: reminds whoever holds the task once, then, a further `Policy.escalation_working_days`
+    working days later, reports it to the head of that organization (DESIGN.md "Time"). Idempotent: each case is
+    reminded and escalated at most once per step (`_set_step` clears both marks)."""
+    from .calendar import add_working_days
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    escalate_after = Policy.current().escalation_working_days
+    counts = {"reminded": 0, "escalated": 0}
+    overdue = DisposalCase.objects.filter(state__in=OPEN_STATES, step_due_on__lt=today).filter(
+        Q(reminded_at__isnull=True) | Q(escalated_at__isnull=True)
+    )
+    for case_id in overdue.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            case = DisposalCase.objects.select_for_update(of=("self",)).select_related("asset").get(pk=case_id)
+            if case.step_due_on is None or case.step_due_on >= today or case.state not in OPEN_STATES:
+                continue  # the step moved on meanwhile
+            task = Task.objects.filter(
+                process_id=case.pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
+            ).first()
+            if task is None:
+                continue
+            assignees, heads = _task_people(task)
+            step = task.flow_task.task_title
+            due = cn_date(case.step_due_on)
+            if case.reminded_at is None:
+                _notify(assignees, case, f"已超期：{case.asset.code}“{step}”应于{due}前办理")
+                case.reminded_at = now
+                _system_audit(case, "overdue", {"step": step, "due": str(case.step_due_on)})
+                counts["reminded"] += 1
+            if case.escalated_at is None and today > add_working_days(case.step_due_on, escalate_after):
+                _notify(heads, case, f"超期未办，请督促：{case.asset.code}“{step}”应于{due}前办理")
+                case.escalated_at = now
+                _system_audit(case, "escalate", {"step": step, "due": str(case.step_due_on)})
+                counts["escalated"] += 1
+            DisposalCase.objects.filter(pk=case.pk).update(reminded_at=case.reminded_at, escalated_at=case.escalated_at)
+    return counts
+
+
+def _system_audit(case: DisposalCase, action: str, data: dict) -> None:
+    AuditEvent.objects.create(
+        actor=None, role="system", action=action, case=case, asset_id=case.asset_id, from_state=case.state,
+        to_state=case.state, data=data,
+    )  # fmt: skip

@@ -1,0 +1,11 @@
+"""Periodic jobs of the workflow; each calls one service."""
+
+from celery import shared_task
+
+from .services import overdue_sweep
+
+
+@shared_task
+def cases_mark_overdue() -> dict:
+    """Run by beat every hour: remind the holders of overdue steps, then their heads (DESIGN.md "Time")."""
+    return overdue_sweep()
