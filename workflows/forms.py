@@ -207,3 +207,17 @@ class BoardFilterForm(forms.Form):
         from assets.models import Category
 
         self.fields["category"].queryset = Category.objects.order_by("pk")
+
+
+class SubstitutionForm(forms.Form):
+    substitute = forms.ModelChoiceField(label="代理人", queryset=None, empty_label="请选择本单位同事")
+    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="事由", max_length=100, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from assets.models import User
+
+        colleagues = User.objects.filter(is_active=True, organization_id=user.organization_id).exclude(pk=user.pk)
+        self.fields["substitute"].queryset = colleagues.order_by("username")

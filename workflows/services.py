@@ -920,3 +920,44 @@ def _system_audit(case: DisposalCase, action: str, data: dict) -> None:
         actor=None, role="system", action=action, case=case, asset_id=case.asset_id, from_state=case.state,
         to_state=case.state, data=data,
     )  # fmt: skip
+
+
+# -- substitution -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def substitution_set(
+    *, actor: Actor, substitute: User, starts_on: date, ends_on: date, reason: str = ""
+) -> Substitution:
+    """A user names a colleague who acts for them from `starts_on` to `ends_on` (leave); the trail records both."""
+    substitution = Substitution(
+        user=actor.user, substitute=substitute, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+    )
+    if starts_on < timezone.localdate():
+        raise ValidationError({"starts_on": "开始日期不能早于今天。"})
+    substitution.full_clean()
+    substitution.save()
+    AuditEvent.objects.create(
+        actor=actor.user, organization=actor.user.organization, role="", action="substitution",
+        data={"substitute": {"id": substitute.pk, "name": str(substitute)}, "starts_on": str(starts_on),
+              "ends_on": str(ends_on), "reason": reason.strip()},
+        ip=actor.ip,
+    )  # fmt: skip
+    return substitution
+
+
+@transaction.atomic
+def substitution_end(*, actor: Actor, substitution: Substitution) -> None:
+    """Ends a substitution early (the user is back); only the user who named it may."""
+    if substitution.user_id != actor.user.pk:
+        raise NotAllowed("只能取消本人设置的代理。")
+    today = timezone.localdate()
+    substitution.ends_on = max(substitution.starts_on, today - timedelta(days=1))
+    if substitution.starts_on >= today:
+        substitution.delete()
+    else:
+        substitution.save(update_fields=["ends_on"])
+    AuditEvent.objects.create(
+        actor=actor.user, organization=actor.user.organization, role="", action="substitution_end",
+        data={"substitute": {"id": substitution.substitute_id, "name": str(substitution.substitute)}}, ip=actor.ip,
+    )  # fmt: skip

@@ -32,6 +32,7 @@ class CaseApplication(FlowAppViewset):
         path("report/<int:pk>/", views.ReportView.as_view(), name="report"),
         path("<int:pk>/withdraw/", views.CaseWithdrawView.as_view(), name="withdraw"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+        path("substitution/", views.SubstitutionView.as_view(), name="substitution"),
     ]
 
     def __init__(self, **kwargs):

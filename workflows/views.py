@@ -29,6 +29,7 @@ from .models import (
     DisposalMethod,
     Notification,
     ReallocationApplication,
+    Substitution,
 )
 from .nodes import case_url
 from .selectors import (
@@ -48,6 +49,8 @@ from .services import (
     case_report,
     case_withdraw,
     listing_apply,
+    substitution_end,
+    substitution_set,
     task_claim,
 )
 from .task_views import apply_errors, client_ip
@@ -436,3 +439,46 @@ class NotificationListView(TemplateView):
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
         messages.success(request, "已全部标记为已读。")
         return HttpResponseRedirect(request.path)
+
+
+# -- substitution -------------------------------------------------------------------------------------------------
+
+
+class SubstitutionView(View):
+    """请假代理: name a colleague who acts for me for a period; see who I stand in for."""
+
+    flow_class = None
+    viewset = None
+
+    def get(self, request):
+        return self.render(forms.SubstitutionForm(user=request.user))
+
+    def post(self, request):
+        if "end" in request.POST:
+            substitution = get_object_or_404(Substitution, pk=request.POST["end"], user=request.user)
+            substitution_end(actor=actor_for(user=request.user, ip=client_ip(request)), substitution=substitution)
+            messages.success(request, "代理已取消。")
+            return HttpResponseRedirect(request.path)
+        form = forms.SubstitutionForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                substitution_set(actor=actor_for(user=request.user, ip=client_ip(request)), **data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"已设置{data['substitute']}在此期间代理您办理任务。")
+                return HttpResponseRedirect(request.path)
+        return self.render(form, status=422)
+
+    def render(self, form, status=200):
+        today = timezone.localdate()
+        user = self.request.user
+        context = {
+            "page_title": "请假代理",
+            "form": form,
+            "mine": Substitution.objects.filter(user=user, ends_on__gte=today).select_related("substitute"),
+            "covering": Substitution.objects.filter(substitute=user, ends_on__gte=today).select_related("user"),
+            "today": today,
+        }
+        return TemplateResponse(self.request, "workflows/substitution.html", context, status=status)

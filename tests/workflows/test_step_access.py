@@ -1,0 +1,128 @@
+"""Every step through its URLs: the wrong role gets 403, another organization 404, a stale double submit changes
+nothing, and a step the case is not at does not exist."""
+
+import pytest
+from viewflow.workflow.models import Task
+
+from assets.models import Role
+from workflows.flows import DisposalFlow
+from workflows.models import AuditEvent, CaseState
+
+from ..factories import OrganizationFactory, UserFactory
+from .test_flow_urls import LEASE, claim, do, fresh, messages_of, open_task, pdf, report, url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def carol(db):
+    """经办人 of an unrelated township: sees none of the school's cases."""
+    org = OrganizationFactory(name="茂县南新镇人民政府", short_name="茂南新", kind="township")
+    return UserFactory(username="carol", full_name="龙小琴", organization=org, roles=[Role.UNIT_CLERK])
+
+
+def materialize(spec: dict) -> dict:
+    # Uploads are given as factories: a file can be read only once.
+    return {k: (v() if callable(v) else v) for k, v in spec.items()}
+
+
+def check_step(client, case, node, doer, spec, *, wrong_role, stranger):
+    """The checks every step must pass before and after it is done by `doer`."""
+    task = open_task(case, node)
+    for action in ("assign", "execute"):
+        client.force_login(wrong_role)
+        response = client.post(url(node, task, action), materialize(spec))
+        assert response.status_code == 403, f"{node.name}/{action} as {wrong_role.username}: {response.status_code}"
+        client.force_login(stranger)
+        response = client.post(url(node, task, action), materialize(spec))
+        assert response.status_code == 404, f"{node.name}/{action} as {stranger.username}: {response.status_code}"
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    assert fresh(case).current_step == node.step or node.name == "record_result"
+
+    events = AuditEvent.objects.filter(case=case).count()
+    do(client, doer, case, node, materialize(spec))
+    done = AuditEvent.objects.filter(case=case).count()
+    assert done == events + 2  # the claim and the step itself
+
+    # The same form sent again (a double click, a back button, a second tab) changes nothing.
+    client.force_login(doer)
+    again = client.post(url(node, task), materialize(spec))
+    assert again.status_code == 302 and again.url == f"/cases/{case.pk}/"
+    assert "该任务已经办理，无需重复提交。" in messages_of(again)
+    assert AuditEvent.objects.filter(case=case).count() == done
+
+
+def test_every_step_of_a_lease_refuses_the_wrong_role_hides_from_strangers_and_ignores_a_double_submit(
+    client, building, alice, henry, hugo, fiona, fred, carol, sam
+):
+    case = report(client, alice, building)
+    steps = [
+        (DisposalFlow.sign_off, henry, {"opinion": "同意"}, alice),
+        (DisposalFlow.verify, hugo, {"decision": "verify", "opinion": "属实", "record": pdf}, henry),
+        (DisposalFlow.plan, alice, {"method": "lease", "summary": "招租", "justification": "无单位申请",
+                                    "minutes": pdf}, henry),
+        (DisposalFlow.dept_review, hugo, {"decision": "approve", "opinion": "同意"}, alice),
+        (DisposalFlow.finance_approve, fiona, {"decision": "approve", "opinion": "同意"}, hugo),
+        (DisposalFlow.execute, alice, {}, sam),
+        (DisposalFlow.record_result, alice, LEASE, fiona),
+        (DisposalFlow.confirm_remittance, fred, {"confirm": "on"}, alice),
+        (DisposalFlow.close, fiona, {"confirm": "on"}, henry),
+    ]  # fmt: skip
+    for node, doer, spec, wrong_role in steps:
+        check_step(client, case, node, doer, spec, wrong_role=wrong_role, stranger=carol)
+    assert fresh(case).state == CaseState.CLOSED
+
+
+def test_the_receiving_unit_alone_confirms_receipt(client, computer, alice, henry, rita, bob, carol, fiona):
+    from .test_flow_urls import verified_via_urls
+
+    case = verified_via_urls(client, computer, alice, henry, rita)
+    client.force_login(bob)
+    client.post(f"/board/{case.pk}/apply/", {"reason": "需要"})
+    do(
+        client,
+        alice,
+        case,
+        DisposalFlow.plan,
+        {"method": "reallocate", "summary": "调剂", "receiving_unit": bob.organization_id},
+    )
+    do(client, rita, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
+    do(client, alice, case, DisposalFlow.execute, {"handover_on": "2026-11-20", "handover_list": "主机"})
+    check_step(client, case, DisposalFlow.confirm_receipt, bob, {"confirm": "on"}, wrong_role=alice, stranger=carol)
+
+
+def test_a_task_url_for_a_step_the_case_is_not_at_does_not_exist(client, computer, alice, henry):
+    case = report(client, alice, computer)
+    task = open_task(case, DisposalFlow.sign_off)
+    client.force_login(henry)
+    for node in (DisposalFlow.verify, DisposalFlow.close):
+        assert client.post(node.reverse("execute", args=[case.pk, task.pk]), {"confirm": "on"}).status_code == 404
+    assert client.post(DisposalFlow.sign_off.reverse("execute", args=[case.pk + 1, task.pk])).status_code == 404
+    assert fresh(case).state == CaseState.DRAFT
+
+
+def test_executing_a_task_before_claiming_it_is_refused(client, computer, alice, henry):
+    case = report(client, alice, computer)
+    task = open_task(case, DisposalFlow.sign_off)
+    client.force_login(henry)
+    assert client.post(url(DisposalFlow.sign_off, task), {"opinion": "同意"}).status_code == 403
+    assert fresh(case).state == CaseState.DRAFT
+
+
+def test_the_reporter_cannot_sign_off_their_own_report_even_holding_both_roles(client, computer, school):
+    both = UserFactory(username="dual", organization=school, roles=[Role.UNIT_CLERK, Role.UNIT_HEAD])
+    case = report(client, both, computer)
+    claim(client, both, case, DisposalFlow.sign_off)
+    response = client.post(url(DisposalFlow.sign_off, open_task(case, DisposalFlow.sign_off)), {"opinion": "同意"})
+    assert response.status_code == 403
+    assert fresh(case).state == CaseState.DRAFT
+
+
+def test_a_claimed_task_is_not_claimed_twice(client, computer, alice, henry, school):
+    deputy = UserFactory(username="deputy", organization=school, roles=[Role.UNIT_HEAD])
+    case = report(client, alice, computer)
+    task = claim(client, henry, case, DisposalFlow.sign_off)
+    client.force_login(deputy)
+    response = client.post(url(DisposalFlow.sign_off, task, "assign"))
+    assert response.status_code == 302 and "该任务已由王建国认领。" in messages_of(response)
+    assert Task.objects.get(pk=task.pk).owner == henry
