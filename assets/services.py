@@ -67,10 +67,17 @@ def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None) -> Ass
 
 
 def attachment_add(
-    *, user: User, asset: Asset, upload: UploadedFile, kind: str, description: str = ""
+    *,
+    user: User,
+    asset: Asset,
+    upload: UploadedFile,
+    kind: str,
+    description: str = "",
+    on_behalf_of: User | None = None,
 ) -> AssetAttachment:
-    """Keeps an evidence file (already checked by content) under a random name, with its SHA-256."""
-    if not asset_can_attach(user=user, asset=asset, kind=kind):
+    """Keeps an evidence file (already checked by content) under a random name, with its SHA-256. A substitute
+    uploads `on_behalf_of` the colleague they stand in for: that colleague's right to attach applies."""
+    if not asset_can_attach(user=on_behalf_of or user, asset=asset, kind=kind):
         raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
     if asset.status == AssetStatus.DISPOSED:
         raise RegisterError("资产已处置，不能再上传材料。")

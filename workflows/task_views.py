@@ -80,7 +80,7 @@ class CaseTaskView(View):
         actor = actor_for_task(user=request.user, task=self.task, ip=client_ip(request))
         try:
             with transaction.atomic():  # a refused step keeps none of the files uploaded with it
-                evidence = self.store_evidence(form)
+                evidence = self.store_evidence(form, actor)
                 case = self.perform(actor, form, evidence)
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -93,9 +93,12 @@ class CaseTaskView(View):
         messages.success(request, self.success_message)
         return HttpResponseRedirect(case_url(case.pk))
 
-    def store_evidence(self, form) -> list:
+    def store_evidence(self, form, actor) -> list:
         asset = Asset.objects.select_related("category", "subtype").get(pk=self.case.asset_id)
-        return [attachment_add(user=self.request.user, asset=asset, upload=f, kind=kind) for kind, f in form.evidence()]
+        return [
+            attachment_add(user=actor.user, asset=asset, upload=f, kind=kind, on_behalf_of=actor.acting_for)
+            for kind, f in form.evidence()
+        ]
 
     def perform(self, actor, form, evidence) -> DisposalCase:
         raise NotImplementedError

@@ -367,7 +367,8 @@ class BoardView(TemplateView):
     def get_context_data(self, **kwargs):
         form = forms.BoardFilterForm(self.request.GET or None)
         qs = board_listings()
-        if form.is_bound and form.is_valid():
+        if form.is_bound:
+            form.is_valid()  # each valid field applies even when another is wrong; the page shows the wrong one
             data = form.cleaned_data
             if data.get("q"):
                 qs = qs.filter(Q(asset__name__icontains=data["q"]) | Q(asset__code__icontains=data["q"]))

@@ -1,0 +1,252 @@
+"""Inboxes and queues: each user sees exactly the tasks of their organization and role, soonest deadline first;
+claiming, releasing, handing on, notifications, deadlines and substitutes."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from assets.models import Role
+from workflows.flows import DisposalFlow
+from workflows.models import AuditEvent, DisposalCase, Notification, Substitution
+from workflows.services import overdue_sweep
+
+from ..factories import AssetFactory, UserFactory
+from .conftest import TWO_YEARS_AGO, idle_evidence
+from .test_flow_urls import claim, do, fresh, messages_of, open_task, pdf, report, url
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(client, asset, clerk, head) -> DisposalCase:
+    case = report(client, clerk, asset)
+    do(client, head, case, DisposalFlow.sign_off)
+    return fresh(case)
+
+
+def another_computer(unit, code):
+    asset = AssetFactory(code=code, name="笔记本电脑", holding_unit=unit, usage_status="idle", idle_since=TWO_YEARS_AGO)
+    idle_evidence(asset)
+    return asset
+
+
+def test_a_reviewer_sees_only_the_categories_their_department_leads(client, computer, building, alice, henry, rita,
+                                                                    hugo, bob):  # fmt: skip
+    pc = submitted(client, computer, alice, henry)
+    house = submitted(client, building, alice, henry)
+    client.force_login(rita)
+    queue = client.get("/cases/queue/").content.decode()
+    assert computer.code in queue and building.code not in queue
+    client.force_login(hugo)
+    queue = client.get("/cases/queue/").content.decode()
+    assert building.code in queue and computer.code not in queue
+    assert client.get(f"/cases/{pc.pk}/").status_code == 404
+    assert client.get(f"/cases/{house.pk}/").status_code == 200
+    cases = client.get("/cases/flows/").content.decode()
+    assert building.code in cases and computer.code not in cases
+
+    client.force_login(bob)  # another unit sees neither
+    assert computer.code not in client.get("/cases/flows/").content.decode()
+    assert client.get(f"/cases/{house.pk}/").status_code == 404
+    assert client.get("/cases/queue/").status_code == 200
+
+
+def test_queue_rows_name_the_asset_unit_step_and_due_date_soonest_first_with_overdue_marked(
+    client, computer, school, alice, henry, rita
+):
+    first = submitted(client, computer, alice, henry)
+    later_asset = another_computer(school, "MX-YZ-PC-200")
+    with time_machine.travel(datetime.date.today() + datetime.timedelta(days=7)):
+        second = submitted(client, later_asset, alice, henry)
+    client.force_login(rita)
+    page = client.get("/cases/queue/").content.decode()
+    assert page.index(computer.code) < page.index("MX-YZ-PC-200")
+    assert "茂县第一中学" in page and "主管部门核查认定" in page and "已超期" not in page
+
+    due = fresh(first).step_due_on
+    with time_machine.travel(due + datetime.timedelta(days=1)):
+        page = client.get("/cases/queue/").content.decode()
+        assert page.count("已超期") == 1 and fresh(second).step_due_on > due
+
+
+def test_several_tasks_can_be_claimed_at_once_and_only_ones_own(client, computer, building, school, alice, henry,
+                                                                rita, hugo):  # fmt: skip
+    a = submitted(client, computer, alice, henry)
+    b = submitted(client, another_computer(school, "MX-YZ-PC-300"), alice, henry)
+    c = submitted(client, building, alice, henry)
+    ids = [open_task(x, DisposalFlow.verify).pk for x in (a, b, c)]
+    client.force_login(rita)
+    response = client.post("/cases/queue/assign/", {"pk": ids})
+    assert response.status_code == 302
+    assert "已认领 2 项任务。" in messages_of(
+        response
+    ) and "1 项任务未能认领（已被他人认领或无权认领）。" in messages_of(response)
+    assert set(Task.objects.filter(owner=rita, status=STATUS.ASSIGNED).values_list("process_id", flat=True)) == {
+        a.pk,
+        b.pk,
+    }
+    assert Task.objects.get(pk=ids[2]).owner is None
+    inbox = client.get("/cases/inbox/").content.decode()
+    assert computer.code in inbox and "MX-YZ-PC-300" in inbox
+
+
+def test_the_owner_releases_a_task_and_the_head_hands_one_on_to_a_colleague(client, computer, alice, henry, rita):
+    colleague = UserFactory(
+        username="rex", full_name="冉丽君", organization=rita.organization, roles=[Role.DEPT_REVIEWER]
+    )
+    boss = UserFactory(username="boss", full_name="赵德明", organization=rita.organization, roles=[Role.UNIT_HEAD])
+    case = submitted(client, computer, alice, henry)
+    task = claim(client, rita, case, DisposalFlow.verify)
+    client.force_login(colleague)
+    assert client.post(url(DisposalFlow.verify, task, "unassign")).status_code == 403
+    assert client.post(url(DisposalFlow.verify, task, "reassign"), {"to": colleague.pk}).status_code == 403
+
+    client.force_login(rita)
+    assert client.post(url(DisposalFlow.verify, task, "unassign")).status_code == 302
+    assert Task.objects.get(pk=task.pk).status == STATUS.NEW
+
+    client.force_login(boss)
+    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": alice.pk})
+    assert response.status_code == 422  # not a reviewer of this department
+    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": colleague.pk})
+    assert response.status_code == 302
+    assert Task.objects.get(pk=task.pk).owner == colleague
+    assert Notification.objects.filter(user=colleague, message__contains="将任务转给您").exists()
+    assert list(AuditEvent.objects.filter(case=case).values_list("action", flat=True))[-3:] == [
+        "claim", "release", "reassign"
+    ]  # fmt: skip
+    do(client, colleague, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()},
+       claim_first=False)  # fmt: skip
+
+
+def test_notifications_tell_of_a_new_task_a_return_and_a_closing(client, computer, alice, henry, rita):
+    case = submitted(client, computer, alice, henry)
+    assert Notification.objects.filter(user=rita, case=case, message__startswith="待核查认定").exists()
+    do(client, rita, case, DisposalFlow.verify, {"decision": "return", "opinion": "缺少照片"})
+    assert Notification.objects.filter(user=alice, case=case, message__contains="缺少照片").exists()
+    client.force_login(alice)
+    page = client.get("/cases/notifications/").content.decode()
+    assert "申报被退回" in page
+    client.post("/cases/notifications/")
+    assert not Notification.objects.filter(user=alice, read_at__isnull=True).exists()
+
+
+def test_an_overdue_step_reminds_its_holder_then_the_head_once_each(client, computer, alice, henry, rita):
+    boss = UserFactory(username="boss", organization=rita.organization, roles=[Role.UNIT_HEAD])
+    case = submitted(client, computer, alice, henry)
+    due = fresh(case).step_due_on
+    assert overdue_sweep(today=due) == {"reminded": 0, "escalated": 0}
+    assert overdue_sweep(today=due + datetime.timedelta(days=1)) == {"reminded": 1, "escalated": 0}
+    assert Notification.objects.filter(user=rita, message__startswith="已超期").exists()
+    assert overdue_sweep(today=due + datetime.timedelta(days=1)) == {"reminded": 0, "escalated": 0}
+    assert overdue_sweep(today=due + datetime.timedelta(days=20)) == {"reminded": 0, "escalated": 1}
+    assert Notification.objects.filter(user=boss, message__startswith="超期未办").exists()
+    assert overdue_sweep(today=due + datetime.timedelta(days=21)) == {"reminded": 0, "escalated": 0}
+    assert {"overdue", "escalate"} <= set(AuditEvent.objects.filter(case=case).values_list("action", flat=True))
+
+    do(client, rita, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()})
+    assert fresh(case).reminded_at is None  # the next step has its own deadline and reminders
+
+
+def test_a_substitute_acts_for_a_colleague_on_leave_and_the_trail_records_both(client, computer, alice, henry, rita):
+    rex = UserFactory(username="rex", full_name="冉丽君", organization=rita.organization, roles=[Role.UNIT_CLERK])
+    case = submitted(client, computer, alice, henry)
+    client.force_login(rex)
+    assert computer.code not in client.get("/cases/queue/").content.decode()
+
+    client.force_login(rita)
+    today = datetime.date.today()
+    bad = client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today, "ends_on": today
+                                                - datetime.timedelta(days=1)})  # fmt: skip
+    assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.content.decode()
+    ok = client.post(
+        "/cases/substitution/", {"substitute": rex.pk, "starts_on": today, "ends_on": today, "reason": "年休假"}
+    )
+    assert ok.status_code == 302 and Substitution.objects.filter(user=rita, substitute=rex).exists()
+
+    client.force_login(rex)
+    assert computer.code in client.get("/cases/queue/").content.decode()
+    do(client, rex, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()})
+    event = AuditEvent.objects.get(case=case, action="verify")
+    assert (event.actor, event.acting_for, event.organization) == (rex, rita, rita.organization)
+    assert fresh(case).verified_by == rita
+
+    with time_machine.travel(today + datetime.timedelta(days=2)):
+        client.force_login(rex)
+        assert client.get("/cases/queue/").status_code == 200
+        rex.refresh_from_db()
+        from workflows.permissions import role_keys
+
+        assert not role_keys(rex) & {t.owner_permission for t in Task.objects.filter(process_id=case.pk)}
+
+
+def test_the_board_lists_verified_assets_filters_them_and_takes_one_application_per_unit(
+    client, computer, building, alice, henry, rita, hugo, bob
+):
+    from workflows.services import case_verify
+
+    from .conftest import as_
+
+    pc = submitted(client, computer, alice, henry)
+    house = submitted(client, building, alice, henry)
+    for case, reviewer in ((pc, rita), (house, hugo)):
+        from .conftest import attach
+
+        attach(case.asset, "verification_record")
+        case_verify(actor=as_(reviewer), case=case, opinion="属实")
+    client.force_login(bob)
+    page = client.get("/board/").content.decode()
+    assert computer.code in page and building.code in page
+    page = client.get("/board/", {"min_area": "500"}).content.decode()
+    assert building.code in page and computer.code not in page
+    page = client.get("/board/", {"max_value": "100000"}).content.decode()
+    assert computer.code in page and building.code not in page
+    page = client.get("/board/", {"min_area": "-1", "max_value": "100000"}).content.decode()
+    assert "面积不小于（㎡）：" in page and computer.code in page and building.code not in page
+
+    assert client.post(f"/board/{pc.pk}/apply/", {"reason": ""}).status_code == 422
+    assert client.post(f"/board/{pc.pk}/apply/", {"reason": "办公需要"}).status_code == 302
+    again = client.post(f"/board/{pc.pk}/apply/", {"reason": "再次申请"})
+    assert again.status_code == 422 and "本单位已申请过该资产" in again.content.decode()
+    client.force_login(alice)
+    own = client.post(f"/board/{pc.pk}/apply/", {"reason": "自己申请"})
+    assert own.status_code == 422 and "不能申请调剂本单位的资产" in own.content.decode()
+
+    with time_machine.travel(datetime.date.today() + datetime.timedelta(days=20)):
+        client.force_login(bob)
+        assert client.get(f"/board/{house.pk}/apply/").status_code == 404  # the window has closed
+        assert building.code not in client.get("/board/").content.decode()
+
+
+def test_a_report_with_bad_input_is_refused_with_a_clear_message_and_saves_nothing(client, school, alice, henry):
+    recent = AssetFactory(code="MX-YZ-PC-900", holding_unit=school, usage_status="idle",
+                          idle_since=datetime.date.today() - datetime.timedelta(days=40))  # fmt: skip
+    idle_evidence(recent)
+    client.force_login(alice)
+    response = client.post(f"/cases/report/{recent.pk}/", {"basis": "idle", "statement": ""})
+    assert response.status_code == 422 and "必填" in response.content.decode()
+    response = client.post(f"/cases/report/{recent.pk}/", {"basis": "idle", "statement": "停用"})
+    assert response.status_code == 422 and "6个月" in response.content.decode()
+    fake = SimpleUploadedFile("停用说明.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(
+        f"/cases/report/{recent.pk}/", {"basis": "idle", "statement": "停用", "stop_statement": fake}
+    )
+    assert response.status_code == 422
+    assert not DisposalCase.objects.exists() and recent.attachments.count() == 2
+
+    client.force_login(henry)  # the head does not report; the clerk does
+    assert client.get(f"/cases/report/{recent.pk}/").status_code == 403
+
+
+def test_a_verification_without_the_departments_record_is_refused_and_keeps_the_task(client, computer, alice, henry,
+                                                                                      rita):  # fmt: skip
+    case = submitted(client, computer, alice, henry)
+    task = claim(client, rita, case, DisposalFlow.verify)
+    response = client.post(url(DisposalFlow.verify, task), {"decision": "verify", "opinion": "属实"})
+    assert response.status_code == 422 and "核查记录" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).status == STATUS.ASSIGNED and fresh(case).state == "submitted"
+    response = client.post(url(DisposalFlow.verify, task), {"decision": "maybe", "opinion": "属实"})
+    assert response.status_code == 422
