@@ -43,6 +43,8 @@ def do(client, user, case, node, data=None, *, claim_first=True):
     """Claims the case's open task at `node` as `user` and submits its form; returns the response."""
     task = claim(client, user, case, node) if claim_first else open_task(case, node)
     client.force_login(user)
+    page = client.get(url(node, task))
+    assert page.status_code == 200 and node.task_title in page.content.decode()
     response = client.post(url(node, task), data or {})
     assert response.status_code == 302, errors(response)
     return response
@@ -126,6 +128,24 @@ def test_reallocation_end_to_end_through_the_inboxes(client, computer, alice, he
     client.force_login(alice)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "销号" in page and "李晓红" in page and "调剂给凤仪镇" in page
+    for path in (
+        "/cases/",
+        "/cases/inbox/",
+        "/cases/queue/",
+        "/cases/archive/",
+        "/cases/flows/",
+        "/cases/chart/",
+        "/cases/notifications/",
+        "/cases/substitution/",
+        "/board/",
+        "/",
+    ):
+        response = client.get(path, follow=True)
+        assert response.status_code == 200, path
+    assert client.get(f"/register/{computer.pk}/").status_code == 404  # now on the town's ledger, not the school's
+    client.force_login(bob)
+    assert "调剂给凤仪镇" not in client.get(f"/register/{computer.pk}/").content.decode()
+    assert f"/cases/{case.pk}/" in client.get(f"/register/{computer.pk}/").content.decode()
 
 
 def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
