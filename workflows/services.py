@@ -810,6 +810,12 @@ def actor_for_task(*, user: User, task, ip: str | None = None) -> Actor:
     return Actor(user=user, ip=ip)
 
 
+def _task_locked(task):
+    # The task row itself, re-read under a lock: callers normally hold the flow's lock too, but a claim must never
+    # depend on that (two claims of one task serialize here and the second sees the owner).
+    return Task.objects.select_for_update(of=("self",)).select_related("process", "owner").get(pk=task.pk)
+
+
 def _task_audit(actor: Actor, task, action: str, data: dict) -> None:
     case = DisposalCase.objects.only("pk", "asset_id", "state").get(pk=task.process_id)
     AuditEvent.objects.create(
@@ -821,7 +827,8 @@ def _task_audit(actor: Actor, task, action: str, data: dict) -> None:
 
 @transaction.atomic
 def task_claim(*, actor: Actor, task) -> None:
-    """认领: the task moves from the organization's queue to the user's inbox (call under the flow's lock)."""
+    """认领: the task moves from the organization's queue to the user's inbox."""
+    task = _task_locked(task)
     node = task.flow_task
     if not node.can_assign(actor.user, task):
         raise NotAllowed("该任务已被认领，或您无权认领。")
@@ -832,6 +839,7 @@ def task_claim(*, actor: Actor, task) -> None:
 @transaction.atomic
 def task_release(*, actor: Actor, task) -> None:
     """退回待办: the owner (or the organization's head) puts a claimed task back in the queue."""
+    task = _task_locked(task)
     node = task.flow_task
     if not node.can_unassign(actor.user, task):
         raise NotAllowed("您无权释放该任务。")
@@ -843,6 +851,7 @@ def task_release(*, actor: Actor, task) -> None:
 @transaction.atomic
 def task_reassign(*, actor: Actor, task, to: User) -> None:
     """转办: the organization's head gives a task to a colleague who holds the same role there."""
+    task = _task_locked(task)
     node = task.flow_task
     if not node.can_reassign(actor.user, task):
         raise NotAllowed("只有本单位负责人可以转办任务。")
