@@ -24,6 +24,7 @@ from . import forms
 from .models import (
     OPEN_STATES,
     AuditEvent,
+    Basis,
     CaseState,
     DisposalCase,
     DisposalMethod,
@@ -109,6 +110,8 @@ def _event_rows(case: DisposalCase) -> list[dict]:
                 value = value.get("name", "")
             if key == "method":
                 value = DisposalMethod(value).label if value in DisposalMethod.values else value
+            elif key == "basis":
+                value = Basis(value).label if value in Basis.values else value
             details.append((label, value))
         rows.append(
             {
