@@ -22,6 +22,7 @@ class CaseApplication(FlowAppViewset):
     process_list_view_class = views.CaseListView
     process_detail_view_class = views.CaseDetailView
     tasks_assign_view_class = views.BulkClaimView
+    chart_view_class = views.CaseChartView
 
     # viewflow's kanban, all-task list, cancel and bulk release are not scoped per organization: not offered.
     task_list_path = None

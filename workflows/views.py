@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.flow.views import FlowChartView
 from viewflow.workflow.models import Task
 
 from assets.models import Role
@@ -192,6 +193,15 @@ class CaseDetailView(View):
         context["page_title"] = f"处置事项 #{case.pk}：{case.asset.code} {case.asset.name}"
         context["withdraw_form"] = forms.WithdrawForm() if context["may_withdraw"] else None
         return TemplateResponse(request, "workflows/case_detail.html", context)
+
+
+class CaseChartView(FlowChartView):
+    """viewflow's flow chart; for one case, only to those who may see the case."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if "process_pk" in kwargs:
+            _visible_case_or_404(request.user, kwargs["process_pk"])
+        return super().dispatch(request, *args, **kwargs)
 
 
 class CaseWithdrawView(View):

@@ -44,7 +44,9 @@ def test_a_reviewer_sees_only_the_categories_their_department_leads(client, comp
     queue = client.get("/cases/queue/").content.decode()
     assert building.code in queue and computer.code not in queue
     assert client.get(f"/cases/{pc.pk}/").status_code == 404
+    assert client.get(f"/cases/{pc.pk}/chart/").status_code == 404
     assert client.get(f"/cases/{house.pk}/").status_code == 200
+    assert client.get(f"/cases/{house.pk}/chart/")["Content-Type"] == "image/svg+xml"
     cases = client.get("/cases/flows/").content.decode()
     assert building.code in cases and computer.code not in cases
 
