@@ -2,6 +2,7 @@
 organization. A task's view calls exactly one step service (workflows.services), which fires the FSM transition;
 the gateways below then read the case's new state to pick the next task."""
 
+from django.urls import include, path
 from viewflow import this
 from viewflow.workflow import flow, lock
 
@@ -117,6 +118,17 @@ class DisposalFlow(flow.Flow):
         for name, value in fields.items():
             setattr(activation.process, name, value)
         return activation.process
+
+    def _get_urls(self):
+        # Only the human tasks have pages. viewflow would also route detail/undo/cancel/revive pages for the
+        # gateways, the start and the ends: administrative moves that bypass the step services, so none are served.
+        urlpatterns = super(flow.Flow, self)._get_urls()
+        for node in self.nodes():
+            node.parent = self
+            if isinstance(node, CaseTask):
+                patterns, app_name, namespace = node.urls
+                urlpatterns.append(path("", include((patterns, app_name), namespace=namespace)))
+        return urlpatterns
 
     def has_view_permission(self, user, obj=None):
         # Per-case scoping happens in the selectors (a case of another organization is a 404, not a 403).
