@@ -486,7 +486,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         User, verbose_name="方案提交人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     current_step = models.CharField("当前环节", max_length=24, choices=Step.choices, blank=True)
-    step_due_on = models.DateField("当前环节办理期限", null=True, blank=True)
+    step_due_on = models.DateField("当前环节办理期限", null=True, blank=True, db_index=True)  # inbox order
     reminded_at = models.DateTimeField("已提醒承办人", null=True, blank=True)
     escalated_at = models.DateTimeField("已提醒负责人", null=True, blank=True)
 
@@ -791,6 +791,8 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at"]
+        # The menu counts a user's unread notifications on every page.
+        indexes = [models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread")]
 
     def __str__(self) -> str:
         return self.message
