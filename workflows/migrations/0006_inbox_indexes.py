@@ -5,20 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0005_task_queue_index'),
+        ("workflows", "0005_task_queue_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='disposalcase',
-            name='step_due_on',
-            field=models.DateField(blank=True, db_index=True, null=True, verbose_name='当前环节办理期限'),
+            model_name="disposalcase",
+            name="step_due_on",
+            field=models.DateField(blank=True, db_index=True, null=True, verbose_name="当前环节办理期限"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)), fields=["user"], name="notification_unread"
+            ),
         ),
     ]
