@@ -424,10 +424,20 @@ class Asset(ConcurrentTransitionMixin, models.Model):
         if unit.pk == self.holding_unit_id:
             raise ValidationError("调入单位不能是原持有单位。")
         self.holding_unit = unit
+        self._back_in_use()
+        self.responsible_person = ""  # the old unit's person; the receiving unit names its own
 
     @transition(field=status, source=AssetStatus.IN_CASE, target=AssetStatus.REVITALIZED)
     def mark_revitalized(self) -> None:
         """出租/出借 closed: in use again, earning for the state."""
+        self._back_in_use()
+
+    def _back_in_use(self) -> None:
+        # Revitalized: no longer idle, so the idle period and its plan are history (kept in the case's trail).
+        self.usage_status = UsageStatus.NORMAL
+        self.idle_since = None
+        self.idle_reason = ""
+        self.direction = ""
 
     @transition(field=status, source=AssetStatus.REVITALIZED, target=AssetStatus.IN_USE)
     def end_revitalization(self) -> None:

@@ -142,9 +142,9 @@ class ConfirmForm(StepForm):
 
 
 RESULT_EVIDENCE = {
-    DisposalMethod.LEASE: [("contract_file", "租赁合同", AttachmentKind.CONTRACT)],
-    DisposalMethod.AUCTION: [("appraisal_file", "评估报告", AttachmentKind.APPRAISAL_REPORT)],
-    DisposalMethod.SCRAP: [("technical_file", "技术鉴定意见", AttachmentKind.TECHNICAL_APPRAISAL)],
+    DisposalMethod.LEASE: [("contract_file", "租赁合同（附件）", AttachmentKind.CONTRACT)],
+    DisposalMethod.AUCTION: [("appraisal_file", "评估报告（附件）", AttachmentKind.APPRAISAL_REPORT)],
+    DisposalMethod.SCRAP: [("technical_file", "技术鉴定意见（附件）", AttachmentKind.TECHNICAL_APPRAISAL)],
 }
 
 

@@ -128,6 +128,7 @@ class RoutingRule(models.Model):
 class Step(models.TextChoices):
     """The human steps of the path; each has a deadline in working days."""
 
+    REPORT = "report", "申报"
     SIGN_OFF = "sign_off", "单位负责人签发"
     VERIFY = "verify", "主管部门核查认定"
     PLAN = "plan", "拟定处置方案"

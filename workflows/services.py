@@ -15,7 +15,16 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from assets.fsm import ConcurrentTransition
-from assets.models import Asset, AssetAttachment, AssetStatus, Organization, OrganizationKind, Role, User
+from assets.models import (
+    Asset,
+    AssetAttachment,
+    AssetStatus,
+    AttachmentKind,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
 from documents.services import document_request
 
 from .calendar import step_due_on
@@ -39,6 +48,7 @@ from .models import (
 )
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
+REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
@@ -295,6 +305,9 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
             case = DisposalFlow.start.run(**fields, current_step=probe.current_step, step_due_on=probe.step_due_on)
     except IntegrityError as exc:
         raise WorkflowError("该资产已有办理中的处置事项。") from exc
+    # The evidence the report rests on (the latest 停用说明 and 会议纪要 on the asset's file) is linked to the case.
+    latest = {a.kind: a for a in asset.attachments.filter(kind__in=REPORT_EVIDENCE).order_by("uploaded_at", "pk")}
+    _link_evidence(case, list(latest.values()), Step.REPORT)
     _audit(actor, case, "report", Role.UNIT_CLERK, ("", case.state), {"basis": basis, "statement": statement})
     _notify(_users(Role.UNIT_HEAD, [case.holding_unit_id]), case, f"待签发：{asset.code} {asset.name}")
     return case
@@ -597,17 +610,26 @@ OPTIONAL_EXECUTION_FIELDS = {"deposit", "technical_appraisal", "early_scrap_expl
 
 
 @transaction.atomic
-def case_start_execution(*, actor: Actor, case: DisposalCase, record: dict | None = None) -> DisposalCase:
+def case_start_execution(
+    *,
+    actor: Actor,
+    case: DisposalCase,
+    record: dict | None = None,
+    note: str = "",
+    evidence: list[AssetAttachment] = (),
+) -> DisposalCase:
     """The unit starts carrying out the approved plan (for 调剂: records the handover to the receiving unit)."""
     case = _locked(case)
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "执行该处置方案")
     if case.method == DisposalMethod.REALLOCATE:
         _store_execution(case, record or {}, required=True)
+    _link_evidence(case, list(evidence), Step.EXECUTE)
     states = _fire(case, "start_execution")
     step = Step.CONFIRM_RECEIPT if case.method == DisposalMethod.REALLOCATE else Step.EXECUTE
     _set_step(case, step)
     _save(case)
-    _audit(actor, case, "start_execution", Role.UNIT_CLERK, states, record or {})
+    data = {**(record or {}), "note": note.strip(), "evidence": [a.pk for a in evidence]}
+    _audit(actor, case, "start_execution", Role.UNIT_CLERK, states, data)
     if case.method == DisposalMethod.REALLOCATE:
         _notify(_users(Role.UNIT_CLERK, [case.receiving_unit_id]), case, f"请确认接收调剂资产：{case.asset.code}")
     return case
@@ -649,6 +671,7 @@ def case_record_execution(
     record: dict | None = None,
     proceeds: dict | None = None,
     evidence: list[AssetAttachment] = (),
+    note: str = "",
 ) -> DisposalCase:
     """The execution record is complete. 调剂: the receiving unit confirms receipt. Others: the unit records the
     result and, where it earns money, what was received and remitted net of fees (收支两条线); an auction bid
@@ -687,7 +710,7 @@ def case_record_execution(
     _set_step(case, Step.CONFIRM_REMITTANCE if earning else Step.CLOSE)
     _save(case)
     role = Role.UNIT_CLERK
-    data = {**(record or {}), **(proceeds or {}), "evidence": [a.pk for a in evidence]}
+    data = {**(record or {}), **(proceeds or {}), "note": note.strip(), "evidence": [a.pk for a in evidence]}
     _audit(actor, case, "record_execution", role, states, data)
     _notify(_finance_users(), case, f"待{'确认收入上缴' if earning else '销号'}：{case.asset.code}")
     signers = [case.holding_unit] + ([case.receiving_unit] if case.method == DisposalMethod.REALLOCATE else [])
@@ -740,7 +763,7 @@ def _amount_due(case: DisposalCase) -> Decimal | None:
 
 
 @transaction.atomic
-def case_confirm_remittance(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+def case_confirm_remittance(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalCase:
     """Finance confirms the proceeds reached the treasury; never the person who recorded them."""
     case = _locked(case)
     _require_finance(actor, case, "确认收入上缴")
@@ -751,12 +774,13 @@ def case_confirm_remittance(*, actor: Actor, case: DisposalCase) -> DisposalCase
     case.remittance_confirmed_by, case.remittance_confirmed_at = actor.principal, timezone.now()
     _set_step(case, Step.CLOSE)
     _save(case)
-    _audit(actor, case, "confirm_remittance", Role.FINANCE_APPROVER, states, {"receipt_no": case.remittance_receipt_no})
+    data = {"receipt_no": case.remittance_receipt_no, "note": note.strip()}
+    _audit(actor, case, "confirm_remittance", Role.FINANCE_APPROVER, states, data)
     return case
 
 
 @transaction.atomic
-def case_close(*, actor: Actor, case: DisposalCase) -> DisposalCase:
+def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalCase:
     """销号 by finance: the asset's ledger status follows the method (调剂 moves it to the receiving unit)."""
     case = _locked(case)
     _require_finance(actor, case, "销号")
@@ -775,7 +799,7 @@ def case_close(*, actor: Actor, case: DisposalCase) -> DisposalCase:
     else:
         asset.mark_disposed()
     asset.save()
-    _audit(actor, case, "close", Role.FINANCE_APPROVER, states, {"asset_status": asset.status})
+    _audit(actor, case, "close", Role.FINANCE_APPROVER, states, {"asset_status": asset.status, "note": note.strip()})
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case

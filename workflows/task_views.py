@@ -177,7 +177,8 @@ class StartExecutionView(CaseTaskView):
 
     def perform(self, actor, form, evidence):
         record = form.record() if self.case.method == DisposalMethod.REALLOCATE else None
-        return case_start_execution(actor=actor, case=self.case, record=record)
+        note = form.cleaned_data["note"]
+        return case_start_execution(actor=actor, case=self.case, record=record, note=note, evidence=evidence)
 
 
 class ConfirmReceiptView(CaseTaskView):
@@ -186,7 +187,7 @@ class ConfirmReceiptView(CaseTaskView):
     success_message = "已确认接收，待财政销号。"
 
     def perform(self, actor, form, evidence):
-        return case_record_execution(actor=actor, case=self.case, evidence=evidence)
+        return case_record_execution(actor=actor, case=self.case, evidence=evidence, note=form.cleaned_data["note"])
 
 
 class RecordResultView(CaseTaskView):
@@ -206,7 +207,7 @@ class ConfirmRemittanceView(CaseTaskView):
     success_message = "已确认收入上缴。"
 
     def perform(self, actor, form, evidence):
-        return case_confirm_remittance(actor=actor, case=self.case)
+        return case_confirm_remittance(actor=actor, case=self.case, note=form.cleaned_data["note"])
 
 
 class CloseView(CaseTaskView):
@@ -215,7 +216,7 @@ class CloseView(CaseTaskView):
     success_message = "已销号，资产台账已更新。"
 
     def perform(self, actor, form, evidence):
-        return case_close(actor=actor, case=self.case)
+        return case_close(actor=actor, case=self.case, note=form.cleaned_data["note"])
 
 
 # -- claiming ------------------------------------------------------------------------------------------------------

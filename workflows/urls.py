@@ -2,7 +2,7 @@
 调剂共享平台 board."""
 
 from django.urls import path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 from viewflow.urls import Application
 from viewflow.workflow.flow import FlowAppViewset
 
@@ -34,6 +34,11 @@ class CaseApplication(FlowAppViewset):
         path("<int:pk>/withdraw/", views.CaseWithdrawView.as_view(), name="withdraw"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),
         path("substitution/", views.SubstitutionView.as_view(), name="substitution"),
+        path(
+            "flow/",
+            TemplateView.as_view(template_name="workflows/flow_chart.html", extra_context={"page_title": "处置流程图"}),
+            name="flow_chart",
+        ),
     ]
 
     def __init__(self, **kwargs):
@@ -60,6 +65,7 @@ class BoardApplication(Application):
     title = "调剂平台"
     icon = "swap_horiz"
     app_name = "board"
+    menu_template_name = "workflows/board_menu.html"
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated and bool(user.roles)

@@ -1,6 +1,8 @@
 """The 待办 application's pages: inbox, queue, archive, case list and case page, reporting and withdrawing, the
 调剂 board and notifications. Reads go through workflows.selectors, writes through one service each."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +22,7 @@ from viewflow.workflow.models import Task
 from assets.models import Role
 from assets.selectors import asset_list_visible
 from assets.services import RegisterError, attachment_add
+from assets.templatetags.panhuo import cn_date, yuan
 
 from . import forms
 from .models import (
@@ -86,11 +89,34 @@ ACTION_LABELS = {
 DATA_LABELS = {
     "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "处置方式",
     "summary": "处置方案", "justification": "未选调剂理由", "receiving_unit": "调入单位", "handover_on": "交接日期",
-    "handover_list": "交接清单", "lessee": "承租方", "annual_rent": "年租金", "winning_bid": "成交价",
-    "buyer": "买受人", "appraisal_value": "评估值", "recycler": "回收单位", "residual_value": "残值",
-    "received": "实收", "fees": "费用", "remitted": "上缴", "receipt_no": "缴款凭证号", "to": "转给",
-    "from": "原办理人",
+    "handover_list": "交接清单", "tender_result": "招租结果", "lessee": "承租方", "lease_starts_on": "租期起",
+    "lease_ends_on": "租期止", "reserve_rent": "底价", "annual_rent": "年租金", "contract_no": "合同编号",
+    "appraisal_report_no": "评估报告", "appraisal_value": "评估值", "appraisal_date": "评估基准日",
+    "venue": "交易场所", "reserve_price": "保留价", "winning_bid": "成交价", "buyer": "买受人", "deal_on": "成交日期",
+    "recycler": "回收单位", "residual_value": "残值", "received": "实收", "fees": "费用", "remitted": "上缴",
+    "receipt_no": "缴款凭证号", "note": "说明", "to": "转给", "from": "原办理人",
 }  # fmt: skip
+DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on"}
+MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price", "winning_bid", "residual_value",
+              "received", "fees", "remitted"}  # fmt: skip
+
+
+def _shown(key: str, value):
+    """A recorded value as the page shows it: labels for codes, 2026年11月21日 for dates, 元 for money."""
+    if isinstance(value, dict):
+        return value.get("name", "")
+    if key == "method" and value in DisposalMethod.values:
+        return DisposalMethod(value).label
+    if key == "basis" and value in Basis.values:
+        return Basis(value).label
+    try:
+        if key in DATE_KEYS:
+            return cn_date(datetime.date.fromisoformat(value))
+        if key in MONEY_KEYS:
+            return yuan(value)
+    except (TypeError, ValueError, ArithmeticError):
+        pass  # recorded in an older shape: shown as it was entered
+    return value
 
 
 def _page(request, qs, size=PAGE_SIZE):
@@ -102,22 +128,18 @@ def _event_rows(case: DisposalCase) -> list[dict]:
     state_labels = dict(CaseState.choices)
     rows = []
     for event in events:
-        details = []
-        for key, label in DATA_LABELS.items():
-            value = event.data.get(key)
-            if value in (None, "", [], {}):
-                continue
-            if isinstance(value, dict):
-                value = value.get("name", "")
-            if key == "method":
-                value = DisposalMethod(value).label if value in DisposalMethod.values else value
-            elif key == "basis":
-                value = Basis(value).label if value in Basis.values else value
-            details.append((label, value))
+        details = [
+            (label, _shown(key, event.data[key]))
+            for key, label in DATA_LABELS.items()
+            if event.data.get(key) not in (None, "", [], {})
+        ]
+        label = ACTION_LABELS.get(event.action, event.action)
+        if event.action == "record_execution" and case.method == DisposalMethod.REALLOCATE:
+            label = "确认接收"
         rows.append(
             {
                 "event": event,
-                "label": ACTION_LABELS.get(event.action, event.action),
+                "label": label,
                 "from_state": state_labels.get(event.from_state, ""),
                 "to_state": state_labels.get(event.to_state, ""),
                 "details": details,

@@ -116,18 +116,28 @@ def test_reallocation_end_to_end_through_the_inboxes(client, computer, alice, he
     do(client, alice, case, DisposalFlow.plan, plan, claim_first=False)
     do(client, rita, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意调剂"})
     assert fresh(case).state == CaseState.PLAN_APPROVED  # a computer: the department alone approves
-    do(client, alice, case, DisposalFlow.execute, {"handover_on": TODAY.isoformat(), "handover_list": "主机一台"})
-    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on"})
-    do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
+    handover = {
+        "handover_on": TODAY.isoformat(),
+        "handover_list": "主机一台",
+        "handover_list_file": pdf("交接清单.pdf"),
+    }
+    do(client, alice, case, DisposalFlow.execute, handover)
+    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收，设备完好。"})
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "已核对"})
 
     case = fresh(case)
     assert case.state == CaseState.CLOSED and case.status == "DONE"
     asset = Asset.objects.get(pk=computer.pk)
     assert asset.holding_unit_id == bob.organization_id and asset.status == AssetStatus.IN_USE
+    assert (asset.usage_status, asset.idle_since, asset.responsible_person) == ("normal", None, "")
+    linked = set(case.evidence.values_list("step", "attachment__kind"))
+    assert linked == {("report", "stop_statement"), ("report", "meeting_minutes"),
+                      ("verify", "verification_record"), ("execute", "handover_list")}  # fmt: skip
     assert actions(case)[:3] == ["report", "claim", "submit"] and actions(case)[-1] == "close"
     client.force_login(alice)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "销号" in page and "李晓红" in page and "调剂给凤仪镇" in page
+    assert "确认接收" in page and "已接收，设备完好。" in page and f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in page
     for path in (
         "/cases/",
         "/cases/inbox/",
@@ -135,6 +145,7 @@ def test_reallocation_end_to_end_through_the_inboxes(client, computer, alice, he
         "/cases/archive/",
         "/cases/flows/",
         "/cases/chart/",
+        "/cases/flow/",
         "/cases/notifications/",
         "/cases/substitution/",
         "/board/",
@@ -179,7 +190,10 @@ def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
     do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
     assert fresh(case).state == CaseState.CLOSED
-    assert Asset.objects.get(pk=building.pk).status == AssetStatus.REVITALIZED
+    asset = Asset.objects.get(pk=building.pk)
+    assert (asset.status, asset.usage_status, asset.idle_since) == (AssetStatus.REVITALIZED, "normal", None)
+    client.force_login(alice)
+    assert "52,000.00 元" in client.get(f"/cases/{case.pk}/").content.decode()
 
 
 def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
