@@ -384,7 +384,7 @@ def test_lease_of_a_building_through_finance_with_the_rent_remitted(county):
             "上缴国库金额（元）": "50000",
             "缴款凭证号": "川财缴2026-00123",
         },
-        {"租赁合同": "租赁合同.pdf", "缴款凭证": "缴款凭证.pdf"},
+        {"租赁合同（附件）": "租赁合同.pdf", "缴款凭证": "缴款凭证.pdf"},
     )
     finance_remit_and_close(county, case_pk, recorded="茂县羌韵餐饮有限公司")
     asset_file(county, building, "已盘活")
@@ -427,7 +427,7 @@ def test_auction_of_a_vehicle_with_a_valid_appraisal(county):
             "上缴国库金额（元）": "64600",
             "缴款凭证号": "川财缴2026-00456",
         },
-        {"评估报告": "资产评估报告.pdf", "缴款凭证": "缴款凭证.pdf"},
+        {"评估报告（附件）": "资产评估报告.pdf", "缴款凭证": "缴款凭证.pdf"},
     )
     finance_remit_and_close(county, case_pk, recorded="阿坝州某汽车贸易有限公司")
     asset_file(county, vehicle, "已处置")
