@@ -8,9 +8,10 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the project needs: CJK fonts and poppler for the documents, pango/harfbuzz for WeasyPrint,
-# the PostgreSQL client for looking into the database, venv for Python itself, and chromium for the browser tests.
+# the PostgreSQL client for looking into the database, venv for Python itself, chromium for the browser tests, and
+# NSS's certutil so the tests can check signatures with poppler's pdfsig as an outside verifier does.
 DEB_PACKAGES := fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	postgresql-client python3-venv chromium
+	postgresql-client python3-venv chromium libnss3-tools
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/panhuo
 LOCAL_REDIS_URL := redis://127.0.0.1:6379/15
 

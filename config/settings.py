@@ -140,6 +140,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Overdue steps: remind the assignee, then the organization's head (workflows.services.overdue_sweep).
     "cases-mark-overdue": {"task": "workflows.tasks.cases_mark_overdue", "schedule": 3600.0},
+    # Documents still missing some minutes after their step are queued again (documents.services.documents_sweep).
+    "documents-sweep": {"task": "documents.tasks.documents_sweep_task", "schedule": 300.0},
 }
 
 # Register rules that are configuration rather than per-row data.
@@ -149,6 +151,11 @@ PANHUO = {
     # Imports with more rows than this run as a background job with progress.
     "IMPORT_ASYNC_ROWS": env.int("PANHUO_IMPORT_ASYNC_ROWS", default=1000),
     "LEDGER_PAGE_SIZE": 50,
+    # Printed in each document's QR code: where anyone checks it (/verify/<uuid>/).
+    "SITE_URL": env("PANHUO_SITE_URL", default="http://127.0.0.1:8000"),
+    # A document still missing this long after its step is queued again; after this many tries it is marked failed.
+    "DOCUMENT_SWEEP_MINUTES": env.int("PANHUO_DOCUMENT_SWEEP_MINUTES", default=5),
+    "DOCUMENT_MAX_ATTEMPTS": env.int("PANHUO_DOCUMENT_MAX_ATTEMPTS", default=8),
 }
 
 # Password-reset mail; the console backend until the county's mail server is configured.

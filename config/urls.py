@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
@@ -27,6 +27,7 @@ admin.site.site_title = "盘活 · 系统管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("verify/", include("documents.urls")),
     path("accounts/", AuthViewset(allow_password_change=True, with_profile_view=False).urls),
     path("", site.urls),
 ]

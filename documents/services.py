@@ -1,24 +1,173 @@
-"""The one call every step makes for its document. `documents` knows nothing of cases: it gets a kind, a frozen
-context (plain data of what was decided) and the organizations that sign."""
+"""The step documents. `documents` knows nothing of cases: a step hands it a kind, a frozen context (plain data of
+what was decided) and the organizations that sign; it keeps a row for that in the step's own transaction, and a job
+queued on commit renders, numbers, signs and stores the PDF exactly once."""
 
+import hashlib
+import json
+from datetime import timedelta
 from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
 
 from assets.models import Organization
 
-DOCUMENT_KINDS = {
-    "report_form": "闲置低效资产认定申报表",
-    "verification_opinion": "核查认定意见书",
-    "approval_form": "资产处置审批表（处置决定书）",
-    "transfer_order": "资产调拨单",
-    "lease_filing": "出租备案表",
-    "deal_confirmation": "成交确认书",
-    "scrap_form": "报废处置单",
-    "closure": "销号确认单",
-}
+from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
+
+DOCUMENT_KINDS = KIND_TITLES
 
 
-def document_request(*, kind: str, subject: Any, step: str, context: dict, signers: list[Organization]) -> None:
-    """Asks for the step's signed PDF. Rendering, numbering and signing arrive with the documents issue
-    (issue 4); until then a request is checked and accepted, and nothing is issued."""
+def canonical_json(context: dict) -> bytes:
+    return json.dumps(context, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_digest(context: dict) -> str:
+    """The SHA-256 printed on the document: of what was decided (its frozen context), not of the PDF bytes."""
+    return hashlib.sha256(canonical_json(context)).hexdigest()
+
+
+def document_request(*, kind: str, subject: Any, step: str, context: dict, signers: list[Organization]) -> Document:
+    """Records that a step's document is due, in the step's transaction, and queues its job once that commits.
+
+    A second request for the same subject and step is a new version superseding the last (e.g. a plan approved
+    again after a low bid); the job itself is idempotent per version."""
     if kind not in DOCUMENT_KINDS:
         raise ValueError(f"unknown document kind: {kind}")
+    if not signers:
+        raise ValueError("a document needs at least one signing organization")
+    subject_type = ContentType.objects.get_for_model(subject)
+    previous = (
+        Document.objects.filter(subject_type=subject_type, subject_id=subject.pk, step=step)
+        .order_by("-version")
+        .first()
+    )
+    document = Document.objects.create(
+        subject_type=subject_type,
+        subject_id=subject.pk,
+        step=step,
+        kind=kind,
+        version=previous.version + 1 if previous else 1,
+        supersedes=previous,
+        issuer=signers[0],
+        signers=[{"id": org.pk, "name": org.name} for org in signers],
+        context=context,
+        content_sha256=content_digest(context),
+    )
+    transaction.on_commit(lambda: document_enqueue(document.pk))
+    return document
+
+
+def document_enqueue(document_id: int) -> None:
+    from .tasks import document_issue_task
+
+    document_issue_task.delay(document_id)
+
+
+def documents_of(subject: Any):
+    subject_type = ContentType.objects.get_for_model(subject)
+    return Document.objects.filter(subject_type=subject_type, subject_id=subject.pk).select_related("issuer")
+
+
+# -- issuing ------------------------------------------------------------------------------------------------------
+
+
+def number_take(organization: Organization, year: int) -> str:
+    """The organization's next number for the year, e.g. 茂财盘〔2026〕15号. Call inside the issuing transaction:
+    the sequence row stays locked until it commits, and a rollback gives the number back."""
+    try:
+        with transaction.atomic():
+            DocumentSequence.objects.get_or_create(organization=organization, year=year)
+    except IntegrityError:
+        pass  # created by a concurrent issue a moment ago
+    sequence = DocumentSequence.objects.select_for_update().get(organization=organization, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{organization.short_name}盘〔{year}〕{sequence.last}号"
+
+
+def verify_url(document: Document) -> str:
+    return settings.PANHUO["SITE_URL"].rstrip("/") + reverse("verify:document", args=[document.uuid])
+
+
+def document_issue(*, document_id: int) -> Document:
+    """Numbers, renders and signs one document and stores it; a document already issued is left as it is.
+
+    Everything happens in one transaction holding the document's row lock: two deliveries of the same job
+    serialize here and the second finds it issued; a job killed half-way leaves no number taken and no row
+    pointing at a file."""
+    from .render import render_document
+    from .signing import sign_pdf
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=document_id)
+        if document.status == DocumentStatus.ISSUED:
+            return document
+        issued_at = timezone.localtime()
+        number = number_take(document.issuer, issued_at.year)
+        rendered = render_document(
+            kind=document.kind,
+            context=document.context,
+            number=number,
+            verify_url=verify_url(document),
+            content_sha256=document.content_sha256,
+            issued_at=issued_at,
+            signers=[s["name"] for s in document.signers],
+        )
+        pdf = rendered.pdf
+        organizations = Organization.objects.in_bulk([s["id"] for s in document.signers])
+        for index, signer in enumerate(document.signers, start=1):
+            page, box = rendered.boxes.get(f"sig-{index}", (0, None))
+            pdf = sign_pdf(
+                pdf,
+                organization=organizations[signer["id"]],
+                field_name=f"sig{index}",
+                page=page,
+                box=box,
+                reason=f"{document.title} {number}",
+            )
+        document.number = number
+        document.file.save("document.pdf", ContentFile(pdf), save=False)
+        document.sha256 = hashlib.sha256(pdf).hexdigest()
+        document.size = len(pdf)
+        document.status = DocumentStatus.ISSUED
+        document.issued_at = issued_at
+        document.last_error = ""
+        document.save()
+    return document
+
+
+def document_attempt(*, document_id: int) -> bool:
+    """One try of the job: True when the document is issued; a failure is recorded on the row (the job retries
+    with backoff, and the sweep re-queues whatever is still pending)."""
+    Document.objects.filter(pk=document_id).update(attempts=F("attempts") + 1)
+    try:
+        document_issue(document_id=document_id)
+    except Exception as exc:
+        Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    return True
+
+
+def documents_sweep(*, older_than: timedelta | None = None) -> int:
+    """Re-queues the documents still not issued some minutes after they were asked for (a lost job, a worker
+    killed mid-way); issuing is idempotent, so a duplicate delivery costs nothing."""
+    if older_than is None:
+        older_than = timedelta(minutes=settings.PANHUO["DOCUMENT_SWEEP_MINUTES"])
+    cutoff = timezone.now() - older_than
+    stuck = Document.objects.filter(
+        status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED],
+        requested_at__lte=cutoff,
+        attempts__lt=settings.PANHUO["DOCUMENT_MAX_ATTEMPTS"],
+    ).values_list("pk", flat=True)
+    count = 0
+    for document_id in stuck:
+        document_enqueue(document_id)
+        count += 1
+    return count

@@ -49,6 +49,13 @@ from .models import (
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
 REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+# The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
+STEP_EVENT_LABELS = {
+    "report": "申报", "submit": "单位签发", "verify": "核查认定", "return": "退回补正", "reject": "不予认定",
+    "propose": "处置方案", "dept_review": "主管部门审核", "finance_approve": "财政审批", "return_plan": "退回方案",
+    "low_bid": "低价重新报批", "start_execution": "开始执行", "record_execution": "执行结果",
+    "confirm_remittance": "收入上缴确认", "close": "销号",
+}  # fmt: skip
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
@@ -203,11 +210,9 @@ def _finance_users() -> list[User]:
 
 
 def _document(case: DisposalCase, kind: str, step: str, signers: list[Organization]) -> None:
-    """Hands the step's document to `documents` once the step has committed, with a frozen context."""
-    context = document_context(case, step)
-    transaction.on_commit(
-        lambda: document_request(kind=kind, subject=case, step=step, context=context, signers=signers)
-    )
+    """Asks `documents` for the step's signed PDF with a frozen context. The request is kept in the step's own
+    transaction (so a step never commits without it) and the PDF is made by a job queued when it commits."""
+    document_request(kind=kind, subject=case, step=step, context=document_context(case, step), signers=signers)
 
 
 def document_context(case: DisposalCase, step: str) -> dict:
@@ -248,6 +253,20 @@ def document_context(case: DisposalCase, step: str) -> dict:
             "receipt_no": case.remittance_receipt_no,
         },
     }
+    context["events"] = [
+        {
+            "action": event.action,
+            "label": STEP_EVENT_LABELS.get(event.action, event.action),
+            "at": timezone.localtime(event.at).isoformat(timespec="seconds"),
+            "actor": event.actor.get_full_name() or event.actor.username if event.actor else "",
+            "acting_for": (event.acting_for.get_full_name() or event.acting_for.username) if event.acting_for else "",
+            "organization": event.organization.name if event.organization else "",
+            "opinion": event.data.get("opinion") or event.data.get("reason") or event.data.get("note") or "",
+        }
+        for event in AuditEvent.objects.filter(case=case, action__in=STEP_EVENT_LABELS)
+        .select_related("actor", "acting_for", "organization")
+        .order_by("at", "pk")
+    ]
     if record is not None:
         context["execution"] = _jsonable(
             {

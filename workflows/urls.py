@@ -32,6 +32,7 @@ class CaseApplication(FlowAppViewset):
     urlpatterns = [
         path("report/<int:pk>/", views.ReportView.as_view(), name="report"),
         path("<int:pk>/withdraw/", views.CaseWithdrawView.as_view(), name="withdraw"),
+        path("<int:pk>/documents/<uuid:uuid>/", views.document_download, name="document"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),
         path("substitution/", views.SubstitutionView.as_view(), name="substitution"),
         path(

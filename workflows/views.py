@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,6 +23,8 @@ from assets.models import Role
 from assets.selectors import asset_list_visible
 from assets.services import RegisterError, attachment_add
 from assets.templatetags.panhuo import cn_date, yuan
+from documents.models import DocumentStatus
+from documents.services import documents_of
 
 from . import forms
 from .models import (
@@ -188,6 +190,7 @@ def case_context(request, case: DisposalCase) -> dict:
         "applications": applications,
         "execution": case.execution_or_none(),
         "may_withdraw": _may_withdraw(user, case),
+        "documents": documents_of(case).order_by("requested_at", "pk"),
         "today": timezone.localdate(),
     }
 
@@ -215,6 +218,14 @@ class CaseDetailView(View):
         context["page_title"] = f"处置事项 #{case.pk}：{case.asset.code} {case.asset.name}"
         context["withdraw_form"] = forms.WithdrawForm() if context["may_withdraw"] else None
         return TemplateResponse(request, "workflows/case_detail.html", context)
+
+
+def document_download(request, pk: int, uuid):
+    """A case's signed document, for those who may see the case (404 for everyone else)."""
+    case = _visible_case_or_404(request.user, pk)
+    document = get_object_or_404(documents_of(case), uuid=uuid, status=DocumentStatus.ISSUED)
+    filename = f"{document.number}{document.title}.pdf"
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 class CaseChartView(FlowChartView):

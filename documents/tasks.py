@@ -1,0 +1,28 @@
+"""The document jobs: each takes an id and calls one service."""
+
+from celery import shared_task
+from django.conf import settings
+
+from .models import Document, DocumentStatus
+from .services import document_attempt, documents_sweep
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def document_issue_task(self, document_id: int) -> None:
+    """Issue one document; on failure retry with exponential backoff, up to the configured number of attempts."""
+    try:
+        document_attempt(document_id=document_id)
+    except Exception as exc:
+        attempts = Document.objects.filter(pk=document_id).values_list("attempts", flat=True).first() or 0
+        if attempts >= settings.PANHUO["DOCUMENT_MAX_ATTEMPTS"]:
+            Document.objects.filter(pk=document_id, status=DocumentStatus.PENDING).update(status=DocumentStatus.FAILED)
+            return
+        if self.request.is_eager:
+            return  # in-process (no Redis): the step has committed; the sweep tries again later
+        raise self.retry(exc=exc, countdown=min(600, 2**attempts)) from exc
+
+
+@shared_task
+def documents_sweep_task() -> int:
+    """Run by beat: re-queue documents still missing some minutes after their step."""
+    return documents_sweep()
