@@ -44,6 +44,7 @@ migrate: deps
 
 demo: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py init_pki
 
 lint: deps
 	$(VENV)/bin/ruff check .

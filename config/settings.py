@@ -117,6 +117,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("PANHUO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # No MEDIA_URL: evidence files are only served through views that check who may see them.
+# The deployment's CA and the organizations' signing keys (documents/signing.py, `manage.py init_pki`): outside
+# the database and the media folder, keys mode 0600.
+PANHUO_PKI_DIR = Path(env("PANHUO_PKI_DIR", default=str(VAR_DIR / "pki")))
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -172,4 +175,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
+    # pyHanko logs a traceback for every untrusted signature, e.g. each foreign PDF checked on /verify/.
+    "loggers": {"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}},
 }

@@ -90,6 +90,23 @@ def number_take(organization: Organization, year: int) -> str:
     return f"{organization.short_name}盘〔{year}〕{sequence.last}号"
 
 
+def certificates_ensure(organizations) -> None:
+    """An organization added (or renamed) after `init_pki` gets its signing certificate on its first document."""
+    from .signing import PkiError, pki_init, signer_for
+
+    missing = []
+    for organization in organizations:
+        try:
+            signer = signer_for(organization)
+        except PkiError:
+            missing.append(organization)
+            continue
+        if signer.signing_cert.subject.native.get("organization_name") != organization.name:
+            missing.append(organization)  # renamed since: the seal and certificate must carry today's name
+    if missing:
+        pki_init(organizations=missing)
+
+
 def verify_url(document: Document) -> str:
     return settings.PANHUO["SITE_URL"].rstrip("/") + reverse("verify:document", args=[document.uuid])
 
@@ -120,6 +137,7 @@ def document_issue(*, document_id: int) -> Document:
         )
         pdf = rendered.pdf
         organizations = Organization.objects.in_bulk([s["id"] for s in document.signers])
+        certificates_ensure(organizations.values())
         for index, signer in enumerate(document.signers, start=1):
             page, box = rendered.boxes.get(f"sig-{index}", (0, None))
             pdf = sign_pdf(
@@ -147,11 +165,14 @@ def document_attempt(*, document_id: int) -> bool:
     Document.objects.filter(pk=document_id).update(attempts=F("attempts") + 1)
     try:
         document_issue(document_id=document_id)
-    except Exception as exc:
-        Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(
-            last_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+    except (KeyboardInterrupt, SystemExit):
         raise
+    except BaseException as exc:  # WeasyPrint's refused-URL error is a BaseException: record it like any failure
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(last_error=message)
+        if isinstance(exc, Exception):
+            raise
+        raise RuntimeError(message) from exc
     return True
 
 

@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from .models import Document, DocumentStatus
+from .signing import verify_pdf
 
 MAX_UPLOAD = 30 * 1024 * 1024
 
@@ -32,16 +33,12 @@ def stored_verdict(document: Document) -> dict:
         data = f.read()
     if hashlib.sha256(data).hexdigest() != document.sha256:
         return {"valid": False, "message": "存档文件与签发时的摘要不一致，可能已被改动。"}
-    from .signing import verify_pdf
-
     verdict = verify_pdf(data)
     return {"valid": verdict.valid, "message": verdict.message, "signatures": verdict.signatures}
 
 
 def upload_verdict(data: bytes) -> dict:
     """A PDF someone holds: our signatures must hold, and it must be a file this system issued, byte for byte."""
-    from .signing import verify_pdf
-
     verdict = verify_pdf(data)
     digest = hashlib.sha256(data).hexdigest()
     document = Document.objects.filter(sha256=digest, status=DocumentStatus.ISSUED).first()

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,8 @@ from .factories import OrganizationFactory, UserFactory
 def pytest_configure(config):
     # Uploaded files of the test run go to a throwaway folder that the Celery worker is told about too.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="panhuo-test-media-")
+    # The deployment's CA and the organizations' keys: a throwaway one per run (documents.signing).
+    settings.PANHUO_PKI_DIR = Path(tempfile.mkdtemp(prefix="panhuo-test-pki-"))
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ class Worker:
             "REDIS_URL": settings.REDIS_URL,
             "PANHUO_CELERY_QUEUE": self.queue,
             "PANHUO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PANHUO_PKI_DIR": str(settings.PANHUO_PKI_DIR),
         }
         self.process = subprocess.Popen(
             [

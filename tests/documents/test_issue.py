@@ -1,0 +1,218 @@
+"""Every step's document is issued once, numbered without gaps, signed by the right organizations, kept, and
+checkable by anyone at /verify/."""
+
+import datetime
+import hashlib
+import re
+import subprocess
+import tempfile
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assets.models import AttachmentKind, Role
+from documents.models import Document, DocumentSequence, DocumentStatus
+from documents.services import document_issue, documents_of, documents_sweep
+from documents.signing import verify_pdf
+from workflows.services import (
+    case_close,
+    case_confirm_remittance,
+    case_finance_approve,
+    case_propose,
+    case_record_execution,
+    case_review,
+    case_start_execution,
+    listing_apply,
+)
+
+from ..factories import OrganizationFactory, UserFactory
+from ..workflows.conftest import as_, attach
+from ..workflows.test_paths import auction_record, lease_record, proceeds, verified
+
+pytestmark = pytest.mark.django_db
+NUMBER = re.compile(r"^\S+盘〔\d{4}〕\d+号$")
+TODAY = datetime.date.today()
+
+
+def issue_all(case) -> list[Document]:
+    """Runs the jobs the steps queued (on commit, in a real deployment) and returns the case's documents."""
+    for document in documents_of(case).filter(status=DocumentStatus.PENDING):
+        document_issue(document_id=document.pk)
+    return list(documents_of(case).order_by("pk"))
+
+
+def text_of(document: Document) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(document.file.open("rb").read())
+        f.flush()
+        return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True, check=True).stdout
+
+
+def read(document: Document) -> bytes:
+    with document.file.open("rb") as f:
+        return f.read()
+
+
+def test_every_step_of_a_lease_issues_its_numbered_signed_document(building, alice, henry, hugo, fiona, fred):
+    case = verified(building, alice, henry, hugo)
+    minutes = attach(building, AttachmentKind.MEETING_MINUTES)
+    case = case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位申请",
+                        minutes=[minutes])  # fmt: skip
+    case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意")
+    case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意公开招租")
+    case = case_start_execution(actor=as_(alice), case=case)
+    case = case_record_execution(actor=as_(alice), case=case, record=lease_record(), proceeds=proceeds())
+    case = case_confirm_remittance(actor=as_(fred), case=case)
+    case = case_close(actor=as_(fiona), case=case)
+
+    documents = issue_all(case)
+    assert [(d.step, d.kind) for d in documents] == [
+        ("submit", "report_form"), ("verify", "verification_opinion"), ("approve", "approval_form"),
+        ("execute", "lease_filing"), ("close", "closure"),
+    ]  # fmt: skip
+    for document in documents:
+        data = read(document)
+        assert document.status == DocumentStatus.ISSUED and NUMBER.match(document.number)
+        assert document.sha256 == hashlib.sha256(data).hexdigest() and document.size == len(data)
+        verdict = verify_pdf(data)
+        assert verdict.valid, (document.kind, verdict.message)
+        text = text_of(document)
+        assert building.name in text and "茂县第一中学" in text and document.number in text
+        assert document.content_sha256 in text.replace("\n", "").replace(" ", "")
+    approval = documents[2]
+    assert [s["name"] for s in approval.signers] == ["茂县住房和城乡建设局", "茂县财政局"]
+    assert [s["organization"] for s in verify_pdf(read(approval)).signatures] == [s["name"] for s in approval.signers]
+    assert "整体公开招租" in text_of(approval) and "同意公开招租" in text_of(approval)
+    assert "茂县羌韵餐饮有限公司" in text_of(documents[3])
+
+
+def test_a_transfer_order_carries_the_signatures_of_both_units(computer, alice, henry, rita, bob, town, fiona):
+    case = verified(computer, alice, henry, rita)
+    listing_apply(actor=as_(bob), case=case, reason="办公需要")
+    case = case_propose(actor=as_(alice), case=case, method="reallocate", summary="调剂给凤仪镇", receiving_unit=town)
+    case = case_review(actor=as_(rita), case=case, approve=True, opinion="同意")
+    case = case_start_execution(actor=as_(alice), case=case, record={"handover_on": TODAY, "handover_list": "主机"})
+    case = case_record_execution(actor=as_(bob), case=case)
+    order = next(d for d in issue_all(case) if d.kind == "transfer_order")
+    signatures = verify_pdf(read(order)).signatures
+    assert [s["organization"] for s in signatures] == ["茂县第一中学", "茂县凤仪镇人民政府"]
+    assert "调剂给凤仪镇" in text_of(order)
+
+
+def test_numbers_run_per_organization_and_year_and_a_failed_issue_gives_its_number_back(
+    computer, building, alice, henry, rita, hugo, settings, tmp_path
+):
+    first = verified(computer, alice, henry, rita)
+    second = verified(building, alice, henry, hugo)
+    school_docs = [d for d in documents_of(first).order_by("pk")] + [d for d in documents_of(second).order_by("pk")]
+    school_reports = [d for d in school_docs if d.kind == "report_form"]
+
+    # The disk refuses the file: the job fails after taking its number, and the number is not used up.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = str(blocked)
+    with pytest.raises(OSError):
+        document_issue(document_id=school_reports[0].pk)
+    assert Document.objects.get(pk=school_reports[0].pk).status == DocumentStatus.PENDING
+    assert not DocumentSequence.objects.filter(last__gt=0).exists()
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    numbers = [document_issue(document_id=d.pk).number for d in school_reports]
+    year = TODAY.year
+    assert numbers == [f"茂一中盘〔{year}〕1号", f"茂一中盘〔{year}〕2号"]
+    # Each department numbers its own opinions from 1.
+    verifications = [document_issue(document_id=d.pk) for d in school_docs if d.kind != "report_form"]
+    assert [(d.issuer.name, d.number.split("〔")[1]) for d in verifications] == [
+        ("茂县机关事务管理局", f"{year}〕1号"), ("茂县住房和城乡建设局", f"{year}〕1号")
+    ]  # fmt: skip
+
+
+def test_issuing_twice_changes_nothing(computer, alice, henry, rita):
+    case = verified(computer, alice, henry, rita)
+    document = documents_of(case).first()
+    once = document_issue(document_id=document.pk)
+    twice = document_issue(document_id=document.pk)
+    assert (once.number, once.sha256, once.file.name) == (twice.number, twice.sha256, twice.file.name)
+    assert DocumentSequence.objects.get(organization=document.issuer).last == 1
+
+
+def test_a_plan_approved_again_after_a_low_bid_is_a_new_version_superseding_the_first(
+    building, alice, henry, hugo, fiona, fred
+):
+    from ..workflows.test_paths import approved_auction
+
+    case = approved_auction(building, alice, henry, hugo, fiona)
+    report = attach(building, AttachmentKind.APPRAISAL_REPORT)
+    low = auction_record(winning_bid=Decimal("1700000"))
+    case = case_record_execution(actor=as_(alice), case=case, record=low, evidence=[report])
+    case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意按成交价处置")
+    case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意")
+    approvals = [d for d in issue_all(case) if d.kind == "approval_form"]
+    assert [(d.version, d.supersedes_id) for d in approvals] == [(1, None), (2, approvals[0].pk)]
+    assert approvals[0].number != approvals[1].number and "同意按成交价处置" in text_of(approvals[1])
+
+
+def test_a_document_left_pending_is_queued_again_by_the_sweep(computer, alice, henry, rita):
+    case = verified(computer, alice, henry, rita)
+    assert documents_of(case).filter(status=DocumentStatus.PENDING).count() == 2
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 2  # jobs run in-process in this pass
+    assert documents_of(case).filter(status=DocumentStatus.ISSUED).count() == 2
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 0
+
+
+# -- the public verification page -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued_report(computer, alice, henry, rita):
+    case = verified(computer, alice, henry, rita)
+    return case, issue_all(case)[0]
+
+
+def test_the_verification_page_needs_no_login_and_rechecks_the_stored_file(client, issued_report):
+    case, document = issued_report
+    page = client.get(f"/verify/{document.uuid}/").content.decode()
+    assert "签名有效，文件未被改动。" in page and document.number in page and "茂县第一中学" in page
+    assert case.asset.code in page
+    assert client.get("/verify/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def upload(client, data: bytes, name="文书.pdf"):
+    return client.post("/verify/", {"file": SimpleUploadedFile(name, data, content_type="application/pdf")})
+
+
+def test_an_uploaded_pdf_is_judged_genuine_altered_appended_or_not_ours(client, issued_report):
+    _, document = issued_report
+    genuine = read(document)
+    assert "签名有效，文件未被改动。" in upload(client, genuine).content.decode()
+
+    altered = bytearray(genuine)
+    position = genuine.index(b"/Producer") if b"/Producer" in genuine else len(genuine) // 3
+    altered[position + 2] ^= 0x01
+    assert "✘" in upload(client, bytes(altered)).content.decode()
+
+    from ..documents.test_signing import _append_unsigned_revision
+
+    appended = upload(client, _append_unsigned_revision(genuine)).content.decode()
+    assert "签署后文件被追加了未签名的修订。" in appended
+
+    from weasyprint import HTML
+
+    foreign = HTML(string="<p>别处生成的文件</p>").write_pdf()
+    assert "该文件不是本系统签发的。" in upload(client, foreign).content.decode()
+    assert "无法读取该 PDF 文件。" in upload(client, b"not a pdf").content.decode()
+
+
+def test_a_document_is_downloaded_only_by_those_who_see_its_case(client, issued_report, alice, sam):
+    case, document = issued_report
+    url = f"/cases/{case.pk}/documents/{document.uuid}/"
+    client.force_login(alice)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    client.force_login(sam)  # supervisors read everything
+    assert client.get(url).status_code == 200
+    stranger = UserFactory(username="carol", organization=OrganizationFactory(), roles=[Role.UNIT_CLERK])
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
+    assert "生成中" not in client.get(f"/cases/{case.pk}/").content.decode()
