@@ -7,6 +7,7 @@ import re
 import subprocess
 import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,6 +32,7 @@ from ..workflows.conftest import as_, attach
 from ..workflows.test_paths import auction_record, lease_record, proceeds, verified
 
 pytestmark = pytest.mark.django_db
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "documents"
 NUMBER = re.compile(r"^\S+盘〔\d{4}〕\d+号$")
 TODAY = datetime.date.today()
 
@@ -98,6 +100,11 @@ def test_a_transfer_order_carries_the_signatures_of_both_units(computer, alice, 
     signatures = verify_pdf(read(order)).signatures
     assert [s["organization"] for s in signatures] == ["茂县第一中学", "茂县凤仪镇人民政府"]
     assert "调剂给凤仪镇" in text_of(order)
+    # Kept for review: the issued, twice-signed page as a county clerk would print it.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "issued-transfer-order.pdf").write_bytes(read(order))
+    subprocess.run(["pdftoppm", "-png", "-r", "90", "-singlefile", str(ARTIFACTS / "issued-transfer-order.pdf"),
+                    str(ARTIFACTS / "issued-transfer-order")], check=True)  # fmt: skip
 
 
 def test_numbers_run_per_organization_and_year_and_a_failed_issue_gives_its_number_back(
