@@ -4,13 +4,14 @@ import hashlib
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 
 from .models import Document, DocumentStatus
-from .signing import verify_pdf
+from .signing import PkiError, root_certificate_pem, root_fingerprint, verify_pdf
 
 MAX_UPLOAD = 30 * 1024 * 1024
 
@@ -69,5 +70,25 @@ class VerifyView(View):
             "stored": stored_verdict(document) if document else None,
             "form": form,
             "upload_result": upload_result,
+            "root_fingerprint": _root_fingerprint(),
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+def _root_fingerprint() -> str:
+    try:
+        return root_fingerprint()
+    except PkiError:
+        return ""
+
+
+@login_not_required
+def root_certificate(request):
+    """The deployment's root certificate: trust it in a PDF reader and our signatures show as valid there too."""
+    try:
+        data = root_certificate_pem()
+    except PkiError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(data, content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="panhuo-root-ca.pem"'
+    return response

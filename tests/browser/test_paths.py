@@ -6,6 +6,7 @@ asset's file afterwards (artifacts/browser/<test>/)."""
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 
 from assets.demo import HOLDING_UNITS, USERS
 from assets.models import Asset, AssetStatus, OrganizationKind, Role, UsageStatus
+from documents.signing import verify_pdf
 from workflows.models import CaseState, DisposalCase, DisposalMethod, Policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -171,7 +173,7 @@ def finance_approves(county, case_pk: int, opinion: str) -> None:
     approve(county, FINANCE, case_pk, "财政审批", opinion, then="方案已批准", shot="finance-approve-form")
 
 
-def finance_remit_and_close(county, case_pk: int, recorded: str) -> None:
+def finance_remit_and_close(county, case_pk: int, recorded: str):
     """财政确认收入上缴, then 销号; the closed case page shows the execution record (`recorded` is part of it)."""
     page = claim_on_case_page(county, FINANCE, case_pk, "财政确认收入上缴")
     page.get_by_label("确认").check()
@@ -185,6 +187,7 @@ def finance_remit_and_close(county, case_pk: int, recorded: str) -> None:
     expect(page.locator("#execution")).to_contain_text(recorded)
     expect(page.locator("#timeline")).to_contain_text("确认收入上缴")
     county.shot(page, "case-closed")
+    return page
 
 
 def plan(county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False):
@@ -227,6 +230,29 @@ def asset_file(county, asset: Asset, status: str) -> None:
     expect(main(page).locator(".ph-card h2 .ph-tag").first).to_have_text(status)
     expect(page.locator("#history")).to_contain_text("已销号")
     county.shot(page, "clerk-asset-file")
+
+
+def expect_documents(county, page, case_pk: int, execution_title: str) -> None:
+    """Every step issued its signed document: listed on the case page with a download link, none still 生成中;
+    the 资产 documents download and verify, and the public verification page confirms them."""
+    titles = ["闲置低效资产认定申报表", "核查认定意见书", "资产处置审批表（处置决定书）", execution_title, "销号确认单"]
+    table = page.locator("#documents")
+    for title in titles:
+        row = table.locator("tbody tr", has_text=title).first
+        expect(row.get_by_role("link", name="下载")).to_be_visible()
+    expect(table).not_to_contain_text("生成中")
+    row = table.locator("tbody tr", has_text=execution_title).first
+    with page.expect_download() as download:
+        row.get_by_role("link", name="下载").click()
+    data = Path(download.value.path()).read_bytes()
+    verdict = verify_pdf(data)
+    assert verdict.valid, verdict.message
+    county.shot(page, "case-documents")
+    public = page.context.browser.new_page()  # no login: anyone with the QR code
+    public.goto(county.url(row.get_by_role("link", name="核验").get_attribute("href")))
+    expect(public.locator("body")).to_contain_text("签名有效，文件未被改动。")
+    county.shot(public, "public-verify-page")
+    public.close()
 
 
 def closed_case(case_pk: int) -> DisposalCase:
@@ -338,6 +364,7 @@ def test_reallocation_from_report_to_closing(county):
     expect_state(page, "已销号")
     expect(page.locator("#timeline")).to_contain_text("含电源线、键盘、鼠标")  # the handover list, as recorded
     county.shot(page, "case-closed")
+    expect_documents(county, page, case_pk, "资产调拨单")
 
     # The asset now belongs to the receiving unit, in use, and its file shows the closed case.
     case = closed_case(case_pk)
@@ -386,7 +413,8 @@ def test_lease_of_a_building_through_finance_with_the_rent_remitted(county):
         },
         {"租赁合同（附件）": "租赁合同.pdf", "缴款凭证": "缴款凭证.pdf"},
     )
-    finance_remit_and_close(county, case_pk, recorded="茂县羌韵餐饮有限公司")
+    page = finance_remit_and_close(county, case_pk, recorded="茂县羌韵餐饮有限公司")
+    expect_documents(county, page, case_pk, "出租备案表")
     asset_file(county, building, "已盘活")
 
     case = closed_case(case_pk)
@@ -429,7 +457,8 @@ def test_auction_of_a_vehicle_with_a_valid_appraisal(county):
         },
         {"评估报告（附件）": "资产评估报告.pdf", "缴款凭证": "缴款凭证.pdf"},
     )
-    finance_remit_and_close(county, case_pk, recorded="阿坝州某汽车贸易有限公司")
+    page = finance_remit_and_close(county, case_pk, recorded="阿坝州某汽车贸易有限公司")
+    expect_documents(county, page, case_pk, "成交确认书")
     asset_file(county, vehicle, "已处置")
 
     case = closed_case(case_pk)
@@ -465,7 +494,8 @@ def test_scrap_of_an_old_computer_with_its_residual_value_remitted(county):
         },
         {"缴款凭证": "缴款凭证.pdf"},
     )
-    finance_remit_and_close(county, case_pk, recorded="茂县再生资源回收站")
+    page = finance_remit_and_close(county, case_pk, recorded="茂县再生资源回收站")
+    expect_documents(county, page, case_pk, "报废处置单")
     asset_file(county, computer, "已处置")
 
     case = closed_case(case_pk)

@@ -223,3 +223,11 @@ def test_a_document_is_downloaded_only_by_those_who_see_its_case(client, issued_
     client.force_login(stranger)
     assert client.get(url).status_code == 404
     assert "生成中" not in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_the_root_certificate_is_published_with_its_fingerprint(client, issued_report):
+    from documents.signing import root_certificate_pem, root_fingerprint
+
+    response = client.get("/verify/root-ca.pem")
+    assert response.status_code == 200 and response.content == root_certificate_pem()
+    assert root_fingerprint() in client.get("/verify/").content.decode()
