@@ -72,6 +72,11 @@ class Document(models.Model):
     def title(self) -> str:
         return KIND_TITLES.get(self.kind, self.kind)
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and Document.objects.filter(pk=self.pk, status=DocumentStatus.ISSUED).exists():
+            raise PermissionError("已签发的文书不能修改；更正请签发新版本。")
+        super().save(*args, **kwargs)
+
     def delete(self, *args, **kwargs):
         raise PermissionError("文书不能删除；更正请签发新版本。")
 

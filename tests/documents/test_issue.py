@@ -231,3 +231,13 @@ def test_the_root_certificate_is_published_with_its_fingerprint(client, issued_r
     response = client.get("/verify/root-ca.pem")
     assert response.status_code == 200 and response.content == root_certificate_pem()
     assert root_fingerprint() in client.get("/verify/").content.decode()
+
+
+def test_an_issued_document_is_never_changed_or_deleted(issued_report):
+    _, document = issued_report
+    document.context = {"asset": {"name": "改过的内容"}}
+    with pytest.raises(PermissionError):
+        document.save()
+    with pytest.raises(PermissionError):
+        document.delete()
+    assert Document.objects.get(pk=document.pk).context["asset"]["name"] == "台式计算机"
