@@ -162,7 +162,7 @@ def document_issue(*, document_id: int) -> Document:
 def document_attempt(*, document_id: int) -> bool:
     """One try of the job: True when the document is issued; a failure is recorded on the row (the job retries
     with backoff, and the sweep re-queues whatever is still pending)."""
-    Document.objects.filter(pk=document_id).update(attempts=F("attempts") + 1)
+    Document.objects.filter(pk=document_id).exclude(status=DocumentStatus.ISSUED).update(attempts=F("attempts") + 1)
     try:
         document_issue(document_id=document_id)
     except (KeyboardInterrupt, SystemExit):
