@@ -68,10 +68,6 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.number or '（生成中）'} {self.title}"
 
-    @property
-    def title(self) -> str:
-        return KIND_TITLES.get(self.kind, self.kind)
-
     def save(self, *args, **kwargs):
         if self.pk is not None and Document.objects.filter(pk=self.pk, status=DocumentStatus.ISSUED).exists():
             raise PermissionError("已签发的文书不能修改；更正请签发新版本。")
@@ -79,6 +75,10 @@ class Document(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("文书不能删除；更正请签发新版本。")
+
+    @property
+    def title(self) -> str:
+        return KIND_TITLES.get(self.kind, self.kind)
 
 
 class DocumentSequence(models.Model):
