@@ -378,7 +378,7 @@ def test_the_qr_code_is_inline_svg_that_encodes_the_verification_url(tmp_path):
     run("pdftoppm", "-gray", "-png", "-r", "576", "-singlefile", "-x", str(round(x1 * 8)), "-y", str(round(y1 * 8)),
         "-W", str(round((x2 - x1) * 8)), "-H", str(round((y2 - y1) * 8)), str(pdf), str(tmp_path / "qr"))  # fmt: skip
     image = Image.open(tmp_path / "qr.png").convert("L")
-    matrix = segno.make(args["verify_url"], error="m", micro=False).matrix
+    matrix = segno.make(args["verify_url"], error="m", micro=False, mask=0).matrix  # the mask render.py fixes
     step = image.width / len(matrix)
     printed = [
         [int(image.getpixel((int((col + 0.5) * step), int((row + 0.5) * step))) < 128) for col in range(len(matrix))]

@@ -1,5 +1,6 @@
 """Benchmarks of the heavy paths: `bench import --rows 10000` times checking and committing a ledger workbook;
-`bench workflow --cases 50000` times the inbox, the queue and each step of the disposal flow over many cases."""
+`bench workflow --cases 50000` times the inbox, the queue and each step of the disposal flow over many cases;
+`bench documents` times rendering and signing every document kind, and documents per second over worker processes."""
 
 import datetime
 import gc
@@ -66,11 +67,12 @@ PEOPLE = ["张伟", "王芳", "李娜", "刘洋", "杨静", "陈强", "余晓梅
 class Command(BaseCommand):
     help = (
         "Benchmarks: `bench import --rows 10000` (checks and commits a generated ledger, then removes it again); "
-        "`bench workflow [--cases N]` (seeds N cases in a throwaway database, times inbox, queue and every step)."
+        "`bench workflow [--cases N]` (seeds N cases in a throwaway database, times inbox, queue and every step); "
+        "`bench documents` (renders and signs every document kind with a throwaway CA, then documents/s in pools)."
     )
 
     def add_arguments(self, parser):
-        targets = parser.add_subparsers(dest="target", required=True, metavar="{import,workflow}")
+        targets = parser.add_subparsers(dest="target", required=True, metavar="{import,workflow,documents}")
         imp = targets.add_parser("import", help="time checking and committing a generated ledger workbook")
         imp.add_argument("--rows", type=int, default=10_000)
         imp.add_argument("--seed", type=int, default=42)
@@ -102,6 +104,30 @@ class Command(BaseCommand):
             "database holds cases)",
         )
 
+        docs = targets.add_parser(
+            "documents",
+            help="render and sign every document kind (throwaway CA, nothing stored), then documents/s in worker pools",
+        )
+        docs.add_argument("--samples", type=int, default=20, help="timed documents per kind (after the warm-up ones)")
+        docs.add_argument("--warmup", type=int, default=2, help="untimed documents per kind first")
+        docs.add_argument("--documents", type=int, default=60, help="documents per pool, the kinds in turn")
+        docs.add_argument(
+            "--processes", type=int, nargs="+", default=[1, 2], help="pool sizes to time (spawned, warmed-up workers)"
+        )
+        docs.add_argument("--seed", type=int, default=42)
+        docs.add_argument(
+            "--gc-freeze",
+            action="store_true",
+            help="gc.freeze() after the warm-up, here and in every worker: measures that change (the app does not)",
+        )
+        docs.add_argument(
+            "--profile",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also print the N top functions of rendering and of signing (cProfile; slows the per-kind figures)",
+        )
+
     def handle(self, *args, target, **options):
         if target == "import":
             return self.bench_import(
@@ -112,6 +138,8 @@ class Command(BaseCommand):
             )
         if target == "workflow":
             return self.bench_workflow(**options)
+        if target == "documents":
+            return self.bench_documents(**options)
         raise CommandError(f"unknown benchmark {target}")
 
     # -- import ----------------------------------------------------------------------------------------------------
@@ -276,6 +304,88 @@ class Command(BaseCommand):
                 f"  {title:<{42 - _wide(title)}} {len(t.seconds):>8} {t.query_range:>8} {t.median_ms:>10.1f} "
                 f"{t.p95_ms:>8.1f}  {'met' if t.p95_ms <= 100 else 'MISSED'}"
             )
+        self.stdout.write("\n".join(lines))
+
+    # -- documents -------------------------------------------------------------------------------------------------
+
+    def bench_documents(self, *, samples, warmup, documents, processes, seed, profile, gc_freeze, **options) -> None:
+        from documents import benchmark
+
+        if samples < 1 or warmup < 0 or documents < 1 or not processes or min(processes) < 1:
+            raise CommandError("--samples, --documents and --processes must be at least 1, --warmup at least 0.")
+        try:
+            result = benchmark.run(
+                samples=samples,
+                warmup=warmup,
+                documents=documents,
+                processes=processes,
+                seed=seed,
+                profile=profile,
+                gc_freeze=gc_freeze,
+                log=lambda text: self.stderr.write(text),
+            )
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._report_documents(result)
+
+    def _report_documents(self, r) -> None:
+        from documents.benchmark import median_ms, p95_ms
+        from documents.kinds import KIND_TITLES
+
+        n_kinds = len(r.kinds)
+        lines = [
+            f"bench documents: {n_kinds} kinds × {r.samples} documents rendered and signed in this process (after "
+            f"{r.warmup} warm-up each), then {r.pools[0].documents} documents per worker pool",
+            f"  {r.versions}"
+            + (
+                ", with gc.freeze() after the warm-up (a proposed change, not what the application does)"
+                if r.gc_freeze
+                else ""
+            ),
+            f"  throwaway CA and {r.organizations} organization certificates in {r.pki} (removed afterwards); "
+            f"nothing stored, {r.queries} database queries",
+            f"  first document in this process (font subsets, templates, signers, seals) "
+            f"{r.first_document * 1000:.0f} ms, not counted",
+            f"  load average (1 min) while measuring {min(r.load):.1f}–{max(r.load):.1f} on {os.cpu_count()} CPUs: "
+            "other work on the machine shows in the figures",
+            "",
+            "  kind                                        signatures  render ms  sign ms  total ms  p95 ms  pages"
+            "  PDF KB  verify  target ≤ 120 ms, ≤ 300 KB",
+        ]
+        for k in r.kinds:
+            title = f"{k.kind} {KIND_TITLES[k.kind]}"
+            total = median_ms(k.total)
+            ok = total <= 120 and k.size_kb <= 300 * k.pages
+            lines.append(
+                f"  {title:<{43 - _wide(title)}} {k.signatures:>10} {median_ms(k.render):>10.1f} "
+                f"{median_ms(k.sign):>8.1f} {total:>9.1f} {p95_ms(k.total):>7.1f} {k.pages:>6} {k.size_kb:>7.1f}"
+                f"  {k.verdict:<6}  {'met' if ok else 'MISSED'}"
+            )
+        everything = r.all_totals()
+        worst = max(median_ms(k.total) for k in r.kinds)
+        biggest = max(k.size_kb / k.pages for k in r.kinds)
+        one_page = all(k.pages == 1 for k in r.kinds)
+        lines += [
+            f"  render + sign, all {len(everything)} documents: median {median_ms(everything):.1f} ms, "
+            f"p95 {p95_ms(everything):.1f} ms; slowest kind's median {worst:.1f} ms "
+            f"(target ≤ 120 ms: {'met' if worst <= 120 else 'MISSED'})",
+            f"  largest PDF {biggest:.1f} KB a page, every kind {'one page' if one_page else 'NOT one page'} "
+            f"(target ≤ 300 KB per one-page document: {'met' if biggest <= 300 and one_page else 'MISSED'})",
+            "",
+            "  pool (spawn, warmed up)   documents  seconds  documents/s  median ms per document  warm-up s per worker",
+        ]
+        for p in r.pools:
+            label = f"{p.processes} worker process" + ("es" if p.processes > 1 else "")
+            target = ""
+            if p.processes == 2:
+                target = f"  (target ≥ 15 documents/s: {'met' if p.rate >= 15 else 'MISSED'})"
+            warm = ", ".join(f"{w:.1f}" for w in p.warmup)
+            lines.append(
+                f"  {label:<25} {p.documents:>9} {p.seconds:>8.2f} {p.rate:>12.1f} {median_ms(p.per_document):>23.1f}"
+                f"  {warm}{target}"
+            )
+        if r.profile:
+            lines += ["", r.profile]
         self.stdout.write("\n".join(lines))
 
 
