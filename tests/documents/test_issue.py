@@ -241,3 +241,13 @@ def test_an_issued_document_is_never_changed_or_deleted(issued_report):
     with pytest.raises(PermissionError):
         document.delete()
     assert Document.objects.get(pk=document.pk).context["asset"]["name"] == "台式计算机"
+
+
+def test_the_case_page_shows_a_document_as_being_made_until_it_is_issued(client, computer, alice, henry, rita):
+    case = verified(computer, alice, henry, rita)
+    client.force_login(alice)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert page.count("生成中") == 2 and "下载" not in page  # the next step did not wait for them
+    issue_all(case)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "生成中" not in page and page.count(">下载<") == 2
