@@ -89,7 +89,26 @@ def test_every_step_of_a_lease_issues_its_numbered_signed_document(building, ali
     assert "茂县羌韵餐饮有限公司" in text_of(documents[3])
 
 
-def test_a_transfer_order_carries_the_signatures_of_both_units(computer, alice, henry, rita, bob, town, fiona):
+def pdfsig_reports(pdf: bytes, folder) -> list[str]:
+    """poppler's pdfsig with an NSS database that trusts the deployment's root (C,C,C: shared notes, addendum)."""
+    from django.conf import settings
+
+    nss = folder / "nss"
+    if not nss.exists():
+        nss.mkdir()
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True)
+        root = str(settings.PANHUO_PKI_DIR / "root.cert.pem")
+        subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "C,C,C", "-i", root], check=True,
+                       capture_output=True)  # fmt: skip
+    path = folder / "check.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)], capture_output=True, text=True)
+    return out.stdout.split("Signature #")[1:]
+
+
+def test_a_transfer_order_carries_the_signatures_of_both_units(
+    computer, alice, henry, rita, bob, town, fiona, tmp_path
+):
     case = verified(computer, alice, henry, rita)
     listing_apply(actor=as_(bob), case=case, reason="办公需要")
     case = case_propose(actor=as_(alice), case=case, method="reallocate", summary="调剂给凤仪镇", receiving_unit=town)
@@ -100,6 +119,13 @@ def test_a_transfer_order_carries_the_signatures_of_both_units(computer, alice, 
     signatures = verify_pdf(read(order)).signatures
     assert [s["organization"] for s in signatures] == ["茂县第一中学", "茂县凤仪镇人民政府"]
     assert "调剂给凤仪镇" in text_of(order)
+    # An outside verifier agrees: poppler's pdfsig, trusting only the deployment's root, on the issued file.
+    reports = pdfsig_reports(read(order), tmp_path)
+    assert len(reports) == 2 and all("Signature is Valid." in r and "Certificate is Trusted." in r for r in reports)
+    assert "Total document signed" in reports[-1]
+    altered = bytearray(read(order))
+    altered[len(altered) // 3] ^= 0x01
+    assert all("Signature is Valid." not in r for r in pdfsig_reports(bytes(altered), tmp_path))
     # Kept for review: the issued, twice-signed page as a county clerk would print it.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "issued-transfer-order.pdf").write_bytes(read(order))
