@@ -1,12 +1,14 @@
 """The disposal case and its state machine, the rules that steer it (as data), the calendar, and the trail."""
 
-from datetime import date
+import hashlib
+import json
+from datetime import UTC, date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from viewflow.workflow.models import Process
@@ -737,7 +739,9 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Append-only: who did what to which case, acting for whom, from which state to which, with what input."""
+    """Append-only and hash-chained: who did what to which case, acting for whom, from which state to which, with
+    what input. Each event stores the previous event's hash and its own over a canonical JSON of its content, so
+    `manage.py verify_audit` proves the trail was not changed, shortened or forged in the middle."""
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+")
@@ -759,6 +763,10 @@ class AuditEvent(models.Model):
     to_state = models.CharField("新状态", max_length=20, blank=True)
     data = models.JSONField("录入内容", default=dict, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    # The chain: a gap-free sequence, the previous event's hash, and this event's hash over its content.
+    seq = models.BigIntegerField("序号", unique=True, null=True, editable=False)
+    prev_hash = models.CharField("上一条摘要", max_length=64, blank=True, editable=False)
+    hash = models.CharField("摘要", max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -773,10 +781,56 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("审计记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            # Appending is serialized on the chain's head row (held until the caller's transaction commits), so two
+            # writers can never link to the same predecessor and the chain never forks.
+            head = AuditChainHead.objects.select_for_update().get_or_create(pk=1)[0]
+            self.seq, self.prev_hash = head.seq + 1, head.hash
+            self.hash = audit_hash(self.chained_content())
+            super().save(*args, **kwargs)
+            head.seq, head.hash = self.seq, self.hash
+            head.save(update_fields=["seq", "hash"])
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录只能追加，不能删除。")
+
+    def chained_content(self) -> dict:
+        """What the hash covers: every field of the event, and the previous hash."""
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "acting_for": self.acting_for_id,
+            "organization": self.organization_id,
+            "role": self.role,
+            "action": self.action,
+            "case": self.case_id,
+            "asset": self.asset_id,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "data": self.data,
+            "ip": self.ip,
+        }
+
+
+def audit_hash(content: dict) -> str:
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link (one row): the next event takes its sequence and hash from here, under a row lock."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "审计链"
+        verbose_name_plural = "审计链"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
 
 
 class Notification(models.Model):
