@@ -6,3 +6,6 @@ class WorkflowsConfig(AppConfig):
 
     name = "workflows"
     verbose_name = "处置流程"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the login receivers)

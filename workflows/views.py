@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "reassign": "转办任务",
     "overdue": "超期提醒",
     "escalate": "超期报告负责人",
+    "login": "登录",
+    "login_failed": "登录失败",
 }
 # Keys of AuditEvent.data worth showing, with their labels; the rest stays in the record for auditors.
 DATA_LABELS = {
