@@ -159,6 +159,8 @@ PANHUO = {
     # A document still missing this long after its step is queued again; after this many tries it is marked failed.
     "DOCUMENT_SWEEP_MINUTES": env.int("PANHUO_DOCUMENT_SWEEP_MINUTES", default=5),
     "DOCUMENT_MAX_ATTEMPTS": env.int("PANHUO_DOCUMENT_MAX_ATTEMPTS", default=8),
+    # The largest PDF the public verification page accepts.
+    "VERIFY_MAX_BYTES": env.int("PANHUO_VERIFY_MAX_BYTES", default=30 * 1024 * 1024),
 }
 
 # Password-reset mail; the console backend until the county's mail server is configured.

@@ -19,8 +19,6 @@ from assets.models import Organization
 
 from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
 
-DOCUMENT_KINDS = KIND_TITLES
-
 
 def canonical_json(context: dict) -> bytes:
     return json.dumps(context, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -36,7 +34,7 @@ def document_request(*, kind: str, subject: Any, step: str, context: dict, signe
 
     A second request for the same subject and step is a new version superseding the last (e.g. a plan approved
     again after a low bid); the job itself is idempotent per version."""
-    if kind not in DOCUMENT_KINDS:
+    if kind not in KIND_TITLES:
         raise ValueError(f"unknown document kind: {kind}")
     if not signers:
         raise ValueError("a document needs at least one signing organization")
@@ -192,3 +190,32 @@ def documents_sweep(*, older_than: timedelta | None = None) -> int:
         document_enqueue(document_id)
         count += 1
     return count
+
+
+# -- checking ------------------------------------------------------------------------------------------------------
+
+
+def document_check_stored(document: Document) -> dict:
+    """Re-checks the stored file: its bytes still hash to what was recorded at issue, and its signatures hold."""
+    if document.status != DocumentStatus.ISSUED:
+        return {"valid": False, "message": "文书正在生成中，请稍后再查。"}
+    with document.file.open("rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        return {"valid": False, "message": "存档文件与签发时的摘要不一致，可能已被改动。"}
+    from .signing import verify_pdf
+
+    verdict = verify_pdf(data)
+    return {"valid": verdict.valid, "message": verdict.message, "signatures": verdict.signatures}
+
+
+def pdf_check_issued(data: bytes) -> dict:
+    """A PDF someone holds: our signatures must hold, and it must be a file this system issued, byte for byte."""
+    from .signing import verify_pdf
+
+    verdict = verify_pdf(data)
+    digest = hashlib.sha256(data).hexdigest()
+    document = Document.objects.filter(sha256=digest, status=DocumentStatus.ISSUED).first()
+    if verdict.valid and document is None:
+        return {"valid": False, "message": "签名有效，但本系统没有签发过这份文件（可能是其他版本或他处生成）。"}
+    return {"valid": verdict.valid, "message": verdict.message, "signatures": verdict.signatures, "document": document}

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from assets.admin import ReadOnlyAdmin
+
 from .models import (
     AuditEvent,
     CalendarDay,
@@ -60,17 +62,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
 class SubstitutionAdmin(admin.ModelAdmin):
     list_display = ["user", "substitute", "starts_on", "ends_on", "reason"]
     autocomplete_fields = ["user", "substitute"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DisposalCase)

@@ -30,12 +30,8 @@ class EvidenceField(forms.FileField):
         return upload
 
 
-class StepForm(forms.Form):
-    """Base: knows the case, and lists its evidence fields so the view can store the uploads first."""
-
-    def __init__(self, *args, case: DisposalCase, **kwargs):
-        self.case = case
-        super().__init__(*args, **kwargs)
+class EvidenceMixin:
+    """Lists the form's uploaded evidence as (kind, file), so the view can store it before calling the service."""
 
     def evidence(self) -> list[tuple[str, object]]:
         return [
@@ -45,16 +41,21 @@ class StepForm(forms.Form):
         ]
 
 
-class ReportForm(forms.Form):
+class StepForm(EvidenceMixin, forms.Form):
+    """Base of the task forms: knows the case."""
+
+    def __init__(self, *args, case: DisposalCase, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+
+class ReportForm(EvidenceMixin, forms.Form):
     basis = forms.ChoiceField(label="认定类型", choices=Basis.choices, initial=Basis.IDLE)
     statement = forms.CharField(
         label="申报说明", widget=TEXTAREA, max_length=2000, help_text="停用时间、原因、现状，以及无后续使用计划的说明"
     )
     stop_statement = EvidenceField(label="停用说明", kind=AttachmentKind.STOP_STATEMENT)
     meeting_minutes = EvidenceField(label="会议纪要", kind=AttachmentKind.MEETING_MINUTES)
-
-    def evidence(self) -> list[tuple[str, object]]:
-        return StepForm.evidence(self)
 
 
 class SignOffForm(StepForm):

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from viewflow.workflow.models import Process
+from viewflow.workflow.status import STATUS
 
 from assets.fsm import ConcurrentTransitionMixin, FSMField, transition
 from assets.models import (
@@ -214,6 +215,8 @@ class CaseState(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+# A human task still to be done: waiting in a queue, claimed, or open in someone's form.
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)]
 
 
@@ -513,6 +516,11 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        """The current step's deadline has passed (the same cut as workflows.services.overdue_sweep)."""
+        return self.step_due_on is not None and self.step_due_on < timezone.localdate()
 
     @property
     def earns_money(self) -> bool:

@@ -15,10 +15,8 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Role, User
 
-from .models import DisposalCase, Step
+from .models import OPEN_TASK_STATUSES, DisposalCase, Step
 from .permissions import own_role_keys, parse_role_key, role_key, role_keys
-
-OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def case_url(case_pk: int) -> str:
@@ -134,13 +132,13 @@ def case_task_view(node: CaseTask, view, *, action: str):
 
 
 def _call(request, node: CaseTask, view, task: Task, action: str):
-    if action != "index" and task.status not in OPEN:
+    if action != "index" and task.status not in OPEN_TASK_STATUSES:
         messages.info(request, "该任务已经办理，无需重复提交。")
         return HttpResponseRedirect(case_url(task.process_id))
-    if action == "assign" and task.owner_id is not None and task.owner_id != request.user.pk:
-        if node.can_assign(request.user, Task(owner_permission=task.owner_permission, status=STATUS.NEW)):
-            messages.info(request, f"该任务已由{task.owner}认领。")
-            return HttpResponseRedirect(case_url(task.process_id))
+    claimed_by_a_colleague = task.owner_id is not None and task.owner_id != request.user.pk
+    if action == "assign" and claimed_by_a_colleague and task.owner_permission in role_keys(request.user):
+        messages.info(request, f"该任务已由{task.owner}认领。")
+        return HttpResponseRedirect(case_url(task.process_id))
     request.activation = node.activation_class(task)
     allowed = _permission(node, action)
     if allowed is not None and not allowed(request.user, task):

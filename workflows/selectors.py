@@ -8,12 +8,11 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Role, User
 
-from .models import CaseState, DisposalCase, Notification
+from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
 from .permissions import principals_for, role_keys
 
 # Roles that read every case of the county (finance approves and closes, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -32,6 +31,15 @@ def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
         if principal.has_role(Role.DEPT_REVIEWER, Role.UNIT_HEAD):
             q |= Q(**{f"{prefix}verifying_department_id": org})
     return q
+
+
+def case_may_withdraw(*, user: User, case: DisposalCase) -> bool:
+    """The holding unit (clerk or head) may withdraw while the FSM allows it (before the plan is submitted)."""
+    return (
+        user.organization_id == case.holding_unit_id
+        and user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD)
+        and case.withdraw._django_fsm.has_transition(case.state)
+    )
 
 
 def case_list_visible(*, user: User) -> QuerySet[DisposalCase]:

@@ -30,6 +30,7 @@ from documents.services import document_request
 from .calendar import step_due_on
 from .models import (
     OPEN_STATES,
+    OPEN_TASK_STATUSES,
     AuditEvent,
     CaseAttachment,
     CaseState,
@@ -56,7 +57,6 @@ STEP_EVENT_LABELS = {
     "low_bid": "低价重新报批", "start_execution": "开始执行", "record_execution": "执行结果",
     "confirm_remittance": "收入上缴确认", "close": "销号",
 }  # fmt: skip
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class WorkflowError(Exception):
@@ -932,6 +932,7 @@ def overdue_sweep(*, today: date | None = None) -> dict:
     working days later, reports it to the head of that organization (DESIGN.md "Time"). Idempotent: each case is
     reminded and escalated at most once per step (`_set_step` clears both marks)."""
     from .calendar import add_working_days
+    from .selectors import tasks_open_of_case
 
     today = today or timezone.localdate()
     now = timezone.now()
@@ -945,9 +946,7 @@ def overdue_sweep(*, today: date | None = None) -> dict:
             case = DisposalCase.objects.select_for_update(of=("self",)).select_related("asset").get(pk=case_id)
             if case.step_due_on is None or case.step_due_on >= today or case.state not in OPEN_STATES:
                 continue  # the step moved on meanwhile
-            task = Task.objects.filter(
-                process_id=case.pk, flow_task_type="HUMAN", status__in=OPEN_TASK_STATUSES
-            ).first()
+            task = tasks_open_of_case(case).first()
             if task is None:
                 continue
             assignees, heads = _task_people(task)

@@ -3,20 +3,15 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from .http import client_ip
 from .models import AuditEvent
-
-
-def _ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @receiver(user_logged_in, dispatch_uid="panhuo_audit_login")
 def audit_login(sender, request, user, **kwargs) -> None:
     AuditEvent.objects.create(
         actor=user, organization=user.organization, role=",".join(sorted(user.roles))[:24], action="login",
-        data={"username": user.get_username()}, ip=_ip(request),
+        data={"username": user.get_username()}, ip=client_ip(request),
     )  # fmt: skip
 
 
@@ -24,4 +19,4 @@ def audit_login(sender, request, user, **kwargs) -> None:
 def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
     # Only the name that was tried is kept, never the password.
     username = str(credentials.get("username", ""))[:150]
-    AuditEvent.objects.create(actor=None, action="login_failed", data={"username": username}, ip=_ip(request))
+    AuditEvent.objects.create(actor=None, action="login_failed", data={"username": username}, ip=client_ip(request))

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.views import View
+from viewflow.workflow.status import STATUS
 
 from assets.models import Asset
 from assets.services import RegisterError, attachment_add
 
 from . import forms
+from .http import client_ip
 from .models import DisposalCase, DisposalMethod
 from .nodes import case_url
 from .services import (
@@ -33,10 +35,6 @@ from .services import (
     task_reassign,
     task_release,
 )
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def apply_errors(form, exc: Exception) -> None:
@@ -228,7 +226,7 @@ class TaskIndexView(View):
     def get(self, request, *args, **kwargs):
         activation = request.activation
         task, node = activation.task, activation.flow_task
-        if node.can_execute(request.user, task) and task.status == "ASSIGNED":
+        if node.can_execute(request.user, task) and task.status == STATUS.ASSIGNED:
             return HttpResponseRedirect(node.reverse("execute", args=[task.process_id, task.pk]))
         return HttpResponseRedirect(case_url(task.process_id) + "#tasks")
 

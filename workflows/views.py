@@ -27,6 +27,7 @@ from documents.models import DocumentStatus
 from documents.services import documents_of
 
 from . import forms
+from .http import client_ip
 from .models import (
     OPEN_STATES,
     AuditEvent,
@@ -43,6 +44,7 @@ from .selectors import (
     board_listings,
     case_is_visible,
     case_list_visible,
+    case_may_withdraw,
     task_archive,
     task_inbox,
     task_queue,
@@ -60,7 +62,7 @@ from .services import (
     substitution_set,
     task_claim,
 )
-from .task_views import apply_errors, client_ip
+from .task_views import apply_errors
 
 PAGE_SIZE = 30
 
@@ -168,32 +170,19 @@ def _task_actions(user, task: Task) -> dict:
     }
 
 
-def _may_withdraw(user, case: DisposalCase) -> bool:
-    return (
-        case.state in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.VERIFIED)
-        and user.organization_id == case.holding_unit_id
-        and user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD)
-    )
-
-
 def case_context(request, case: DisposalCase) -> dict:
     user = request.user
-    applications = []
-    if user.organization_id in (case.holding_unit_id, case.verifying_department_id) or user.has_role(
-        Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN
-    ):
-        applications = ReallocationApplication.objects.filter(case=case).select_related("unit", "applicant")
     return {
         "case": case,
         "asset": case.asset,
         "events": _event_rows(case),
         "evidence": case.evidence.select_related("attachment").order_by("pk"),
         "open_tasks": [_task_actions(user, t) for t in tasks_open_of_case(case)],
-        "applications": applications,
+        # Whoever sees the case sees who applied for it: the applications are on its trail anyway.
+        "applications": case.applications.select_related("unit", "applicant"),
         "execution": case.execution_or_none(),
-        "may_withdraw": _may_withdraw(user, case),
+        "may_withdraw": case_may_withdraw(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),
-        "today": timezone.localdate(),
     }
 
 
@@ -326,7 +315,6 @@ class TaskListView(TemplateView):
             "kind": self.kind,
             "page": page,
             "rows": [_task_actions(self.request.user, t) for t in page.object_list],
-            "today": timezone.localdate(),
         }
 
 
@@ -402,7 +390,6 @@ class CaseListView(TemplateView):
             "q": q,
             "state": state,
             "states": CaseState.choices,
-            "today": timezone.localdate(),
         }
 
 
@@ -528,6 +515,5 @@ class SubstitutionView(View):
             "form": form,
             "mine": Substitution.objects.filter(user=user, ends_on__gte=today).select_related("substitute"),
             "covering": Substitution.objects.filter(substitute=user, ends_on__gte=today).select_related("user"),
-            "today": today,
         }
         return TemplateResponse(self.request, "workflows/substitution.html", context, status=status)

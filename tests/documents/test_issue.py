@@ -277,3 +277,53 @@ def test_the_case_page_shows_a_document_as_being_made_until_it_is_issued(client,
     issue_all(case)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "生成中" not in page and page.count(">下载<") == 2
+
+
+def test_a_document_that_keeps_failing_is_marked_failed_shown_so_and_left_out_of_the_sweep(
+    client, computer, alice, henry, rita, settings, tmp_path
+):
+    from documents.tasks import document_issue_task
+
+    case = verified(computer, alice, henry, rita)
+    document = documents_of(case).first()
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = str(blocked)
+    settings.PANHUO = {**settings.PANHUO, "DOCUMENT_MAX_ATTEMPTS": 2}
+    document_issue_task.apply(args=[document.pk])
+    document = Document.objects.get(pk=document.pk)
+    assert (document.status, document.attempts, document.number) == (DocumentStatus.PENDING, 1, "")
+    assert document.last_error.startswith(("FileExistsError", "NotADirectoryError", "OSError"))
+    document_issue_task.apply(args=[document.pk])
+    assert Document.objects.get(pk=document.pk).status == DocumentStatus.FAILED
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 1  # the other, still pending document only
+    client.force_login(alice)
+    assert "生成失败" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_a_renamed_organization_signs_under_its_new_name(computer, alice, henry, rita, school):
+    case = verified(computer, alice, henry, rita)
+    report = documents_of(case).get(kind="report_form")
+    school.name = "茂县第一高级中学"
+    school.save()
+    issued = document_issue(document_id=report.pk)
+    assert [s["organization"] for s in verify_pdf(read(issued)).signatures] == ["茂县第一高级中学"]
+
+
+def test_an_empty_or_oversized_upload_is_refused_with_a_message(client, settings):
+    assert client.post("/verify/", {}).status_code == 422
+    settings.PANHUO = {**settings.PANHUO, "VERIFY_MAX_BYTES": 1024 * 1024}
+    big = SimpleUploadedFile("大文件.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1), content_type="application/pdf")
+    response = client.post("/verify/", {"file": big})
+    assert response.status_code == 422 and "文件超过 1 MB，无法核验。" in response.content.decode()
+
+
+def test_documents_are_read_only_in_the_admin(client, issued_report, finance_bureau):
+    _, document = issued_report
+    root = UserFactory(username="root", organization=finance_bureau, is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get("/admin/documents/document/").status_code == 200
+    assert client.get(f"/admin/documents/document/{document.pk}/change/").status_code == 200  # view only
+    assert client.post(f"/admin/documents/document/{document.pk}/change/", {"number": "x"}).status_code == 403
+    assert client.get("/admin/documents/document/add/").status_code == 403
+    assert client.post(f"/admin/documents/document/{document.pk}/delete/").status_code == 403

@@ -252,3 +252,66 @@ def test_a_verification_without_the_departments_record_is_refused_and_keeps_the_
     assert Task.objects.get(pk=task.pk).status == STATUS.ASSIGNED and fresh(case).state == "submitted"
     response = client.post(url(DisposalFlow.verify, task), {"decision": "maybe", "opinion": "属实"})
     assert response.status_code == 422
+
+
+def test_a_substitution_cannot_start_in_the_past_and_ends_when_its_user_cancels_it(client, rita):
+    rex = UserFactory(username="rex", organization=rita.organization, roles=[Role.DEPT_REVIEWER])
+    today = datetime.date.today()
+    client.force_login(rita)
+    past = client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today - datetime.timedelta(days=1),
+                                               "ends_on": today})  # fmt: skip
+    assert past.status_code == 422 and "开始日期不能早于今天" in past.content.decode()
+    stranger = UserFactory(username="stranger", roles=[Role.DEPT_REVIEWER])  # another organization
+    other = client.post("/cases/substitution/", {"substitute": stranger.pk, "starts_on": today, "ends_on": today})
+    assert other.status_code == 422 and not Substitution.objects.exists()
+
+    client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today, "ends_on": today})
+    substitution = Substitution.objects.get(user=rita, substitute=rex)
+    client.force_login(rex)  # only the user who named the substitute may cancel it
+    assert client.post("/cases/substitution/", {"end": substitution.pk}).status_code == 404
+    client.force_login(rita)
+    assert client.post("/cases/substitution/", {"end": substitution.pk}).status_code == 302
+    assert not Substitution.objects.filter(user=rita, ends_on__gte=today).exists()
+    assert list(AuditEvent.objects.filter(actor=rita, action__startswith="sub").values_list("action", flat=True)) == [
+        "substitution", "substitution_end"
+    ]  # fmt: skip
+
+
+def test_whoever_sees_the_case_sees_who_applied_and_only_the_holding_unit_may_withdraw(
+    client, computer, alice, henry, rita, bob, fiona
+):
+    case = submitted(client, computer, alice, henry)
+    do(client, rita, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()})
+    client.force_login(bob)
+    client.post(f"/board/{case.pk}/apply/", {"reason": "镇政府办公急需"})
+    for user, may_withdraw in ((alice, True), (henry, True), (rita, False), (fiona, False), (bob, False)):
+        client.force_login(user)
+        page = client.get(f"/cases/{case.pk}/")
+        if user is bob:  # an applicant sees the board, not the case, until it is chosen as the receiving unit
+            assert page.status_code == 404
+            continue
+        assert "镇政府办公急需" in page.content.decode() and "茂县凤仪镇人民政府" in page.content.decode()
+        assert ("撤回该事项" in page.content.decode()) is may_withdraw, user.username
+    do(
+        client,
+        alice,
+        case,
+        DisposalFlow.plan,
+        {"method": "reallocate", "summary": "调剂", "receiving_unit": bob.organization_id},
+    )
+    client.force_login(bob)  # chosen as the receiving unit, it now sees the case, and still may not withdraw it
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "镇政府办公急需" in page and "撤回该事项" not in page
+
+
+def test_a_report_may_bring_its_evidence_along_and_the_case_keeps_it(client, school, alice):
+    asset = AssetFactory(code="MX-YZ-PC-777", holding_unit=school, usage_status="idle", idle_since=TWO_YEARS_AGO)
+    client.force_login(alice)
+    data = {"basis": "idle", "statement": "停用两年", "stop_statement": pdf("停用说明.pdf"),
+            "meeting_minutes": pdf("校务会纪要.pdf")}  # fmt: skip
+    assert client.post(f"/cases/report/{asset.pk}/", data).status_code == 302
+    case = DisposalCase.objects.get(asset=asset)
+    assert set(case.evidence.values_list("step", "attachment__kind")) == {
+        ("report", "stop_statement"), ("report", "meeting_minutes")
+    }  # fmt: skip
+    assert asset.attachments.get(kind="meeting_minutes").original_name == "校务会纪要.pdf"
