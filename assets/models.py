@@ -255,10 +255,16 @@ class Direction(models.TextChoices):
 class AssetQuerySet(models.QuerySet):
     def led_by(self, department: Organization) -> "AssetQuerySet":
         """Assets whose verification the department leads: by sub-type where it names one, else by category."""
-        return self.filter(
-            Q(subtype__lead_department=department)
-            | (Q(subtype__lead_department__isnull=True) & Q(category__lead_department=department))
-        )
+        return self.filter(led_by_q(department.pk))
+
+
+def led_by_q(department_id: int, *, prefix: str = "") -> Q:
+    """The assets (under `prefix`, e.g. "asset__") whose lead department is this one: by sub-type where the
+    sub-type names one, else by category (DESIGN.md's 责任单位 table; 公益性资产 by sub-type)."""
+    return Q(**{f"{prefix}subtype__lead_department_id": department_id}) | (
+        Q(**{f"{prefix}subtype__lead_department__isnull": True})
+        & Q(**{f"{prefix}category__lead_department_id": department_id})
+    )
 
 
 class Asset(ConcurrentTransitionMixin, models.Model):

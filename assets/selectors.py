@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .forms import SORTS, LedgerFilterForm
-from .models import Asset, AttachmentKind, Organization, Role, User
+from .models import Asset, AttachmentKind, Organization, Role, User, led_by_q
 
 # Roles that read the whole county's register (DESIGN.md: finance approves, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
@@ -26,9 +26,7 @@ def asset_visibility_q(user: User) -> Q | None:
         q |= Q(holding_unit_id=user.organization_id)
     if user.has_role(Role.DEPT_REVIEWER):
         # The categories (or 公益性资产 sub-types) this department leads.
-        q |= Q(subtype__lead_department_id=user.organization_id) | (
-            Q(subtype__lead_department__isnull=True) & Q(category__lead_department_id=user.organization_id)
-        )
+        q |= led_by_q(user.organization_id)
     return q
 
 

@@ -4,6 +4,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from assets.urls import RegisterApplication
+from workflows.supervision import SupervisionApplication
 from workflows.urls import BoardApplication, CaseApplication
 
 from .views import HomeView
@@ -20,7 +21,7 @@ class PanhuoSite(Site):
         return user.is_authenticated
 
 
-site = PanhuoSite(viewsets=[CaseApplication(), RegisterApplication(), BoardApplication()])
+site = PanhuoSite(viewsets=[CaseApplication(), RegisterApplication(), BoardApplication(), SupervisionApplication()])
 
 admin.site.site_header = "盘活 · 系统管理"
 admin.site.site_title = "盘活 · 系统管理"

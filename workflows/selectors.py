@@ -1,12 +1,14 @@
 """Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
 here, so one unit never sees another's case."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Role, User
+from assets.models import Organization, OrganizationKind, Role, User, led_by_q
 
 from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
 from .permissions import principals_for, role_keys
@@ -98,3 +100,46 @@ def board_listings(*, today=None) -> QuerySet[DisposalCase]:
 
 def notifications_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# -- supervision --------------------------------------------------------------------------------------------------
+
+# Organizations that lead categories: a department head sees the dashboards of the categories it leads.
+DEPARTMENT_KINDS = (OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER)
+
+
+@dataclass(frozen=True)
+class SupervisionScope:
+    """What a user's dashboards, reports, trails and archives cover: the county, the categories one department
+    leads, or one holding unit's own assets (issue 5, §4: 各部门负责人只看本部门牵头的类别，单位只看本单位)."""
+
+    level: str  # "county", "department" or "unit"
+    organization: Organization | None = None
+
+    @property
+    def label(self) -> str:
+        return "全县" if self.organization is None else self.organization.name
+
+    def asset_q(self, *, prefix: str = "") -> Q | None:
+        """A filter for the assets in scope (under `prefix`, e.g. "asset__"), or None for all of them."""
+        if self.level == "county":
+            return None
+        if self.level == "department":
+            return led_by_q(self.organization.pk, prefix=prefix)
+        return Q(**{f"{prefix}holding_unit_id": self.organization.pk})
+
+
+def supervision_scope(user: User) -> SupervisionScope | None:
+    """The widest scope the user's roles give, or None when they have no supervision pages at all."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.has_role(*COUNTY_WIDE_ROLES):
+        return SupervisionScope("county")
+    org = user.organization
+    if org is None:
+        return None
+    if org.kind in DEPARTMENT_KINDS and user.has_role(Role.DEPT_REVIEWER, Role.UNIT_HEAD):
+        return SupervisionScope("department", org)
+    if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+        return SupervisionScope("unit", org)
+    return None

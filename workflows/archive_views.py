@@ -1,0 +1,3 @@
+"""archive_views"""
+
+urlpatterns = []

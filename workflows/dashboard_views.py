@@ -1,0 +1,3 @@
+"""dashboard_views"""
+
+urlpatterns = []

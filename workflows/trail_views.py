@@ -1,0 +1,3 @@
+"""trail_views"""
+
+urlpatterns = []
