@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
+from .http import client_ip
 from .imports import (
     IN_PROGRESS,
     PREVIEW_HEADERS,
@@ -26,6 +27,7 @@ from .imports import (
 from .models import ImportBatch, ImportStatus
 from .selectors import asset_list_filtered, user_can_import
 from .services import RegisterError
+from .signals import audit_request
 
 RECENT_BATCHES = 10
 
@@ -144,9 +146,13 @@ def export(request):
         problems = "；".join(f"{form[name].label}：{'，'.join(errs)}" for name, errs in form.errors.items())
         return HttpResponse(f"筛选条件有误，未导出：{problems}", status=400, content_type="text/plain; charset=utf-8")
     today = timezone.localdate()
-    return _xlsx_response(
-        ledger_export_workbook(queryset, today=today), f"资产台账_{today:%Y%m%d}.xlsx", f"ledger_{today:%Y%m%d}.xlsx"
-    )
+    workbook = ledger_export_workbook(queryset, today=today)
+    filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v not in (None, "", [])}
+    audit_request(
+        user=request.user, action="export", ip=client_ip(request),
+        data={"what": "ledger", "filters": {k: str(v) for k, v in filters.items()}, "rows": queryset.count()},
+    )  # fmt: skip
+    return _xlsx_response(workbook, f"资产台账_{today:%Y%m%d}.xlsx", f"ledger_{today:%Y%m%d}.xlsx")
 
 
 urlpatterns = [

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Organization
+from assets.signals import audit_request
 
 from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
 
@@ -154,6 +155,19 @@ def document_issue(*, document_id: int) -> Document:
         document.issued_at = issued_at
         document.last_error = ""
         document.save()
+        # On the trail in the same transaction: the document exists exactly when its issue is recorded.
+        audit_request(
+            user=None,
+            action="document_issued",
+            organization=document.issuer,
+            subject=document.subject,
+            asset=getattr(document.subject, "asset", None),
+            data={
+                "document": str(document.uuid), "kind": document.kind, "title": document.title, "number": number,
+                "version": document.version, "step": document.step, "sha256": document.sha256,
+                "content_sha256": document.content_sha256,
+            },
+        )  # fmt: skip
     return document
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from assets.admin import ReadOnlyAdmin
+from assets.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (
     AuditEvent,
@@ -12,12 +12,13 @@ from .models import (
     RoutingRule,
     StepDeadline,
     Substitution,
+    Target,
 )
 from .services import routing_rule_revise
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(AuditedAdmin):
     list_display = ["__str__", "idle_months", "listing_window_days", "appraisal_validity_days", "low_bid_floor_percent"]
 
     def has_add_permission(self, request):
@@ -28,7 +29,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     list_display = ["name", "version", "method", "category", "unit_kind", "min_value", "requires_finance",
                     "requires_collective_decision", "is_active"]  # fmt: skip
     list_filter = ["is_active", "method", "requires_finance"]
@@ -47,19 +48,19 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(StepDeadline)
-class StepDeadlineAdmin(admin.ModelAdmin):
+class StepDeadlineAdmin(AuditedAdmin):
     list_display = ["step", "working_days"]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ["date", "name", "is_workday"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
 
 
 @admin.register(Substitution)
-class SubstitutionAdmin(admin.ModelAdmin):
+class SubstitutionAdmin(AuditedAdmin):
     list_display = ["user", "substitute", "starts_on", "ends_on", "reason"]
     autocomplete_fields = ["user", "substitute"]
 
@@ -75,3 +76,10 @@ class DisposalCaseAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "acting_for", "organization", "action", "case", "from_state", "to_state"]
     list_filter = ["action"]
+
+
+@admin.register(Target)
+class TargetAdmin(AuditedAdmin):
+    list_display = ["year", "name", "category", "unit_kind", "lead_department", "measure", "amount"]
+    list_filter = ["year", "measure", "category"]
+    autocomplete_fields = ["lead_department"]

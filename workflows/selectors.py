@@ -10,8 +10,10 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Organization, OrganizationKind, Role, User, led_by_q
 
-from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
+from .forms import TrailFilterForm
+from .models import OPEN_TASK_STATUSES, AuditEvent, CaseState, DisposalCase, Notification
 from .permissions import principals_for, role_keys
+from .trail import STEP_FILTERS
 
 # Roles that read every case of the county (finance approves and closes, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
@@ -143,3 +145,65 @@ def supervision_scope(user: User) -> SupervisionScope | None:
     if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
         return SupervisionScope("unit", org)
     return None
+
+
+# -- the trail ----------------------------------------------------------------------------------------------------
+
+EVENT_RELATED = ("actor", "acting_for", "organization", "case__asset", "asset")
+
+
+def events_of_case(case: DisposalCase) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(case=case).select_related(*EVENT_RELATED).order_by("seq")
+
+
+def trail_visible(*, user: User) -> QuerySet[AuditEvent]:
+    """The events a user may read on the trail: all of them for county-wide roles; otherwise the events about the
+    assets in their scope or the cases they may see (logins, exports and admin changes are the county's only)."""
+    scope = supervision_scope(user)
+    qs = AuditEvent.objects.select_related(*EVENT_RELATED)
+    if scope is None:
+        return qs.none()
+    if scope.level == "county":
+        return qs
+    q = scope.asset_q(prefix="asset__")
+    cases = case_visibility_q(user, prefix="case__")
+    if cases is not None:
+        q |= cases & Q(case__isnull=False)
+    return qs.filter(q)
+
+
+def trail_filtered(*, user: User, data) -> tuple[TrailFilterForm, QuerySet[AuditEvent]]:
+    """The trail search; newest first. A wrong field shows its error and applies no filter of its own."""
+    form = TrailFilterForm(
+        data or None,
+        organizations=Organization.objects.filter(is_active=True).order_by("kind", "name"),
+        steps=[(key, label) for key, (label, _) in STEP_FILTERS.items()],
+    )
+    qs = trail_visible(user=user)
+    f: dict = {}
+    if form.is_bound:
+        form.is_valid()
+        f = form.cleaned_data
+    if f.get("asset"):
+        term = f["asset"].strip()
+        qs = qs.filter(Q(asset__code__icontains=term) | Q(asset__name__icontains=term))
+    if f.get("case"):
+        qs = qs.filter(case_id=f["case"])
+    if f.get("organization"):
+        org = f["organization"]
+        qs = qs.filter(Q(organization=org) | Q(asset__holding_unit=org))
+    if f.get("person"):
+        term = f["person"].strip()
+        qs = qs.filter(
+            Q(actor__username__icontains=term) | Q(actor__full_name__icontains=term)
+            | Q(acting_for__username__icontains=term) | Q(acting_for__full_name__icontains=term)
+        )  # fmt: skip
+    if f.get("date_from"):
+        qs = qs.filter(at__date__gte=f["date_from"])
+    if f.get("date_to"):
+        qs = qs.filter(at__date__lte=f["date_to"])
+    if f.get("step"):
+        qs = qs.filter(action__in=STEP_FILTERS[f["step"]][1])
+    if f.get("method"):
+        qs = qs.filter(case__method=f["method"])
+    return form, qs.order_by("-seq")

@@ -183,6 +183,29 @@ def _audit(actor: Actor, case: DisposalCase, action: str, role: str, states: tup
     )
 
 
+def audit_record(
+    *,
+    user: User | None,
+    action: str,
+    data: dict,
+    ip: str | None = None,
+    case: DisposalCase | None = None,
+    asset: Asset | None = None,
+    role: str = "",
+    organization: Organization | None = None,
+) -> AuditEvent:
+    """Appends an event that is not a step of a case: an export, an archive package, an admin change, a document
+    issued. `data` says what, with before / after values where something changed."""
+    if case is not None and asset is None:
+        asset = case.asset
+    return AuditEvent.objects.create(
+        actor=user, organization=organization or getattr(user, "organization", None), role=role, action=action,
+        case=case,
+        asset=asset, from_state=case.state if case else "", to_state=case.state if case else "",
+        data=_jsonable(data), ip=ip,
+    )  # fmt: skip
+
+
 def _jsonable(data: dict) -> dict:
     out: dict[str, Any] = {}
     for key, value in data.items():

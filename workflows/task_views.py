@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.views import View
 from viewflow.workflow.status import STATUS
 
+from assets.http import client_ip
 from assets.models import Asset
 from assets.services import RegisterError, attachment_add
 
 from . import forms
-from .http import client_ip
 from .models import DisposalCase, DisposalMethod
 from .nodes import case_url
 from .services import (

@@ -1,8 +1,6 @@
 """The 待办 application's pages: inbox, queue, archive, case list and case page, reporting and withdrawing, the
 调剂 board and notifications. Reads go through workflows.selectors, writes through one service each."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,22 +17,18 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.views import FlowChartView
 from viewflow.workflow.models import Task
 
+from assets.http import client_ip
 from assets.models import Role
 from assets.selectors import asset_list_visible
 from assets.services import RegisterError, attachment_add
-from assets.templatetags.panhuo import cn_date, yuan
 from documents.models import DocumentStatus
 from documents.services import documents_of
 
 from . import forms
-from .http import client_ip
 from .models import (
     OPEN_STATES,
-    AuditEvent,
-    Basis,
     CaseState,
     DisposalCase,
-    DisposalMethod,
     Notification,
     ReallocationApplication,
     Substitution,
@@ -45,6 +39,7 @@ from .selectors import (
     case_is_visible,
     case_list_visible,
     case_may_withdraw,
+    events_of_case,
     task_archive,
     task_inbox,
     task_queue,
@@ -63,95 +58,13 @@ from .services import (
     task_claim,
 )
 from .task_views import apply_errors
+from .trail import event_rows
 
 PAGE_SIZE = 30
-
-ACTION_LABELS = {
-    "report": "申报",
-    "submit": "签发报送",
-    "verify": "认定属实",
-    "return": "退回补正",
-    "reject": "不予认定",
-    "withdraw": "撤回",
-    "listing_apply": "申请调剂",
-    "propose": "提交处置方案",
-    "dept_review": "主管部门审核同意",
-    "finance_approve": "财政审批同意",
-    "return_plan": "退回处置方案",
-    "start_execution": "开始执行",
-    "record_execution": "登记执行结果",
-    "low_bid": "成交价低于下限，重新报批",
-    "confirm_remittance": "确认收入上缴",
-    "close": "销号",
-    "claim": "认领任务",
-    "release": "释放任务",
-    "reassign": "转办任务",
-    "overdue": "超期提醒",
-    "escalate": "超期报告负责人",
-    "login": "登录",
-    "login_failed": "登录失败",
-}
-# Keys of AuditEvent.data worth showing, with their labels; the rest stays in the record for auditors.
-DATA_LABELS = {
-    "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "处置方式",
-    "summary": "处置方案", "justification": "未选调剂理由", "receiving_unit": "调入单位", "handover_on": "交接日期",
-    "handover_list": "交接清单", "tender_result": "招租结果", "lessee": "承租方", "lease_starts_on": "租期起",
-    "lease_ends_on": "租期止", "reserve_rent": "底价", "annual_rent": "年租金", "contract_no": "合同编号",
-    "appraisal_report_no": "评估报告", "appraisal_value": "评估值", "appraisal_date": "评估基准日",
-    "venue": "交易场所", "reserve_price": "保留价", "winning_bid": "成交价", "buyer": "买受人", "deal_on": "成交日期",
-    "recycler": "回收单位", "residual_value": "残值", "received": "实收", "fees": "费用", "remitted": "上缴",
-    "receipt_no": "缴款凭证号", "note": "说明", "to": "转给", "from": "原办理人",
-}  # fmt: skip
-DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on"}
-MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price", "winning_bid", "residual_value",
-              "received", "fees", "remitted"}  # fmt: skip
-
-
-def _shown(key: str, value):
-    """A recorded value as the page shows it: labels for codes, 2026年11月21日 for dates, 元 for money."""
-    if isinstance(value, dict):
-        return value.get("name", "")
-    if key == "method" and value in DisposalMethod.values:
-        return DisposalMethod(value).label
-    if key == "basis" and value in Basis.values:
-        return Basis(value).label
-    try:
-        if key in DATE_KEYS:
-            return cn_date(datetime.date.fromisoformat(value))
-        if key in MONEY_KEYS:
-            return yuan(value)
-    except (TypeError, ValueError, ArithmeticError):
-        pass  # recorded in an older shape: shown as it was entered
-    return value
 
 
 def _page(request, qs, size=PAGE_SIZE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
-def _event_rows(case: DisposalCase) -> list[dict]:
-    events = AuditEvent.objects.filter(case=case).select_related("actor", "acting_for", "organization")
-    state_labels = dict(CaseState.choices)
-    rows = []
-    for event in events:
-        details = [
-            (label, _shown(key, event.data[key]))
-            for key, label in DATA_LABELS.items()
-            if event.data.get(key) not in (None, "", [], {})
-        ]
-        label = ACTION_LABELS.get(event.action, event.action)
-        if event.action == "record_execution" and case.method == DisposalMethod.REALLOCATE:
-            label = "确认接收"
-        rows.append(
-            {
-                "event": event,
-                "label": label,
-                "from_state": state_labels.get(event.from_state, ""),
-                "to_state": state_labels.get(event.to_state, ""),
-                "details": details,
-            }
-        )
-    return rows
 
 
 def _task_actions(user, task: Task) -> dict:
@@ -175,7 +88,7 @@ def case_context(request, case: DisposalCase) -> dict:
     return {
         "case": case,
         "asset": case.asset,
-        "events": _event_rows(case),
+        "events": event_rows(events_of_case(case)),
         "evidence": case.evidence.select_related("attachment").order_by("pk"),
         "open_tasks": [_task_actions(user, t) for t in tasks_open_of_case(case)],
         # Whoever sees the case sees who applied for it: the applications are on its trail anyway.
