@@ -59,6 +59,7 @@ class CaseApplication(FlowAppViewset):
             "inbox_count": task_inbox(user=request.user).count(),
             "queue_count": task_queue(user=request.user).count(),
             "unread_count": notifications_unread_count(user=request.user),
+            "may_substitute": request.user.has_role(*views.TASK_ROLES),
         }
 
 

@@ -61,6 +61,8 @@ from .task_views import apply_errors
 from .trail import event_rows
 
 PAGE_SIZE = 30
+# The roles that are offered tasks in the flow.
+TASK_ROLES = (Role.UNIT_CLERK, Role.UNIT_HEAD, Role.DEPT_REVIEWER, Role.FINANCE_APPROVER)
 
 
 def _page(request, qs, size=PAGE_SIZE):
@@ -144,6 +146,9 @@ class CaseChartView(FlowChartView):
 class CaseWithdrawView(View):
     def post(self, request, pk: int):
         case = _visible_case_or_404(request.user, pk)
+        user = request.user
+        if user.organization_id != case.holding_unit_id or not user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+            raise PermissionDenied("只有资产持有单位可以撤回处置事项。")
         form = forms.WithdrawForm(request.POST)
         if form.is_valid():
             from .flows import DisposalFlow
@@ -261,6 +266,8 @@ class BulkClaimView(View):
     def post(self, request):
         from .flows import DisposalFlow
 
+        if not request.user.has_role(*TASK_ROLES):
+            raise PermissionDenied("您的角色不办理任务。")
         ids = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
         claimed = 0
         for task in task_queue(user=request.user).filter(pk__in=ids):
@@ -343,6 +350,8 @@ class BoardApplyView(View):
     template_name = "workflows/board_apply.html"
 
     def dispatch(self, request, pk: int):
+        if not request.user.has_role(Role.UNIT_CLERK):
+            raise PermissionDenied("只有单位经办人可以申请调剂。")
         self.case = board_listings().filter(pk=pk).first()
         if self.case is None:
             raise Http404("该资产不在调剂公示期内。")
@@ -398,6 +407,12 @@ class SubstitutionView(View):
 
     flow_class = None
     viewset = None
+
+    def dispatch(self, request, *args, **kwargs):
+        # Only people who hold tasks name a substitute; supervisors read and act on nothing.
+        if not request.user.has_role(*TASK_ROLES):
+            raise PermissionDenied("您的角色不办理任务，无需设置请假代理。")
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
         return self.render(forms.SubstitutionForm(user=request.user))

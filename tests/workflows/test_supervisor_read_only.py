@@ -1,0 +1,216 @@
+"""Supervisors read everything and change nothing (DESIGN.md "Who uses it"): every URL of the site is classified
+here, and a supervisor walking a case from report to 销号 gets 403 on every action URL at every step, while every
+case page and document opens. A URL added without a class here fails the first test."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from assets.models import ImportBatch
+from documents.models import Document
+from workflows.flows import DisposalFlow
+from workflows.models import ArchiveBatch, AuditEvent, CaseState
+
+from ..documents.test_issue import issue_all
+from .test_flow_urls import LEASE, do, fresh, open_task, pdf, report, verified_via_urls
+
+pytestmark = pytest.mark.django_db
+
+NODE_ACTIONS = {"assign", "unassign", "reassign", "execute"}
+NODE_READS = {"index", "detail"}
+# Acting on a case, an asset or someone's task: a supervisor gets 403.
+ACTIONS = {
+    "cases:report",
+    "cases:withdraw",
+    "cases:substitution",
+    "cases:tasks_assign",
+    "board:apply",
+    "register:add",
+    "register:edit",
+    "register:attachment_upload",
+    "register:import",
+    "register:import_detail",
+    "register:import_progress",
+    "register:import_commit",
+}
+# Reading (and exporting what one may read): open to a supervisor.
+READS = {
+    "index",
+    "cases:index",
+    "cases:inbox",
+    "cases:queue",
+    "cases:archive",
+    "cases:process_list",
+    "cases:process_detail",
+    "cases:chart",
+    "cases:process_chart",
+    "cases:flow_chart",
+    "cases:document",
+    "cases:notifications",
+    "board:list",
+    "board:index",
+    "register:list",
+    "register:index",
+    "register:detail",
+    "register:attachment_download",
+    "register:export",
+    "register:import_template",
+    "supervision:index",
+    "supervision:trail",
+    "supervision:archives",
+    "supervision:archive_asset",
+    "supervision:archive_batch",
+    "supervision:archive_batch_progress",
+    "supervision:archive_batch_download",
+    "supervision:dashboard",
+    "supervision:reports",
+    "supervision:report_xlsx",
+    "supervision:report_pdf",
+    "supervision:report_document",
+}
+# Everyone's own account, and the public verification page.
+OWN_OR_PUBLIC = {
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "verify:upload",
+    "verify:root_certificate",
+    "verify:document",
+}
+
+
+def site_urls(patterns=None, prefix="", namespace=""):
+    """(route, name) of every URL outside the Django admin (which needs is_staff; supervisors are not)."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from site_urls(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), namespace + (p.name or "")
+
+
+def node_of(name: str):
+    parts = name.split(":")
+    if len(parts) == 3 and parts[0] == "cases" and hasattr(DisposalFlow, parts[1]):
+        return getattr(DisposalFlow, parts[1]), parts[2]
+    return None, None
+
+
+def test_every_url_of_the_site_is_classified():
+    unclassified = []
+    for route, name in site_urls():
+        node, action = node_of(name)
+        if node is not None:
+            if action not in NODE_ACTIONS | NODE_READS:
+                unclassified.append(name)
+        elif name not in ACTIONS | READS | OWN_OR_PUBLIC:
+            unclassified.append(f"{name} ({route})")
+    assert not unclassified, f"classify these URLs in {__name__}: {unclassified}"
+
+
+def action_urls(case, asset, batch) -> list[str]:
+    """Every non-task action URL, with real objects."""
+    from django.urls import reverse
+
+    return [
+        reverse("cases:report", args=[asset.pk]),
+        reverse("cases:withdraw", args=[case.pk]),
+        reverse("cases:substitution"),
+        reverse("cases:tasks_assign"),
+        reverse("board:apply", args=[case.pk]),
+        reverse("register:add"),
+        reverse("register:edit", args=[asset.pk]),
+        reverse("register:attachment_upload", args=[asset.pk]),
+        reverse("register:import"),
+        reverse("register:import_detail", args=[batch.pk]),
+        reverse("register:import_progress", args=[batch.pk]),
+        reverse("register:import_commit", args=[batch.pk]),
+    ]
+
+
+def assert_refused(client, sam, urls, data=None):
+    client.force_login(sam)
+    before = AuditEvent.objects.exclude(action="login").count()
+    for path in urls:
+        # Refused either way; a URL that answers only one method says 405 to the other (it does nothing then).
+        statuses = {"POST": client.post(path, data or {}).status_code, "GET": client.get(path).status_code}
+        assert set(statuses.values()) <= {403, 405} and 403 in statuses.values(), f"{path} as a supervisor: {statuses}"
+    assert AuditEvent.objects.exclude(action="login").count() == before  # nothing happened
+
+
+def assert_case_readable(client, sam, case):
+    client.force_login(sam)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    for document in Document.objects.filter(subject_id=case.pk):
+        response = client.get(f"/cases/{case.pk}/documents/{document.uuid}/")
+        assert response.status_code == 200, document
+
+
+def walk(client, sam, case, steps, asset, batch):
+    """At each step: every URL of the open task's node and every other action URL refuses the supervisor; the
+    step is then done by its rightful user."""
+    for node, doer, data in steps:
+        task = open_task(case, node)
+        node_urls = [node.reverse(action, args=[case.pk, task.pk]) for action in sorted(NODE_ACTIONS)]
+        assert_refused(client, sam, node_urls + action_urls(case, asset, batch), data)
+        assert_case_readable(client, sam, case)
+        do(client, doer, case, node, {k: (v() if callable(v) else v) for k, v in data.items()})
+        issue_all(case)
+
+
+def test_a_supervisor_can_act_on_no_step_of_a_lease_from_report_to_closure(
+    client, building, alice, henry, hugo, fiona, fred, sam
+):
+    case = report(client, alice, building)
+    batch = ImportBatch.objects.create(created_by=alice, organization=alice.organization, original_name="台账.xlsx")
+    plan = {"method": "lease", "summary": "招租", "justification": "无单位申请", "minutes": pdf}
+    steps = [
+        (DisposalFlow.sign_off, henry, {"opinion": "同意"}),
+        (DisposalFlow.verify, hugo, {"decision": "verify", "opinion": "属实", "record": pdf}),
+        (DisposalFlow.plan, alice, plan),
+        (DisposalFlow.dept_review, hugo, {"decision": "approve", "opinion": "同意"}),
+        (DisposalFlow.finance_approve, fiona, {"decision": "approve", "opinion": "同意"}),
+        (DisposalFlow.execute, alice, {}),
+        (DisposalFlow.record_result, alice, LEASE),
+        (DisposalFlow.confirm_remittance, fred, {"confirm": "on"}),
+        (DisposalFlow.close, fiona, {"confirm": "on"}),
+    ]  # fmt: skip
+    walk(client, sam, case, steps, building, batch)
+    assert fresh(case).state == CaseState.CLOSED
+    assert_case_readable(client, sam, case)
+    assert Document.objects.filter(subject_id=case.pk).count() >= 5
+
+
+def test_a_supervisor_can_act_on_no_step_of_a_reallocation_including_the_receipt(
+    client, computer, alice, henry, rita, bob, sam, fiona
+):
+    case = verified_via_urls(client, computer, alice, henry, rita)
+    issue_all(case)
+    client.force_login(bob)
+    assert client.post(f"/board/{case.pk}/apply/", {"reason": "镇政府办公用机不足"}).status_code == 302
+    batch = ImportBatch.objects.create(created_by=alice, organization=alice.organization, original_name="台账.xlsx")
+    plan = {"method": "reallocate", "summary": "调剂给凤仪镇", "receiving_unit": bob.organization_id}
+    handover = {"handover_on": LEASE["lease_starts_on"], "handover_list": "主机一台", "handover_list_file": pdf}
+    steps = [
+        (DisposalFlow.plan, alice, plan),
+        (DisposalFlow.dept_review, rita, {"decision": "approve", "opinion": "同意"}),
+        (DisposalFlow.execute, alice, handover),
+        (DisposalFlow.confirm_receipt, bob, {"confirm": "on"}),
+        (DisposalFlow.close, fiona, {"confirm": "on"}),
+    ]  # fmt: skip
+    walk(client, sam, case, steps, computer, batch)
+    assert fresh(case).state == CaseState.CLOSED
+
+
+def test_a_supervisor_reads_every_area_and_exports(client, sam, building, alice):
+    client.force_login(sam)
+    for path in ["/", "/cases/flows/", "/cases/inbox/", "/register/", f"/register/{building.pk}/", "/board/",
+                 "/supervision/trail/", "/register/export/"]:  # fmt: skip
+        assert client.get(path).status_code == 200, path
+    assert not ArchiveBatch.objects.exists()
