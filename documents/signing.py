@@ -1061,3 +1061,246 @@ def _signature_check(sig, root) -> dict:
     else:
         info["code"] = "valid"
     return info
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The system's own certificate and detached CMS signatures (archive manifests)
+#
+# What the system itself vouches for (the manifest of an archive package) is signed by one certificate of its own,
+# issued by the same root, kept next to the organizations' ones:
+#
+#     system/<serial hex>.key.pem|.cert.pem   the archive signing certificate (EC P-256), key 0600
+#     system/current                          serial (hex) of the one signing now
+#
+# It is created on first use (under the PKI lock), and renewed like an organization's when it nears its end or
+# was issued by a root that is gone; old ones stay in place, so packages signed with them keep verifying.
+
+SYSTEM_COMMON_NAME = "盘活系统 档案签章"
+# Tells the archive certificate apart from the organizations' ones issued by the same root: an organization's
+# document key must not be able to vouch for a package.
+SYSTEM_SERIAL = "PANHUO-SYSTEM-ARCHIVE"
+
+
+def _system_dir() -> Path:
+    return pki_dir() / "system"
+
+
+def _system_certificate_issue(root_key, root_cert: x509.Certificate) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, PROVINCE),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, COUNTY),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, SYSTEM_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, SYSTEM_COMMON_NAME),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, SYSTEM_SERIAL),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(min(now + LEAF_VALIDITY, root_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # pyHanko's CMS validator asks for nonRepudiation by default
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_EKU]), critical=False)
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]
+            ),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    folder = _system_dir()
+    _mkdir_private(folder)
+    serial = f"{cert.serial_number:x}"
+    _write_file(folder / f"{serial}.key.pem", _key_pem(key), 0o600)
+    _write_file(folder / f"{serial}.cert.pem", cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write_file(folder / "current", f"{serial}\n".encode(), 0o600)
+    return cert
+
+
+def _system_current() -> tuple[str, x509.Certificate] | None:
+    """The serial and certificate the system signs with, when its key is on disk too."""
+    try:
+        serial = (_system_dir() / "current").read_text().strip()
+    except FileNotFoundError:
+        return None
+    folder = _system_dir()
+    if not serial or not (folder / f"{serial}.key.pem").exists():
+        return None
+    try:
+        return serial, x509.load_pem_x509_certificate((folder / f"{serial}.cert.pem").read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _system_usable(current: tuple[str, x509.Certificate] | None, root_cert: x509.Certificate) -> bool:
+    if current is None:
+        return False
+    cert = current[1]
+    return cert.issuer == root_cert.subject and cert.not_valid_after_utc >= _now() + LEAF_RENEW_BEFORE
+
+
+_system_signers: dict[tuple[str, str], Any] = {}
+
+
+def system_signer():
+    """The pyHanko signer of the system's archive certificate, created (or renewed) on first use and cached per
+    process. Creates the deployment's root too when there is none yet, as a first document would."""
+    if not _root_cert_path().exists():
+        pki_init(organizations=[])  # takes the PKI lock itself: not called while holding it
+    current = _system_current()
+    if current is not None:
+        with _signers_lock:
+            cached = _system_signers.get((str(pki_dir()), current[0]))
+        if cached is not None:
+            return cached
+    root_key, root_cert = _root_load()
+    if not _system_usable(current, root_cert):
+        with _pki_lock():
+            # Another process may have issued it while this one waited for the lock.
+            current = _system_current()
+            if not _system_usable(current, root_cert):
+                cert = _system_certificate_issue(root_key, root_cert)
+                current = (f"{cert.serial_number:x}", cert)
+    serial = current[0]
+
+    from asn1crypto import keys as asn1_keys
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    folder = _system_dir()
+    private_key = serialization.load_pem_private_key((folder / f"{serial}.key.pem").read_bytes(), password=None)
+    signer = _signer_class()(
+        signing_cert=load_cert_from_pemder(str(folder / f"{serial}.cert.pem")),
+        signing_key=asn1_keys.PrivateKeyInfo.load(_key_pem(private_key, serialization.Encoding.DER)),
+        cert_registry=SimpleCertificateStore.from_certs([load_cert_from_pemder(str(_root_cert_path()))]),
+        private_key=private_key,
+    )
+    with _signers_lock:
+        _system_signers[(str(pki_dir()), serial)] = signer
+    return signer
+
+
+def sign_detached(data: bytes) -> bytes:
+    """A detached CMS (PKCS#7) signature over `data` with the system's archive certificate, DER-encoded: SHA-256,
+    ECDSA, the signing time as a signed attribute, the certificate and the root inside."""
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    signer = system_signer()
+    cms = _run(
+        signer.async_sign_general_data(
+            data, "sha256", detached=True, signed_attr_settings=PdfCMSSignedAttributes(signing_time=_now())
+        )
+    )
+    return cms.dump()
+
+
+DETACHED_MESSAGES = {
+    "valid": "签名有效，所签内容未被改动。",
+    "altered": "签名与所签内容不符：内容在签署后被改动过。",
+    "unknown_issuer": "签名证书不是本系统根证书签发的，不可信。",
+    "not_system": "签名证书不是本系统的档案签章证书。",
+    "unreadable": "无法读取签名（不是有效的 CMS/PKCS#7 签名）。",
+}
+
+
+@dataclass
+class DetachedVerdict:
+    valid: bool
+    code: str  # one of DETACHED_MESSAGES
+    message: str
+    signer: str = ""  # CN of the signing certificate
+    serial: str = ""
+    signed_at: datetime.datetime | None = None
+
+
+def _detached_verdict(code: str, **info) -> DetachedVerdict:
+    return DetachedVerdict(valid=code == "valid", code=code, message=DETACHED_MESSAGES[code], **info)
+
+
+def verify_detached(data: bytes, signature: bytes) -> DetachedVerdict:
+    """Checks a detached CMS signature over `data`: the signature holds, its certificate chains to this deployment's
+    root (offline, trusting nothing else) and is the system's archive certificate. The certificate is judged at the
+    signing time it states (never later than now), so a package outlives its certificate. Never raises."""
+    try:
+        return _in_sync_context(lambda: _verify_detached(data, signature))
+    except Exception:
+        logger.exception("verify_detached failed")
+        return _detached_verdict("unreadable")
+
+
+def _verify_detached(data: bytes, signature: bytes) -> DetachedVerdict:
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        content_info = cms.ContentInfo.load(signature)
+        if content_info["content_type"].native != "signed_data":
+            return _detached_verdict("unreadable")
+        signed_data = content_info["content"]
+        (signer_info,) = signed_data["signer_infos"]
+        sid = signer_info["sid"]
+        cert = next(
+            c.chosen
+            for c in signed_data["certificates"]
+            if c.name == "certificate"
+            and sid.name == "issuer_and_serial_number"
+            and c.chosen.issuer == sid.chosen["issuer"]
+            and c.chosen.serial_number == sid.chosen["serial_number"].native
+        )
+        signed_at = None
+        for attr in signer_info["signed_attrs"]:
+            if attr["type"].native == "signing_time":
+                signed_at = attr["values"][0].native
+    except Exception:
+        logger.info("verify_detached: unreadable signature", exc_info=True)
+        return _detached_verdict("unreadable")
+    info = {
+        "signer": _name_value(cert.subject, "common_name"),
+        "serial": f"{cert.serial_number:x}",
+        "signed_at": signed_at,
+    }
+    root = _root_asn1()
+    now = _now()
+    context = ValidationContext(
+        trust_roots=[root] if root is not None else [],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+        moment=min(signed_at, now) if isinstance(signed_at, datetime.datetime) else now,
+    )
+    try:
+        status = _run(async_validate_detached_cms(data, signed_data, signer_validation_context=context))
+    except Exception:
+        logger.info("verify_detached: signature could not be validated", exc_info=True)
+        return _detached_verdict("altered", **info)
+    if not status.intact or not status.valid:
+        return _detached_verdict("altered", **info)
+    if root is None or not status.trusted:
+        return _detached_verdict("unknown_issuer", **info)
+    if _name_value(cert.subject, "serial_number") != SYSTEM_SERIAL:
+        return _detached_verdict("not_system", **info)
+    return _detached_verdict("valid", **info)

@@ -9,3 +9,12 @@ from .services import overdue_sweep
 def cases_mark_overdue() -> dict:
     """Run by beat every hour: remind the holders of overdue steps, then their heads (DESIGN.md "Time")."""
     return overdue_sweep()
+
+
+@shared_task
+def archive_batch_build_task(batch_id: str) -> str:
+    """Builds one bulk archive package; a second delivery of the same job finds the batch claimed and does nothing."""
+    from .archive import archive_batch_build
+
+    batch = archive_batch_build(batch_id=batch_id)
+    return batch.status if batch is not None else "skipped"

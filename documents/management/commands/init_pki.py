@@ -1,9 +1,10 @@
-"""Creates the deployment's root CA and a signing certificate per organization; safe to run again."""
+"""Creates the deployment's root CA, a signing certificate per organization and the system's archive certificate;
+safe to run again."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assets.models import Organization
-from documents.signing import PkiError, certificate_rotate, pki_dir, pki_init
+from documents.signing import PkiError, certificate_rotate, pki_dir, pki_init, system_signer
 
 
 class Command(BaseCommand):
@@ -35,6 +36,9 @@ class Command(BaseCommand):
             raise CommandError(f"没有编号为 {'、'.join(missing)} 的单位。")
         try:
             result = pki_init(organizations=list(organizations), stdout=self.stdout)
+            # The system's own certificate signs archive packages' manifests (workflows.archive).
+            archive = system_signer().signing_cert
+            self.stdout.write(f"档案签章证书：{archive.subject.human_friendly}（序列号 {archive.serial_number:x}）")
             for org_id in rotate:
                 organization = to_rotate[org_id]
                 cert = certificate_rotate(organization)
