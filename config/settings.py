@@ -145,6 +145,8 @@ CELERY_BEAT_SCHEDULE = {
     "cases-mark-overdue": {"task": "workflows.tasks.cases_mark_overdue", "schedule": 3600.0},
     # Documents still missing some minutes after their step are queued again (documents.services.documents_sweep).
     "documents-sweep": {"task": "documents.tasks.documents_sweep_task", "schedule": 300.0},
+    # Bulk archive packages whose job was lost (workflows.archive.archive_batches_sweep).
+    "archive-batches-sweep": {"task": "workflows.tasks.archive_batches_sweep_task", "schedule": 300.0},
 }
 
 # Register rules that are configuration rather than per-row data.

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -472,7 +473,9 @@ def archive_batch_build(*, batch_id: str) -> ArchiveBatch | None:
     nothing), writes each asset's package into the outer ZIP through temporary files, so memory stays bounded by one
     chunk whatever the number of assets, and reports its progress on the row. On an error the row says FAILED, why,
     and the error is raised again for the worker's log."""
-    claimed = ArchiveBatch.objects.filter(pk=batch_id, status=JobStatus.PENDING).update(status=JobStatus.RUNNING)
+    claimed = ArchiveBatch.objects.filter(pk=batch_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now()
+    )
     if not claimed:
         return None
     batch = ArchiveBatch.objects.select_related("requested_by").get(pk=batch_id)
@@ -501,6 +504,29 @@ def archive_batch_build(*, batch_id: str) -> ArchiveBatch | None:
     return batch
 
 
+def archive_batches_sweep(*, stalled_after: timedelta = timedelta(minutes=10)) -> int:
+    """Queues again the batches whose job was lost: pending for some minutes (the message never arrived), or running
+    with no progress for `stalled_after` (the worker was killed). Taking a stalled batch back is a conditional update
+    on the heartbeat it was seen with, so a job that is in fact alive and beats meanwhile keeps its batch."""
+    from .tasks import archive_batch_build_task
+
+    now = timezone.now()
+    requeued = 0
+    for batch in ArchiveBatch.objects.filter(
+        Q(status=JobStatus.PENDING, created_at__lt=now - timedelta(minutes=5))
+        | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - stalled_after)
+    ).only("pk", "status", "heartbeat_at"):
+        if batch.status == JobStatus.RUNNING:
+            taken = ArchiveBatch.objects.filter(
+                pk=batch.pk, status=JobStatus.RUNNING, heartbeat_at=batch.heartbeat_at
+            ).update(status=JobStatus.PENDING, done=0)
+            if not taken:
+                continue
+        archive_batch_build_task.delay(str(batch.pk))
+        requeued += 1
+    return requeued
+
+
 def _batch_package(package: _PackageWriter, batch: ArchiveBatch, asset_ids: list[int], *, now) -> None:
     packages = []
     for asset in _iter_assets(asset_ids):
@@ -511,7 +537,7 @@ def _batch_package(package: _PackageWriter, batch: ArchiveBatch, asset_ids: list
             entry = package.add_stream(f"{safe_name(asset.code)}.zip", inner, size=size, compress=False)
         packages.append({"path": entry["path"], "asset": _asset_head(asset)})
         batch.done += 1
-        ArchiveBatch.objects.filter(pk=batch.pk).update(done=batch.done)
+        ArchiveBatch.objects.filter(pk=batch.pk).update(done=batch.done, heartbeat_at=timezone.now())
     package.finish(
         {
             "format": FORMAT,

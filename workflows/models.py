@@ -940,6 +940,9 @@ class ArchiveBatch(models.Model):
     message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Touched by the job as it goes: a running batch whose job stopped beating (a killed worker) is taken again by
+    # `archive_batches_sweep`.
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "档案批量导出"

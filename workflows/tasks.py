@@ -18,3 +18,11 @@ def archive_batch_build_task(batch_id: str) -> str:
 
     batch = archive_batch_build(batch_id=batch_id)
     return batch.status if batch is not None else "skipped"
+
+
+@shared_task
+def archive_batches_sweep_task() -> int:
+    """Run by beat every 5 minutes: queues again the bulk packages whose job was lost."""
+    from .archive import archive_batches_sweep
+
+    return archive_batches_sweep()

@@ -600,6 +600,26 @@ def test_the_job_claims_a_batch_once_and_a_failure_is_recorded_in_chinese(alice,
     assert failing.message == "生成失败：材料“停用说明”的存档文件不在存储中"
 
 
+def test_the_sweep_takes_back_a_batch_whose_worker_died_and_leaves_a_live_one_alone(alice, school, computer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workflows.archive import archive_batches_sweep
+
+    params = {"within": {"level": "unit", "organization": school.pk}, "unit": school.pk}
+    long_ago = timezone.now() - timedelta(minutes=30)
+    dead = ArchiveBatch.objects.create(requested_by=alice, scope=ArchiveScope.UNIT, params=params, title="中断")
+    live = ArchiveBatch.objects.create(requested_by=alice, scope=ArchiveScope.UNIT, params=params, title="进行中")
+    ArchiveBatch.objects.filter(pk=dead.pk).update(status=JobStatus.RUNNING, heartbeat_at=long_ago, done=3)
+    ArchiveBatch.objects.filter(pk=live.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+
+    assert archive_batches_sweep() == 1  # jobs run in-process here: the dead batch is rebuilt at once
+    dead, live = ArchiveBatch.objects.get(pk=dead.pk), ArchiveBatch.objects.get(pk=live.pk)
+    assert dead.status == JobStatus.DONE and dead.done == dead.total == 1 and archive_verify(dead.file.read()).valid
+    assert live.status == JobStatus.RUNNING and live.heartbeat_at > long_ago
+
+
 def test_the_progress_page_polls_while_the_batch_is_pending(client, alice, school, computer):
     params = {"within": {"level": "unit", "organization": school.pk}, "unit": school.pk}
     batch = ArchiveBatch.objects.create(requested_by=alice, scope=ArchiveScope.UNIT, params=params, title="排队")

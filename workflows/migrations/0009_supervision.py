@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
                 ("message", models.TextField(blank=True, verbose_name="说明")),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
                 ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True, verbose_name="最近进度时间")),
                 (
                     "requested_by",
                     models.ForeignKey(
