@@ -1155,6 +1155,7 @@ def demo_county_load(*, today: datetime.date | None = None) -> DemoSummary:
     orgs = _organizations_ensure(summary)
     users = _users_ensure(summary, orgs)
     _assets_ensure(summary, orgs=orgs, users=users, today=today)
+    _targets_ensure(orgs=orgs, year=today.year)
     return summary
 
 
@@ -1378,3 +1379,41 @@ def _assets_ensure(
     Asset.objects.bulk_create(missing, batch_size=200)
     summary.assets = len(assets)
     summary.assets_created = len(missing)
+
+
+# -- yearly targets (监督: 月调度、季评估) ------------------------------------------------------------------------
+
+# name, category code (None: all), holding-unit kind ("": all), lead department (None: county-wide), measure, amount.
+# The four county-wide rows are seed 004's 全年任务目标; the department rows split them among the lead departments of
+# DESIGN.md's category table, plus demo figures (not from the seed) for two departments that lead equipment and schools.
+TARGETS = [
+    ("处置批而未供产业用地", "land", "", None, "area_ha", Decimal("35")),
+    ("处置闲置产业用地", "land", "", None, "area_ha", Decimal("20")),
+    ("盘活工业园区闲置厂房", "building", "", None, "area_sqm", Decimal("100000")),
+    ("盘活国有企业闲置资产", None, K.STATE_ENTERPRISE, None, "area_sqm", Decimal("29000")),
+    ("处置批而未供和闲置产业用地", "land", "", "茂县自然资源局", "area_ha", Decimal("55")),
+    ("盘活闲置厂房和房屋", "building", "", "茂县住房和城乡建设局", "area_sqm", Decimal("100000")),
+    ("盘活闲置办公设备", "general_equipment", "", "茂县机关事务管理局", "count", Decimal("60")),
+    ("盘活闲置校舍", "public_welfare", "", "茂县教育局", "count", Decimal("5")),
+]
+
+
+def _targets_ensure(*, orgs: dict[str, Organization], year: int) -> None:
+    """The year's targets, created once; an administrator's later edits stay."""
+    # Imported here: workflows builds on assets, so the register's module must not import it at load time.
+    from workflows.models import Target
+
+    categories = {c.code: c for c in Category.objects.all()}
+    for order, (name, category, unit_kind, department, measure, amount) in enumerate(TARGETS, start=1):
+        Target.objects.get_or_create(
+            year=year,
+            name=name,
+            lead_department=orgs[department] if department else None,
+            defaults={
+                "category": categories[category] if category else None,
+                "unit_kind": unit_kind,
+                "measure": measure,
+                "amount": amount,
+                "sort_order": order,
+            },
+        )

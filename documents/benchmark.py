@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
 
-from .kinds import KIND_TITLES
+from .kinds import STEP_KIND_TITLES as KIND_TITLES
 
 KINDS = list(KIND_TITLES)
 WORKER_START_TIMEOUT = 180  # seconds for a spawned worker to import Django, WeasyPrint, pyHanko and warm up

@@ -17,10 +17,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from assets.http import client_ip
 from assets.models import Asset, Category, Organization
 
 from .archive import ArchiveError, archive_batch_request, archive_write, file_sha256, safe_name
-from .http import client_ip
 from .models import ArchiveBatch, ArchiveScope, JobStatus
 from .selectors import SupervisionScope, supervision_scope
 from .services import audit_record

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .models import AuditChainHead, AuditEvent, audit_hash
+from .models import AuditChainHead, AuditEvent, audit_content, audit_hash
 
 FIELDS = [
     "pk", "seq", "prev_hash", "hash", "at", "actor_id", "acting_for_id", "organization_id", "role", "action",
@@ -27,27 +27,38 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
     if unchained is not None:
         return ChainReport(0, f"记录 id={unchained} 不在审计链上（未经系统写入的记录）。")
     expected_seq, previous, verified = 1, "", 0
-    probe = AuditEvent()
     rows = AuditEvent.objects.order_by("seq").values_list(*FIELDS)
-    for row in rows.iterator(chunk_size=chunk_size):
-        values = dict(zip(FIELDS, row, strict=True))
-        seq = values["seq"]
+    for (
+        pk,
+        seq,
+        prev_hash,
+        digest,
+        at,
+        actor,
+        acting_for,
+        org,
+        role,
+        action,
+        case,
+        asset,
+        from_state,
+        to_state,
+        data,
+        ip,
+    ) in rows.iterator(chunk_size=chunk_size):
         if seq != expected_seq:
             return ChainReport(
                 verified, f"第 {expected_seq} 条记录缺失（序号 {expected_seq - 1} 之后是 {seq}）：记录被删除。"
             )
-        if values["prev_hash"] != previous:
-            return ChainReport(
-                verified, f"第 {seq} 条记录（id={values['pk']}）的上一条摘要与第 {seq - 1} 条不符：链被改接。"
-            )
-        for name in FIELDS[4:]:
-            setattr(probe, name, values[name])
-        probe.seq, probe.prev_hash = seq, previous
-        if audit_hash(probe.chained_content()) != values["hash"]:
-            return ChainReport(
-                verified, f"第 {seq} 条记录（id={values['pk']}，{values['action']}）的内容与其摘要不符：记录被改动。"
-            )
-        previous, expected_seq, verified = values["hash"], seq + 1, verified + 1
+        if prev_hash != previous:
+            return ChainReport(verified, f"第 {seq} 条记录（id={pk}）的上一条摘要与第 {seq - 1} 条不符：链被改接。")
+        content = audit_content(
+            seq=seq, prev_hash=previous, at=at, actor=actor, acting_for=acting_for, organization=org, role=role,
+            action=action, case=case, asset=asset, from_state=from_state, to_state=to_state, data=data, ip=ip,
+        )  # fmt: skip
+        if audit_hash(content) != digest:
+            return ChainReport(verified, f"第 {seq} 条记录（id={pk}，{action}）的内容与其摘要不符：记录被改动。")
+        previous, expected_seq, verified = digest, seq + 1, verified + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, "")
     if (head_seq, head_hash) != (verified, previous):

@@ -53,6 +53,7 @@ from assets.models import (
 from .calendar import step_due_on
 from .flows import DisposalFlow
 from .models import (
+    AuditChainHead,
     AuditEvent,
     Basis,
     CaseState,
@@ -62,6 +63,8 @@ from .models import (
     Notification,
     ReallocationApplication,
     RoutingRule,
+    audit_content,
+    audit_hash,
 )
 from .permissions import own_role_keys, role_key
 from .routing import finance_organization_id
@@ -202,6 +205,37 @@ class _Table:
         return len(rows)
 
 
+AUDIT_FIELDS = [
+    "at", "actor_id", "organization_id", "role", "action", "case_id", "asset_id", "from_state", "to_state", "data",
+    "seq", "prev_hash", "hash",
+]  # fmt: skip
+
+
+class AuditChain:
+    """Links seeded audit rows exactly as `AuditEvent.save` does (gap-free seq, the previous hash, its own hash), so
+    a seeded trail passes `verify_audit` like a real one. Call `save` in the transaction that writes the rows."""
+
+    def __init__(self):
+        head = AuditChainHead.objects.select_for_update().get_or_create(pk=1)[0]
+        self.seq, self.hash = head.seq, head.hash
+
+    def link(self, at, actor_id, organization_id, role, action, case_id, asset_id, from_state, to_state, data) -> tuple:
+        self.seq += 1
+        content = audit_content(
+            seq=self.seq, prev_hash=self.hash, at=at, actor=actor_id, acting_for=None, organization=organization_id,
+            role=role, action=action, case=case_id, asset=asset_id, from_state=from_state, to_state=to_state,
+            data=data, ip=None,
+        )  # fmt: skip
+        digest = audit_hash(content)
+        row = (at, actor_id, organization_id, role, action, case_id, asset_id, from_state, to_state, data, self.seq,
+               self.hash, digest)  # fmt: skip
+        self.hash = digest
+        return row
+
+    def save(self) -> None:
+        AuditChainHead.objects.filter(pk=1).update(seq=self.seq, hash=self.hash)
+
+
 def _next_id(model: type[models.Model]) -> int:
     return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
@@ -288,7 +322,10 @@ class Seeder:
         while done < count:
             n = min(BATCH, count - done)
             with transaction.atomic():
+                # Re-read each time: the pages and steps timed between calls append events of their own.
+                self.chain = AuditChain()
                 self.total.rows += self._batch(n)
+                self.chain.save()
             done += n
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -323,10 +360,7 @@ class Seeder:
                 ReallocationApplication, ["case_id", "unit_id", "applicant_id", "reason", "applied_at"]
             ),
             "notification": _Table(Notification, ["user_id", "case_id", "message", "created_at", "read_at"]),
-            "audit": _Table(AuditEvent, [
-                "at", "actor_id", "organization_id", "role", "action", "case_id", "asset_id", "from_state", "to_state",
-                "data",
-            ]),
+            "audit": _Table(AuditEvent, AUDIT_FIELDS),
         }  # fmt: skip
         for _ in range(count):
             self._case()
@@ -415,7 +449,9 @@ class Seeder:
         previous_task = None
         state = CaseState.DRAFT
         self.t["audit"].add(
-            (start, clerk, unit.pk, Role.UNIT_CLERK, "report", case_id, asset_id, "", CaseState.DRAFT, {})
+            self.chain.link(
+                start, clerk, unit.pk, Role.UNIT_CLERK, "report", case_id, asset_id, "", CaseState.DRAFT, {}
+            )
         )
         for n in nodes:
             task_id = self.ids["task"]
@@ -444,8 +480,8 @@ class Seeder:
                     else:
                         state = self._done(n, case, owner, finished, plan)
                         action = "reject" if state == CaseState.REJECTED else AUDIT_ACTION[n]
-                        self.t["audit"].add((finished, owner, org, role, action, case_id, asset_id, STATE_AT[n],
-                                             state, {}))  # fmt: skip
+                        self.t["audit"].add(self.chain.link(finished, owner, org, role, action, case_id, asset_id,
+                                                            STATE_AT[n], state, {}))  # fmt: skip
                 for user in self.county.users.get(permission, []):
                     self.t["notification"].add(
                         (user, case_id, f"待办：{self.nodes[n].task_title}：{code}", created, finished)
@@ -467,8 +503,8 @@ class Seeder:
             case.update(state=CaseState.REJECTED, current_step="", step_due_on=None)
         elif stage == "withdrawn":
             case.update(state=CaseState.WITHDRAWN, current_step="", step_due_on=None)
-            self.t["audit"].add((t, clerk, unit.pk, Role.UNIT_CLERK, "withdraw", case_id, asset_id, state,
-                                 CaseState.WITHDRAWN, {}))  # fmt: skip
+            self.t["audit"].add(self.chain.link(t, clerk, unit.pk, Role.UNIT_CLERK, "withdraw", case_id, asset_id,
+                                                state, CaseState.WITHDRAWN, {}))  # fmt: skip
         process_status = {"closed": PROCESS.DONE, "rejected": PROCESS.DONE, "withdrawn": PROCESS.CANCELED}
         ended = stage in process_status
         self.t["process"].add(
@@ -913,7 +949,7 @@ def run(*, cases: int, requests: int, samples: int, seed: int, database: str, lo
 
 
 @contextlib.contextmanager
-def throwaway_database(*, keep: bool = False) -> Iterable[str]:
+def throwaway_database(*, keep: bool = False, name: str = "workflow") -> Iterable[str]:
     """A database of its own, migrated, for the length of the run, then dropped (kept with `keep`): the way the
     test runner makes its test database, under a name of its own so a parallel test run is not disturbed."""
     creation = connection.creation
@@ -925,7 +961,7 @@ def throwaway_database(*, keep: bool = False) -> Iterable[str]:
         folder = tempfile.mkdtemp(prefix="panhuo-bench-")
         test["NAME"] = str(Path(folder) / "bench.sqlite3")
     else:
-        test["NAME"] = f"{Path(str(original)).name}_bench_workflow"
+        test["NAME"] = f"{Path(str(original)).name}_bench_{name}"
     try:
         name = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
         try:

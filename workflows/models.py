@@ -805,22 +805,23 @@ class AuditEvent(models.Model):
 
     def chained_content(self) -> dict:
         """What the hash covers: every field of the event, and the previous hash."""
-        return {
-            "seq": self.seq,
-            "prev_hash": self.prev_hash,
-            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": self.actor_id,
-            "acting_for": self.acting_for_id,
-            "organization": self.organization_id,
-            "role": self.role,
-            "action": self.action,
-            "case": self.case_id,
-            "asset": self.asset_id,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-            "data": self.data,
-            "ip": self.ip,
-        }
+        return audit_content(
+            seq=self.seq, prev_hash=self.prev_hash, at=self.at, actor=self.actor_id, acting_for=self.acting_for_id,
+            organization=self.organization_id, role=self.role, action=self.action, case=self.case_id,
+            asset=self.asset_id, from_state=self.from_state, to_state=self.to_state, data=self.data, ip=self.ip,
+        )  # fmt: skip
+
+
+def audit_content(
+    *, seq, prev_hash, at, actor, acting_for, organization, role, action, case, asset, from_state, to_state, data, ip
+) -> dict:
+    """An event's chained content from its field values (ids for relations). A plain function, so that checking a
+    million events (`verify_audit`) or seeding them (the benchmarks) does not build a model instance per row."""
+    return {
+        "seq": seq, "prev_hash": prev_hash, "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": actor, "acting_for": acting_for, "organization": organization, "role": role, "action": action,
+        "case": case, "asset": asset, "from_state": from_state, "to_state": to_state, "data": data, "ip": ip,
+    }  # fmt: skip
 
 
 def audit_hash(content: dict) -> str:

@@ -40,6 +40,7 @@ from .selectors import (
     case_list_visible,
     case_may_withdraw,
     events_of_case,
+    supervision_scope,
     task_archive,
     task_inbox,
     task_queue,
@@ -98,6 +99,8 @@ def case_context(request, case: DisposalCase) -> dict:
         "execution": case.execution_or_none(),
         "may_withdraw": case_may_withdraw(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),
+        # The trail and the archive package of the asset, for those with the 监督 pages (they enforce their scope).
+        "may_supervise": supervision_scope(user) is not None,
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from documents.kinds import KIND_TITLES
+from documents.kinds import STEP_KIND_TITLES
 
 pytestmark = pytest.mark.skipif(
     not Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc").exists(), reason="needs fonts-noto-cjk"
@@ -44,7 +44,7 @@ def test_bench_documents_prints_every_figure_and_touches_nothing_real():
     assert re.search(rf"first document in this process \(.*\) {NUMBER} ms, not counted", text), text
     assert re.search(rf"load average \(1 min\) while measuring {NUMBER}–{NUMBER} on \d+ CPUs", text), text
 
-    for kind, title in KIND_TITLES.items():
+    for kind, title in STEP_KIND_TITLES.items():
         signatures = 2 if kind in ("approval_form", "transfer_order") else 1
         figures = rf"\s+{signatures}" + rf"\s+{NUMBER}" * 4 + rf"\s+1\s+{NUMBER}\s+valid\s+(met|MISSED)$"
         assert re.search(rf"^  {kind} {title}{figures}", text, re.MULTILINE), f"{kind}:\n{text}"
@@ -87,7 +87,7 @@ def test_the_contexts_are_realistic_for_every_kind():
     from documents.benchmark import ORGANIZATIONS, document_context
 
     rng = random.Random(1)
-    for kind in KIND_TITLES:
+    for kind in STEP_KIND_TITLES:
         context, signers = document_context(kind, rng, case_id=7)
         assert set(context) >= {"case_id", "step", "asset", "holding_unit", "routing", "amounts", "events"}
         assert context["events"] and all(e["organization"] in ORGANIZATIONS for e in context["events"])

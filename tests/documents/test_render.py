@@ -25,8 +25,8 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from weasyprint import HTML
 
+from documents.kinds import STEP_KIND_TITLES
 from documents.render import (
-    KIND_TITLES,
     SIGNER_ROLES,
     STATIC_DIR,
     RenderedPdf,
@@ -191,7 +191,7 @@ def arguments(kind: str, **changes) -> dict:
     return {
         "kind": kind,
         "context": context,
-        "number": f"茂财盘〔2026〕{15 + list(KIND_TITLES).index(kind)}号",
+        "number": f"茂财盘〔2026〕{15 + list(STEP_KIND_TITLES).index(kind)}号",
         "verify_url": "https://panhuo.example.gov.cn/verify/6f1c2a4e-8b3d-4f7a-9e21-0c5d7b8a9f10/",
         "content_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
         "issued_at": ISSUED_AT,
@@ -229,19 +229,19 @@ def embedded_fonts(pdf: bytes) -> list[TTFont]:
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, RenderedPdf]:
-    return {kind: render_document(**arguments(kind)) for kind in KIND_TITLES}
+    return {kind: render_document(**arguments(kind)) for kind in STEP_KIND_TITLES}
 
 
 # -- content --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(KIND_TITLES))
+@pytest.mark.parametrize("kind", list(STEP_KIND_TITLES))
 def test_every_kind_prints_its_title_number_and_the_chinese_field_values(rendered, kind):
     args = arguments(kind)
     text = compact(text_of(rendered[kind].pdf))
     context = args["context"]
     expected = [
-        KIND_TITLES[kind],
+        STEP_KIND_TITLES[kind],
         args["number"],
         context["asset"]["code"],
         context["asset"]["name"],
@@ -290,7 +290,7 @@ def test_every_kind_prints_its_title_number_and_the_chinese_field_values(rendere
     assert not missing, f"{kind}: not in the PDF: {missing}"
 
 
-@pytest.mark.parametrize("kind", list(KIND_TITLES))
+@pytest.mark.parametrize("kind", list(STEP_KIND_TITLES))
 def test_every_kind_fits_on_one_page_with_one_signature_box_per_signer(rendered, kind):
     document = rendered[kind]
     assert "Pages:           1\n" in run("pdfinfo", "-", input=document.pdf)
@@ -357,9 +357,9 @@ def test_user_text_is_escaped_and_printed_as_text():
 
 def test_missing_keys_leave_blank_cells_instead_of_failing():
     minimal = {"asset": {"code": "MX-1", "name": "旧电脑"}, "holding_unit": "茂县第一中学", "events": [{}, "x"]}
-    for kind in KIND_TITLES:
+    for kind in STEP_KIND_TITLES:
         text = text_of(render_document(**arguments(kind, context=copy.deepcopy(minimal))).pdf)
-        assert "旧电脑" in text and KIND_TITLES[kind] in compact(text)
+        assert "旧电脑" in text and STEP_KIND_TITLES[kind] in compact(text)
 
 
 def test_the_qr_code_is_inline_svg_that_encodes_the_verification_url(tmp_path):

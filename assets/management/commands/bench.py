@@ -1,6 +1,7 @@
 """Benchmarks of the heavy paths: `bench import --rows 10000` times checking and committing a ledger workbook;
 `bench workflow --cases 50000` times the inbox, the queue and each step of the disposal flow over many cases;
-`bench documents` times rendering and signing every document kind, and documents per second over worker processes."""
+`bench documents` times rendering and signing every document kind, and documents per second over worker processes;
+`bench supervision` times the supervisors' dashboard, the monthly report and verify_audit over a large county."""
 
 import datetime
 import gc
@@ -72,7 +73,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        targets = parser.add_subparsers(dest="target", required=True, metavar="{import,workflow,documents}")
+        targets = parser.add_subparsers(dest="target", required=True, metavar="{import,workflow,documents,supervision}")
         imp = targets.add_parser("import", help="time checking and committing a generated ledger workbook")
         imp.add_argument("--rows", type=int, default=10_000)
         imp.add_argument("--seed", type=int, default=42)
@@ -102,6 +103,21 @@ class Command(BaseCommand):
             action="store_true",
             help="run in the current database inside one transaction rolled back at the end (tests; refused if the "
             "database holds cases)",
+        )
+
+        sup = targets.add_parser(
+            "supervision",
+            help="seed a county (assets, cases, a chained trail); time the dashboard, monthly report, verify_audit",
+        )
+        sup.add_argument("--assets", type=int, default=100_000)
+        sup.add_argument("--events", type=int, default=1_000_000, help="audit events on the chain in all")
+        sup.add_argument("--repeats", type=int, default=5, help="timed runs of each page (after one warm-up)")
+        sup.add_argument("--seed", type=int, default=42)
+        sup.add_argument("--keep-db", action="store_true", help="keep the throwaway database afterwards")
+        sup.add_argument(
+            "--in-place",
+            action="store_true",
+            help="run in the current database inside one transaction rolled back at the end (tests)",
         )
 
         docs = targets.add_parser(
@@ -140,6 +156,8 @@ class Command(BaseCommand):
             return self.bench_workflow(**options)
         if target == "documents":
             return self.bench_documents(**options)
+        if target == "supervision":
+            return self.bench_supervision(**options)
         raise CommandError(f"unknown benchmark {target}")
 
     # -- import ----------------------------------------------------------------------------------------------------
@@ -237,6 +255,23 @@ class Command(BaseCommand):
 
     # -- workflow --------------------------------------------------------------------------------------------------
 
+    def bench_supervision(self, *, assets, events, repeats, seed, keep_db, in_place, **options) -> None:
+        from workflows import benchmark, benchmark_supervision
+
+        if assets < 100 or events < 1 or repeats < 1:
+            raise CommandError("--assets must be at least 100, --events and --repeats at least 1.")
+        where = benchmark.rolled_back() if in_place else benchmark.throwaway_database(keep=keep_db, name="supervision")
+        try:
+            with where as database:
+                result = benchmark_supervision.run(
+                    assets=assets, events=events, repeats=repeats, seed=seed, database=database,
+                    log=lambda text: self.stderr.write(text),
+                )  # fmt: skip
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        kept = "rolled back" if in_place else ("kept" if keep_db else "dropped")
+        self.stdout.write("\n".join(benchmark_supervision.report_lines(result, where=kept)))
+
     def bench_workflow(self, *, cases, requests, samples, seed, keep_db, in_place, **options) -> None:
         from workflows import benchmark
 
@@ -330,7 +365,7 @@ class Command(BaseCommand):
 
     def _report_documents(self, r) -> None:
         from documents.benchmark import median_ms, p95_ms
-        from documents.kinds import KIND_TITLES
+        from documents.kinds import STEP_KIND_TITLES as KIND_TITLES
 
         n_kinds = len(r.kinds)
         lines = [
