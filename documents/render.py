@@ -51,6 +51,8 @@ SIGNER_ROLES: dict[str, list[str]] = {
     "deal_confirmation": ["处置单位"],
     "scrap_form": ["报废单位"],
     "closure": ["销号单位"],
+    "monthly_report": ["报送单位"],
+    "quarterly_evaluation": ["评估单位"],
 }
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static" / "documents"

@@ -52,7 +52,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractMonth
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, RowNumber
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -83,6 +83,7 @@ from .models import (
     Step,
     Target,
     TargetMeasure,
+    cn_date,
 )
 from .selectors import SupervisionScope
 
@@ -833,7 +834,7 @@ def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
     for r in records:
         expires = r.appraisal_date + dt.timedelta(days=validity)
         days = (expires - today).days
-        when = f"{'已于' if days < 0 else '将于'}{expires.year}年{expires.month}月{expires.day}日"
+        when = f"{'已于' if days < 0 else '将于'}{cn_date(expires)}"
         rows.append(
             _case_row(r.case, appraisal_date=r.appraisal_date, expires_on=expires, days=days,
                       detail=f"评估报告{when}失效")
@@ -920,59 +921,53 @@ def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> 
         "order_by": DayNumber("plan_submitted_at").asc(),
         "frame": DaysPreceding(start=-days, end=0),
     }
+    position = Window(RowNumber(), partition_by=window["partition_by"], order_by=[window["order_by"], F("pk").asc()])
     ends = plans.annotate(
-        window_n=Window(Count("pk"), **window), window_total=Window(Sum("asset__original_value"), **window)
+        window_n=Window(Count("pk"), **window),
+        window_total=Window(Sum("asset__original_value"), **window),
+        position=position,
     ).filter(window_n__gte=2, window_total__gte=F("threshold"))
     # The largest window of each unit and category, ranked once more in SQL around the ORM's query (Django cannot
     # window over a filtered window), so only one row per unit and category comes back.
     sql, params = ends.values_list(
-        "pk", "holding_unit_id", "asset__category_id", "window_n", "window_total", "threshold"
+        "holding_unit_id", "asset__category_id", "window_n", "window_total", "threshold", "position"
     ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pk, holding_unit_id, asset__category_id, window_n, window_total, threshold FROM ("
+            "SELECT holding_unit_id, asset__category_id, window_n, window_total, threshold, position FROM ("
             " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.holding_unit_id, e.asset__category_id"
-            " ORDER BY e.window_total DESC, e.pk) AS best"
-            f" FROM ({sql}) e) b WHERE best = 1 ORDER BY window_total DESC, pk",
+            " ORDER BY e.window_total DESC, e.position) AS best"
+            f" FROM ({sql}) e) b WHERE best = 1 ORDER BY window_total DESC, holding_unit_id, asset__category_id",
             params,
         )
         best = cursor.fetchall()
     count = len(best)
     listed = [
-        ((unit_id, category_id), (pk, n, _d(total), _d(limit)))
-        for pk, unit_id, category_id, n, total, limit in best[:SPLIT_ROWS_LISTED]
+        ((unit_id, category_id), (n, _d(total), _d(limit), position))
+        for unit_id, category_id, n, total, limit, position in best[:SPLIT_ROWS_LISTED]
     ]
     if not listed:
         return {"count": 0, "rows": []}
-    ends_at = dict(
-        DisposalCase.objects.filter(pk__in=[end[0] for _, end in listed]).values_list("pk", "plan_submitted_at")
-    )
-    span = dt.timedelta(days=days)
-    # The plans of each listed window, to name them. The filter is on the case's own columns (the holding unit's
-    # index serves each branch); category and value are checked here, on these few rows.
+    # A window's plans are the n up to its last one in the unit's and category's order: the first few name it, the
+    # last one dates it.
     members_q = Q()
-    for (unit_id, _), (pk, _, _, _) in listed:
-        at = ends_at[pk]
-        members_q |= Q(holding_unit_id=unit_id, plan_submitted_at__gte=at - span, plan_submitted_at__lte=at)
-    windows = {key: (ends_at[end[0]], end[3]) for key, end in listed}
+    for (unit_id, category_id), (n, _, _, last) in listed:
+        first = last - n + 1
+        shown = Q(position__gte=first, position__lte=min(last, first + SPLIT_CASES_LISTED - 1)) | Q(position=last)
+        members_q |= Q(holding_unit_id=unit_id, asset__category_id=category_id) & shown
+    fields = ("pk", "position", "holding_unit_id", "asset__category_id", "plan_submitted_at", "asset__code",
+              "asset__name", "asset__original_value", "holding_unit__name", "asset__category__name")  # fmt: skip
     members: dict[tuple[int, int], list[dict]] = {}
-    fields = ("pk", "holding_unit_id", "asset__category_id", "plan_submitted_at", "asset__code", "asset__name",
-              "asset__original_value", "holding_unit__name", "asset__category__name")  # fmt: skip
-    qs = DisposalCase.objects.filter(members_q, plan_submitted_at__gte=_moment(period.year_start))
-    qs = _scoped(qs.exclude(state=CaseState.WITHDRAWN), case_scope_q(scope))
-    for case in qs.order_by("plan_submitted_at", "pk").values(*fields):
-        key = (case["holding_unit_id"], case["asset__category_id"])
-        if key not in windows:
-            continue
-        at, limit = windows[key]
-        if at - span <= case["plan_submitted_at"] <= at and case["asset__original_value"] < limit:
-            members.setdefault(key, []).append(case)
+    for case in plans.annotate(position=position).filter(members_q).order_by("plan_submitted_at", "pk").values(*fields):
+        members.setdefault((case["holding_unit_id"], case["asset__category_id"]), []).append(case)
     rows = []
-    for key, (pk, n, total, limit) in listed:
+    for key, (n, total, limit, _) in listed:
         cases = members.get(key, [])
         if not cases:
             continue
-        first = cases[0]
+        first, final = cases[0], cases[-1]  # ordered by time: the last one is the window's last plan
+        first_on = timezone.localtime(first["plan_submitted_at"]).date()
+        last_on = timezone.localtime(final["plan_submitted_at"]).date()
         rows.append(
             {
                 "holding_unit": first["holding_unit__name"],
@@ -980,15 +975,16 @@ def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> 
                 "n": n,
                 "total": total,
                 "threshold": limit,
-                "first_on": timezone.localtime(first["plan_submitted_at"]).date(),
-                "last_on": timezone.localtime(ends_at[pk]).date(),
-                # The first plans of the window name it; the count and the sum cover all of them.
+                "first_on": first_on,
+                "last_on": last_on,
+                "window_text": f"{cn_date(first_on)}至{cn_date(last_on)}",
                 "cases": [
                     {"case_id": c["pk"], "asset_code": c["asset__code"], "asset_name": c["asset__name"],
                      "original_value": c["asset__original_value"]}
                     for c in cases[:SPLIT_CASES_LISTED]
                 ],
-                "detail": f"{n}项方案合计原值{total:,.2f}元，达到财政审批标准{limit:,.2f}元",
+                "detail": f"{cn_date(first_on)}至{cn_date(last_on)}提交{n}项方案，合计原值{total:,.2f}元，"
+                f"达到财政审批标准{limit:,.2f}元",
             }
         )  # fmt: skip
     return {"count": count, "rows": rows}

@@ -20,7 +20,6 @@ from openpyxl.styles import Alignment, Font
 
 from assets.imports import FORMULA_PREFIXES
 from assets.models import Organization, OrganizationKind, User
-from documents import render as document_render
 from documents.models import Document, DocumentStatus
 from documents.services import document_request, documents_of
 
@@ -33,11 +32,6 @@ DOCUMENT_KINDS = {ReportKind.MONTHLY: "monthly_report", ReportKind.QUARTERLY: "q
 # What the audit trail calls each export (`data.what`).
 EXPORT_NAMES = DOCUMENT_KINDS
 DOCUMENT_STEP = "report"
-
-# documents.render names each signer on the form by the document kind. Until its SIGNER_ROLES lists the two report
-# kinds (a one-line change there), they are registered here; setdefault leaves an entry of its own untouched.
-for _kind, _role in (("monthly_report", "报送单位"), ("quarterly_evaluation", "评估单位")):
-    document_render.SIGNER_ROLES.setdefault(_kind, [_role])
 
 
 class ReportError(Exception):

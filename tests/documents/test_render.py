@@ -600,3 +600,11 @@ def test_each_kind_is_kept_as_a_png_for_review(rendered):
         (ARTIFACTS / f"{kind}.pdf").write_bytes(document.pdf)
         run("pdftoppm", "-png", "-r", "100", "-singlefile", str(ARTIFACTS / f"{kind}.pdf"), str(ARTIFACTS / kind))
         assert Image.open(ARTIFACTS / f"{kind}.png").size == (827, 1170)  # A4 at 100 dpi
+
+
+def test_every_kind_names_its_signers_in_render_itself():
+    # A Celery worker imports documents.render, not the modules that ask for documents: every kind must be here.
+    from documents.kinds import KIND_TITLES
+    from documents.render import SIGNER_ROLES as roles
+
+    assert set(roles) == set(KIND_TITLES)

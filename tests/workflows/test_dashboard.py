@@ -16,7 +16,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import AttachmentKind, Organization, OrganizationKind, Role, UsageStatus
+from assets.models import Asset, AttachmentKind, Organization, OrganizationKind, Role, UsageStatus
 from documents.models import Document, DocumentStatus
 from documents.signing import verify_pdf
 from workflows.dashboard import (
@@ -423,6 +423,22 @@ def test_plans_split_below_the_finance_threshold_within_30_days_are_suspected(al
     assert (row["total"], row["threshold"]) == (Decimal("580000.00"), Decimal("500000.00"))
 
 
+def test_a_long_split_is_counted_whole_and_named_by_its_first_plans(alice):
+    plans = [
+        crafted(alice, state=CaseState.PLAN_SUBMITTED, method=DisposalMethod.SCRAP,
+                plan_submitted_at=datetime.datetime(2026, 6, 1 + day, 10, tzinfo=TZ),
+                asset={"original_value": Decimal("50000"), "net_value": Decimal("1000")})
+        for day in range(12)
+    ]  # fmt: skip
+
+    (row,) = alerts()["batch_splitting"]["rows"]
+
+    assert (row["n"], row["total"]) == (12, Decimal("600000.00"))
+    assert [c["case_id"] for c in row["cases"]] == [p.pk for p in plans[:10]]
+    assert (row["first_on"], row["last_on"]) == (datetime.date(2026, 6, 1), datetime.date(2026, 6, 12))
+    assert row["detail"].startswith("2026年6月1日至2026年6月12日提交12项方案")
+
+
 def test_plans_more_than_30_days_apart_are_not_a_split(alice):
     for day in (datetime.datetime(2026, 4, 1, 10, tzinfo=TZ), datetime.datetime(2026, 6, 1, 10, tzinfo=TZ)):
         crafted(alice, state=CaseState.PLAN_SUBMITTED, method=DisposalMethod.SCRAP, plan_submitted_at=day,
@@ -471,6 +487,26 @@ def test_the_supervisor_sees_the_whole_county(county, sam):
 
     assert figures["scope"] == {"level": "county", "label": "全县"}
     assert figures["revitalized"]["ytd"]["n"] == 2 and len(figures["targets"]) == 4
+
+
+def test_a_department_leading_a_sub_type_sees_that_sub_type_only(school):
+    from ..factories import subtype
+
+    def welfare(code):
+        return AssetFactory(
+            holding_unit=school, category=category("public_welfare"), subtype=subtype("public_welfare", code)
+        )
+
+    welfare("school"), welfare("school"), welfare("elderly_care")
+    AssetFactory(holding_unit=school, category=category("public_welfare"), subtype=None)  # falls to the category's
+    education = SupervisionScope("department", Organization.objects.get(name="茂县教育局"))
+    civil_affairs = SupervisionScope("department", Organization.objects.get(name="茂县民政局"))
+
+    def total(scope):
+        return dashboard_figures(scope, APRIL_REPORT, APRIL_20)["ledger"]["category_totals"]["total"]
+
+    assert (total(education), total(civil_affairs)) == (3, 1)
+    assert total(education) == Asset.objects.led_by(education.organization).count()
 
 
 def test_a_department_head_has_the_department_scope(county):
