@@ -119,3 +119,31 @@ def test_later_steps_keep_extending_the_same_chain(trail, rita):
     case_review(actor=as_(rita), case=case, approve=True, opinion="同意")
     report = audit_chain_verify()
     assert report.ok and report.verified == len(events) + 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("damage", ["none", "change", "delete_boundary", "delete_stretch"])
+def test_checked_in_parallel_stretches_the_chain_gives_the_same_answer_as_one_walk(damage):
+    """On PostgreSQL, outside a transaction, the chain is checked by several processes, one stretch each."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel check runs on PostgreSQL only")
+    for n in range(40):
+        AuditEvent.objects.create(action="login", data={"username": f"user{n}"})
+    events = list(AuditEvent.objects.order_by("seq"))
+    if damage == "change":
+        tamper(f"UPDATE {TABLE} SET action = 'export' WHERE seq = 31")
+    elif damage == "delete_boundary":
+        tamper(f"DELETE FROM {TABLE} WHERE seq = 21")  # the first event of the second of two stretches
+    elif damage == "delete_stretch":
+        tamper(f"DELETE FROM {TABLE} WHERE seq BETWEEN 11 AND 20")  # all of the second of four stretches
+    workers = 4 if damage == "delete_stretch" else 2
+    parallel = audit_chain_verify(workers=workers, min_parallel=0)
+    one_walk = audit_chain_verify(workers=1)
+    assert (parallel.ok, parallel.verified) == (one_walk.ok, one_walk.verified)
+    expected = {
+        "none": (True, len(events), ""),
+        "change": (False, 30, "第 31 条记录"),
+        "delete_boundary": (False, 20, "第 21 条记录缺失"),
+        "delete_stretch": (False, 10, "第 11 条记录缺失"),
+    }[damage]
+    assert (parallel.ok, parallel.verified) == expected[:2] and parallel.broken.startswith(expected[2])
