@@ -121,7 +121,7 @@ def test_later_steps_keep_extending_the_same_chain(trail, rita):
     assert report.ok and report.verified == len(events) + 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("damage", ["none", "change", "delete_boundary", "delete_stretch"])
 def test_checked_in_parallel_stretches_the_chain_gives_the_same_answer_as_one_walk(damage):
     """On PostgreSQL, outside a transaction, the chain is checked by several processes, one stretch each."""
