@@ -188,18 +188,35 @@ def _root_load() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
 
 
 def _certificate_issue(organization, root_key, root_cert: x509.Certificate) -> x509.Certificate:
+    # The serialNumber says which organization of this deployment signed, even after it is renamed.
+    return _leaf_issue(
+        _org_dir(organization.pk), root_key, root_cert, organization_name=organization.name,
+        common_name=organization.name, serial=f"{ORG_SERIAL_PREFIX}{organization.pk}",
+        usages=[ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU],
+    )  # fmt: skip
+
+
+def _leaf_issue(
+    folder: Path,
+    root_key,
+    root_cert: x509.Certificate,
+    *,
+    organization_name: str,
+    common_name: str,
+    serial: str,
+    usages: list,
+) -> x509.Certificate:
+    """A signing certificate under the root, its key and certificate written to `folder`, then marked current."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
-    name = organization.name
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
             x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, PROVINCE),
             x509.NameAttribute(NameOID.LOCALITY_NAME, COUNTY),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            # Which organization of this deployment signed, even after it is renamed.
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"{ORG_SERIAL_PREFIX}{organization.pk}"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
         ]
     )
     cert = (
@@ -227,9 +244,7 @@ def _certificate_issue(organization, root_key, root_cert: x509.Certificate) -> x
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU]), critical=False
-        )
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(
             x509.CRLDistributionPoints(
                 [x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]
@@ -238,14 +253,27 @@ def _certificate_issue(organization, root_key, root_cert: x509.Certificate) -> x
         )
         .sign(root_key, hashes.SHA256())
     )
-    folder = _org_dir(organization.pk)
     _mkdir_private(folder)
-    serial = f"{cert.serial_number:x}"
-    _write_file(folder / f"{serial}.key.pem", _key_pem(key), 0o600)
-    _write_file(folder / f"{serial}.cert.pem", cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    serial_hex = f"{cert.serial_number:x}"
+    _write_file(folder / f"{serial_hex}.key.pem", _key_pem(key), 0o600)
+    _write_file(folder / f"{serial_hex}.cert.pem", cert.public_bytes(serialization.Encoding.PEM), 0o644)
     # Last: the marker only ever names a certificate whose key is already on disk.
-    _write_file(folder / "current", f"{serial}\n".encode(), 0o600)
+    _write_file(folder / "current", f"{serial_hex}\n".encode(), 0o600)
     return cert
+
+
+def _folder_current(folder: Path) -> tuple[str, x509.Certificate] | None:
+    """The serial and certificate `folder` marks current, when its key is on disk too."""
+    try:
+        serial = (folder / "current").read_text().strip()
+    except FileNotFoundError:
+        return None
+    if not serial or not (folder / f"{serial}.key.pem").exists():
+        return None
+    try:
+        return serial, x509.load_pem_x509_certificate((folder / f"{serial}.cert.pem").read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _current_serial(organization_id: int) -> str | None:
@@ -256,16 +284,8 @@ def _current_serial(organization_id: int) -> str | None:
 
 
 def _current_certificate(organization_id: int) -> x509.Certificate | None:
-    serial = _current_serial(organization_id)
-    if serial is None:
-        return None
-    folder = _org_dir(organization_id)
-    if not (folder / f"{serial}.key.pem").exists():
-        return None
-    try:
-        return x509.load_pem_x509_certificate((folder / f"{serial}.cert.pem").read_bytes())
-    except (FileNotFoundError, ValueError):
-        return None
+    current = _folder_current(_org_dir(organization_id))
+    return current[1] if current else None
 
 
 def _subject_value(cert: x509.Certificate, oid) -> str:
@@ -1086,74 +1106,15 @@ def _system_dir() -> Path:
 
 
 def _system_certificate_issue(root_key, root_cert: x509.Certificate) -> x509.Certificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = _now()
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, PROVINCE),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, COUNTY),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, SYSTEM_NAME),
-            x509.NameAttribute(NameOID.COMMON_NAME, SYSTEM_COMMON_NAME),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, SYSTEM_SERIAL),
-        ]
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(min(now + LEAF_VALIDITY, root_cert.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # pyHanko's CMS validator asks for nonRepudiation by default
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_EKU]), critical=False)
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]
-            ),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-    folder = _system_dir()
-    _mkdir_private(folder)
-    serial = f"{cert.serial_number:x}"
-    _write_file(folder / f"{serial}.key.pem", _key_pem(key), 0o600)
-    _write_file(folder / f"{serial}.cert.pem", cert.public_bytes(serialization.Encoding.PEM), 0o644)
-    _write_file(folder / "current", f"{serial}\n".encode(), 0o600)
-    return cert
+    return _leaf_issue(
+        _system_dir(), root_key, root_cert, organization_name=SYSTEM_NAME, common_name=SYSTEM_COMMON_NAME,
+        serial=SYSTEM_SERIAL, usages=[DOCUMENT_SIGNING_EKU],
+    )  # fmt: skip
 
 
 def _system_current() -> tuple[str, x509.Certificate] | None:
     """The serial and certificate the system signs with, when its key is on disk too."""
-    try:
-        serial = (_system_dir() / "current").read_text().strip()
-    except FileNotFoundError:
-        return None
-    folder = _system_dir()
-    if not serial or not (folder / f"{serial}.key.pem").exists():
-        return None
-    try:
-        return serial, x509.load_pem_x509_certificate((folder / f"{serial}.cert.pem").read_bytes())
-    except (FileNotFoundError, ValueError):
-        return None
+    return _folder_current(_system_dir())
 
 
 def _system_usable(current: tuple[str, x509.Certificate] | None, root_cert: x509.Certificate) -> bool:

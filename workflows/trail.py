@@ -60,24 +60,6 @@ MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price",
               "received", "fees", "remitted"}  # fmt: skip
 
 
-def _shown(key: str, value):
-    """A recorded value as the page shows it: labels for codes, 2026年11月21日 for dates, 元 for money."""
-    if isinstance(value, dict):
-        return value.get("name", "")
-    if key == "method" and value in DisposalMethod.values:
-        return DisposalMethod(value).label
-    if key == "basis" and value in Basis.values:
-        return Basis(value).label
-    try:
-        if key in DATE_KEYS:
-            return cn_date(datetime.date.fromisoformat(value))
-        if key in MONEY_KEYS:
-            return yuan(value)
-    except (TypeError, ValueError, ArithmeticError):
-        pass  # recorded in an older shape: shown as it was entered
-    return value
-
-
 EXPORT_LABELS = {
     "ledger": "资产台账", "archive": "资产档案包", "archive_batch": "档案批量导出", "monthly_report": "月调度报告",
     "quarterly_evaluation": "季评估报告",

@@ -6,12 +6,14 @@ import re
 import subprocess
 import tempfile
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -718,6 +720,12 @@ def test_a_report_pdf_is_requested_issued_signed_and_downloaded(
     assert verify_pdf(pdf).valid
     text = text_of(pdf)
     assert "闲置低效资产盘活月调度报告" in text and "盘活工业园区闲置厂房" in text and document.number in text
+    # Its first page as a picture to look at, beside the step documents' (tests/documents/test_render.py).
+    artifacts = Path(settings.BASE_DIR) / "artifacts" / "documents"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "monthly_report.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(artifacts / "monthly_report.pdf"),
+                    str(artifacts / "monthly_report")], check=True)  # fmt: skip
 
     verify_page = client.get(reverse("verify:document", args=[document.uuid])).content.decode()
     assert "全县2026年4月闲置低效资产盘活月调度报告" in verify_page and "持有单位" not in verify_page
