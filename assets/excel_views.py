@@ -1,7 +1,5 @@
 """Excel import and export of the register: thin views over assets.imports."""
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
-from .http import client_ip
+from .http import as_download, client_ip
 from .imports import (
     IN_PROGRESS,
     PREVIEW_HEADERS,
@@ -40,16 +38,8 @@ class ImportUploadForm(forms.Form):
     )
 
 
-def _attachment(response: HttpResponse, filename: str, fallback: str) -> HttpResponse:
-    # RFC 6266/5987: an ASCII name for old clients, the Chinese name for everyone else.
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _xlsx_response(content: bytes, filename: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Cache-Control"] = "no-store"
-    return _attachment(response, filename, fallback)
+    return as_download(HttpResponse(content, content_type=XLSX_CONTENT_TYPE), filename, fallback)
 
 
 def _require_importer(user) -> None:

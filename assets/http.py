@@ -1,4 +1,6 @@
-"""What the trail records of a request."""
+"""What a request tells (the client's address, for the trail) and how a download is answered."""
+
+from urllib.parse import quote
 
 
 def client_ip(request) -> str | None:
@@ -6,3 +8,11 @@ def client_ip(request) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def as_download(response, filename: str, fallback: str):
+    """Marks `response` as a file to save, never cached (RFC 6266/5987): the Chinese `filename` for every current
+    client, the ASCII `fallback` for old ones."""
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -2,12 +2,11 @@
 thin views over workflows.archive, each limited to the user's supervision scope."""
 
 import tempfile
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -17,12 +16,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assets.http import client_ip
+from assets.http import as_download, client_ip
 from assets.models import Asset, Category, Organization
 
 from .archive import ArchiveError, archive_batch_request, archive_write, file_sha256, safe_name
 from .models import ArchiveBatch, ArchiveScope, JobStatus
-from .selectors import SupervisionScope, supervision_scope
+from .selectors import SupervisionScope, supervision_scope_required
 from .services import audit_record
 
 ASSETS_PER_PAGE = 20
@@ -30,24 +29,10 @@ RECENT_BATCHES = 20
 QUARTERS = [(1, "第一季度"), (2, "第二季度"), (3, "第三季度"), (4, "第四季度")]
 
 
-def _scope_or_403(user) -> SupervisionScope:
-    scope = supervision_scope(user)
-    if scope is None:
-        raise PermissionDenied("您没有查看资产档案的权限。")
-    return scope
-
-
 def _assets_in(scope: SupervisionScope):
     q = scope.asset_q()
     qs = Asset.objects.all()
     return qs if q is None else qs.filter(q)
-
-
-def _attachment(response, filename: str, fallback: str):
-    # RFC 6266/5987: an ASCII name for old clients, the Chinese name for everyone else.
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _ascii(name: str) -> str:
@@ -127,7 +112,7 @@ def _archives_page(request, scope: SupervisionScope, form: ArchiveBatchForm, sta
 @login_required
 @require_http_methods(["GET", "POST"])
 def archives(request):
-    scope = _scope_or_403(request.user)
+    scope = supervision_scope_required(request.user)
     if request.method != "POST":
         return _archives_page(request, scope, ArchiveBatchForm(scope=scope))
     form = ArchiveBatchForm(request.POST, scope=scope)
@@ -156,7 +141,7 @@ def archives(request):
 @require_GET
 def archive_asset(request, pk: int):
     """The asset's package, built now through a temporary file; the download goes on the trail with its hash."""
-    scope = _scope_or_403(request.user)
+    scope = supervision_scope_required(request.user)
     asset = get_object_or_404(_assets_in(scope), pk=pk)
     out = tempfile.TemporaryFile()
     try:
@@ -176,14 +161,14 @@ def archive_asset(request, pk: int):
     )  # fmt: skip
     response = FileResponse(out, content_type="application/zip")
     response["Content-Length"] = str(size)
-    return _attachment(response, filename, f"{_ascii(asset.code)}-archive.zip")
+    return as_download(response, filename, f"{_ascii(asset.code)}-archive.zip")
 
 
 # -- bulk packages ------------------------------------------------------------------------------------------------
 
 
 def _visible_batch(request, pk) -> ArchiveBatch:
-    scope = _scope_or_403(request.user)
+    scope = supervision_scope_required(request.user)
     batch = get_object_or_404(ArchiveBatch.objects.select_related("requested_by"), pk=pk)
     # Someone else's batch does not exist, as far as this user can tell; the county's supervisors see them all.
     if batch.requested_by_id != request.user.pk and scope.level != "county":
@@ -238,7 +223,7 @@ def archive_batch_download(request, pk):
     )  # fmt: skip
     response = FileResponse(batch.file.open("rb"), content_type="application/zip")
     response["Content-Length"] = str(batch.size)
-    return _attachment(response, filename, f"archive-{batch.pk.hex[:12]}.zip")
+    return as_download(response, filename, f"archive-{batch.pk.hex[:12]}.zip")
 
 
 urlpatterns = [

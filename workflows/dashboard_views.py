@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.http import client_ip
+from assets.http import as_download, client_ip
 from assets.imports import XLSX_CONTENT_TYPE
 from documents.models import DocumentStatus
 
@@ -22,7 +21,6 @@ from .dashboard import LIST_LIMIT, Period, PeriodError, dashboard_figures
 from .models import ReportKind
 from .reports import (
     ReportError,
-    content_disposition,
     export_audit,
     report_documents,
     report_filename,
@@ -33,19 +31,12 @@ from .reports import (
     report_workbook_for,
     reports_visible,
 )
-from .selectors import SupervisionScope, supervision_scope
+from .selectors import SupervisionScope, supervision_scope_required
 
 TOP_UNITS = 10
 PAGE_SIZE = 30
 MONTHS = [(m, f"{m}月") for m in range(1, 13)]
 QUARTERS = [(1, "第一季度"), (2, "第二季度"), (3, "第三季度"), (4, "第四季度")]
-
-
-def _scope_or_403(request) -> SupervisionScope:
-    scope = supervision_scope(request.user)
-    if scope is None:
-        raise PermissionDenied("您没有查看调度看板和报告的权限。")
-    return scope
 
 
 def _period_from_query(query, today) -> Period:
@@ -151,7 +142,7 @@ class DashboardView(View):
     ?units=all the units' table lists every unit instead of the top ones."""
 
     def get(self, request):
-        scope = _scope_or_403(request)
+        scope = supervision_scope_required(request.user)
         today = timezone.localdate()
         context = {"page_title": "调度看板", "scope": scope, "months": MONTHS, "quarters": QUARTERS}
         try:
@@ -234,7 +225,7 @@ class ReportsView(View):
     """The scope's issued reports, and the form that asks for a new one (or its workbook)."""
 
     def get(self, request):
-        scope = _scope_or_403(request)
+        scope = supervision_scope_required(request.user)
         today = timezone.localdate()
         form = ReportForm(initial={"kind": ReportKind.MONTHLY, "year": today.year, "period": today.month})
         return _reports_page(request, scope, form)
@@ -243,7 +234,7 @@ class ReportsView(View):
 @require_GET
 def report_xlsx(request):
     """GET ?kind=monthly&year=2026&period=11: the figures as an .xlsx download."""
-    scope = _scope_or_403(request)
+    scope = supervision_scope_required(request.user)
     try:
         period = Period.parse(request.GET.get("kind"), request.GET.get("year"), request.GET.get("period"))
     except PeriodError as exc:
@@ -251,15 +242,13 @@ def report_xlsx(request):
     content, _ = report_workbook_for(scope, period)
     export_audit(user=request.user, scope=scope, period=period, fmt="xlsx", ip=client_ip(request))
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Cache-Control"] = "no-store"
-    response["Content-Disposition"] = content_disposition(*report_filename(scope.label, period, "xlsx"))
-    return response
+    return as_download(response, *report_filename(scope.label, period, "xlsx"))
 
 
 @require_POST
 def report_pdf(request):
     """POST kind, year, period: records the report and asks for its signed PDF, then back to the list (生成中)."""
-    scope = _scope_or_403(request)
+    scope = supervision_scope_required(request.user)
     form = ReportForm(request.POST)
     if not form.is_valid():
         return _reports_page(request, scope, form, status=400)
@@ -275,7 +264,7 @@ def report_pdf(request):
 @require_GET
 def report_document(request, pk: int):
     """The issued PDF of a report in the user's scope; 404 for any other report, and while it is being made."""
-    scope = _scope_or_403(request)
+    scope = supervision_scope_required(request.user)
     report = reports_visible(scope).filter(pk=pk).first()
     if report is None:
         raise Http404("没有找到该报告。")

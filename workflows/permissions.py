@@ -8,9 +8,12 @@ of the user's organization and role, with one indexed IN filter and no per-row w
 
 from django.utils import timezone
 
-from assets.models import User
+from assets.models import Role, User
 
 PREFIX = "panhuo."
+# The roles the flow offers tasks to; supervisors and administrators hold none (they claim, name substitutes
+# and apply for nothing).
+TASK_ROLES = (Role.UNIT_CLERK, Role.UNIT_HEAD, Role.DEPT_REVIEWER, Role.FINANCE_APPROVER)
 
 
 def role_key(role: str, organization_id: int) -> str:

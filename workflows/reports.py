@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from urllib.parse import quote
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -79,11 +78,6 @@ def report_filename(scope_label: str, period: Period, extension: str) -> tuple[s
     name = f"{report_title(scope_label, period)}.{extension}"
     fallback = f"{EXPORT_NAMES[period.kind]}_{period.year}_{period.number:02d}.{extension}"
     return name, fallback
-
-
-def content_disposition(name: str, fallback: str) -> str:
-    # RFC 6266 / 5987: the ASCII name for old clients, the Chinese name (UTF-8, percent-encoded) for the rest.
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def export_audit(*, user: User, scope: SupervisionScope, period: Period, fmt: str, ip: str | None, **extra) -> None:

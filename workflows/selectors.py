@@ -3,6 +3,7 @@ here, so one unit never sees another's case."""
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -129,6 +130,14 @@ class SupervisionScope:
         if self.level == "department":
             return led_by_q(self.organization.pk, prefix=prefix)
         return Q(**{f"{prefix}holding_unit_id": self.organization.pk})
+
+
+def supervision_scope_required(user: User) -> SupervisionScope:
+    """The user's scope for a 监督 page, or 403 for someone whose roles give them none."""
+    scope = supervision_scope(user)
+    if scope is None:
+        raise PermissionDenied("您没有查看监督页面（调度看板、审计轨迹、资产档案）的权限。")
+    return scope
 
 
 def supervision_scope(user: User) -> SupervisionScope | None:

@@ -2,13 +2,12 @@
 time, step and method, each with who, for whom, what changed and the document it produced."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from .selectors import supervision_scope, trail_filtered
+from .selectors import supervision_scope_required, trail_filtered
 from .trail import event_rows
 
 TRAIL_PAGE_SIZE = 50
@@ -17,9 +16,7 @@ TRAIL_PAGE_SIZE = 50
 @require_GET
 @login_required
 def trail(request):
-    scope = supervision_scope(request.user)
-    if scope is None:
-        raise PermissionDenied("您没有查阅审计轨迹的权限。")
+    scope = supervision_scope_required(request.user)
     form, events = trail_filtered(user=request.user, data=request.GET)
     page = Paginator(events, TRAIL_PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(

@@ -8,6 +8,7 @@ from viewflow.workflow.flow import FlowAppViewset
 
 from . import views
 from .flows import DisposalFlow
+from .permissions import TASK_ROLES
 
 
 class CaseApplication(FlowAppViewset):
@@ -59,7 +60,7 @@ class CaseApplication(FlowAppViewset):
             "inbox_count": task_inbox(user=request.user).count(),
             "queue_count": task_queue(user=request.user).count(),
             "unread_count": notifications_unread_count(user=request.user),
-            "may_substitute": request.user.has_role(*views.TASK_ROLES),
+            "may_substitute": request.user.has_role(*TASK_ROLES),
         }
 
 

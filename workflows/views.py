@@ -34,6 +34,7 @@ from .models import (
     Substitution,
 )
 from .nodes import case_url
+from .permissions import TASK_ROLES
 from .selectors import (
     board_listings,
     case_is_visible,
@@ -62,8 +63,6 @@ from .task_views import apply_errors
 from .trail import event_rows
 
 PAGE_SIZE = 30
-# The roles that are offered tasks in the flow.
-TASK_ROLES = (Role.UNIT_CLERK, Role.UNIT_HEAD, Role.DEPT_REVIEWER, Role.FINANCE_APPROVER)
 
 
 def _page(request, qs, size=PAGE_SIZE):

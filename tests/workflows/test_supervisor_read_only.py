@@ -214,3 +214,10 @@ def test_a_supervisor_reads_every_area_and_exports(client, sam, building, alice)
                  "/supervision/trail/", "/register/export/"]:  # fmt: skip
         assert client.get(path).status_code == 200, path
     assert not ArchiveBatch.objects.exists()
+
+
+def test_the_menu_offers_substitution_only_to_people_who_hold_tasks(client, sam, alice):
+    client.force_login(sam)
+    assert "/cases/substitution/" not in client.get("/cases/inbox/").content.decode()
+    client.force_login(alice)
+    assert "/cases/substitution/" in client.get("/cases/inbox/").content.decode()
