@@ -9,11 +9,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the project needs: CJK fonts and poppler for the documents, pango/harfbuzz for WeasyPrint,
 # the PostgreSQL client for looking into the database, venv for Python itself, chromium for the browser tests, and
-# NSS's certutil so the tests can check signatures with poppler's pdfsig as an outside verifier does.
+# NSS's certutil so the tests can check signatures with poppler's pdfsig as an outside verifier does, and faketime so
+# that such outside programs run at the suite's clock (tests/clock.py).
 DEB_PACKAGES := fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	postgresql-client python3-venv chromium libnss3-tools
+	postgresql-client python3-venv chromium libnss3-tools faketime
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/panhuo
 LOCAL_REDIS_URL := redis://127.0.0.1:6379/15
+# The suite's "now" (tests/clock.py): PANHUO_TEST_CLOCK=2027-02-10T23:30+08:00 make test runs both passes then. Unset,
+# the SQLite pass runs on an ordinary working morning and the PostgreSQL pass on an awkward instant: 23:30 in Beijing
+# (another date in UTC) during the 2027 春节 break.
+AWKWARD_CLOCK := 2027-02-10T23:30:00+08:00
 
 .PHONY: run test system-packages deps migrate demo lint bench-import serve worker beat
 
@@ -62,7 +67,8 @@ test: deps lint
 	if [ -z "$$redis" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then redis="$(LOCAL_REDIS_URL)"; fi; \
 	if [ -n "$$db" ] && [ -n "$$redis" ]; then \
 	  echo "== pass 2: PostgreSQL + Redis + a real Celery worker =="; \
-	  DATABASE_URL="$$db" REDIS_URL="$$redis" $(PY) -m pytest -q; \
+	  DATABASE_URL="$$db" REDIS_URL="$$redis" PANHUO_TEST_CLOCK="$${PANHUO_TEST_CLOCK:-$(AWKWARD_CLOCK)}" \
+	    $(PY) -m pytest -q; \
 	elif [ -n "$${CI:-}" ]; then \
 	  echo "CI needs PostgreSQL and Redis for the second pass (.ci/run starts them)"; exit 1; \
 	else \

@@ -5,18 +5,41 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from assets.models import Organization, OrganizationKind, Role
 
+from .clock import CLOCK, TODAY
 from .factories import OrganizationFactory, UserFactory
+
+_session_clock = time_machine.travel(CLOCK, tick=True)
 
 
 def pytest_configure(config):
+    # Session fixtures (the test database, the Celery worker) start at the suite's instant too.
+    _session_clock.start()
     # Uploaded files of the test run go to a throwaway folder that the Celery worker is told about too.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="panhuo-test-media-")
     # The deployment's CA and the organizations' keys: a throwaway one per run (documents.signing).
     settings.PANHUO_PKI_DIR = Path(tempfile.mkdtemp(prefix="panhuo-test-pki-"))
+
+
+def pytest_unconfigure(config):
+    _session_clock.stop()
+
+
+def pytest_report_header(config):
+    return f"clock: {CLOCK.isoformat()} (Beijing date {TODAY}; set PANHUO_TEST_CLOCK to move it)"
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Every test starts at the suite's one instant (tests/clock.py), and time runs on from there.
+
+    `clock.shift(datetime.timedelta(days=15))` or `clock.move_to(...)` travels further within the test."""
+    with time_machine.travel(CLOCK, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

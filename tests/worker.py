@@ -8,10 +8,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from config.celery import app
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The worker keeps the suite's clock (tests/clock.py): it starts at the instant the test process is at, and runs on.
+TRAVELLING_CELERY = (
+    "import os, sys, time_machine; from celery.__main__ import main; "
+    "time_machine.travel(os.environ['PANHUO_TEST_WORKER_NOW'], tick=True).start(); sys.argv[0] = 'celery'; main()"
+)
 
 
 def _database_url() -> str:
@@ -33,12 +39,13 @@ class Worker:
             "PANHUO_CELERY_QUEUE": self.queue,
             "PANHUO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PANHUO_PKI_DIR": str(settings.PANHUO_PKI_DIR),
+            "PANHUO_TEST_WORKER_NOW": timezone.now().isoformat(),
         }
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "celery",
+                "-c",
+                TRAVELLING_CELERY,
                 "-A",
                 "config",
                 "worker",

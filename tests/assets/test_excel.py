@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from assets import imports
@@ -27,6 +26,7 @@ from assets.imports import (
 from assets.models import Asset, Category, ImportBatch, ImportStatus, Organization, UsageStatus, User, mu_to_sqm
 from assets.services import RegisterError
 
+from ..clock import TODAY
 from ..factories import AssetFactory, UserFactory, category, subtype
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_an_administrator_may_import_for_any_unit(adam, town):
 
 # -- bad rows ----------------------------------------------------------------------------------------------------
 
-TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
+TOMORROW = TODAY + datetime.timedelta(days=1)
 
 
 @pytest.mark.parametrize(
@@ -561,7 +561,7 @@ def test_the_export_holds_only_the_rows_the_user_may_see(client, alice, school, 
     response = client.get(reverse("register:export"))
 
     assert response.status_code == 200
-    today = timezone.localdate()
+    today = TODAY
     assert response["Content-Disposition"] == (
         f'attachment; filename="ledger_{today:%Y%m%d}.xlsx"; '
         f"filename*=UTF-8''%E8%B5%84%E4%BA%A7%E5%8F%B0%E8%B4%A6_{today:%Y%m%d}.xlsx"

@@ -9,6 +9,7 @@ from assets.fsm import ConcurrentTransition, TransitionNotAllowed
 from assets.models import Asset, AssetStatus, Organization, UsageStatus, mu_to_sqm, sqm_to_mu
 from assets.uscc import validate_uscc
 
+from ..clock import TODAY
 from ..factories import AssetFactory, OrganizationFactory, category, make_credit_code, subtype
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ class TestAssetRules:
             Asset.objects.filter(pk=asset.pk).update(net_value=asset.original_value + 1)
 
     def test_acquisition_in_the_future_is_refused(self):
-        asset = AssetFactory.build(acquired_on=datetime.date.today() + datetime.timedelta(days=1))
+        asset = AssetFactory.build(acquired_on=TODAY + datetime.timedelta(days=1))
         assert "取得日期不能晚于今天。" in errors_of(asset)["acquired_on"]
 
     def test_an_idle_asset_needs_its_idle_date(self):

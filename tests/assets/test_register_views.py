@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from assets.models import Asset, AssetStatus, UsageStatus
 
+from ..clock import TODAY
 from ..factories import PASSWORD, AssetFactory, UserFactory, category, subtype
 
 pytestmark = pytest.mark.django_db
@@ -303,7 +304,7 @@ class TestEditing:
 class TestLedgerList:
     @pytest.fixture
     def many(self, school):
-        today = datetime.date.today()
+        today = TODAY
         for i in range(120):
             AssetFactory(
                 code=f"MX-YZ-{i:04d}",

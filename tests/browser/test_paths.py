@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -18,6 +17,8 @@ from assets.demo import HOLDING_UNITS, USERS
 from assets.models import Asset, AssetStatus, OrganizationKind, Role, UsageStatus
 from documents.signing import verify_pdf
 from workflows.models import CaseState, DisposalCase, DisposalMethod, Policy
+
+from ..clock import TODAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -32,7 +33,7 @@ def pdf(name: str) -> dict:
 
 
 def today() -> datetime.date:
-    return timezone.localdate()
+    return TODAY
 
 
 # -- the demo ledger: assets picked by what they are, not by code, so a later day's ledger still has them ----------

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -15,6 +14,7 @@ from documents.signing import verify_pdf
 from workflows.archive import archive_verify
 from workflows.models import DisposalCase
 
+from ..clock import TODAY
 from .test_paths import idle_asset, main, report, sign_off_and_verify, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -33,7 +33,7 @@ def test_a_supervisor_drills_from_the_dashboard_into_an_overdue_case_and_takes_i
     computer = idle_asset(category__code="general_equipment", subtype__code="computer")
     case_pk = report(county, computer)
     sign_off_and_verify(county, computer, case_pk)
-    overdue_since = timezone.localdate() - datetime.timedelta(days=6)
+    overdue_since = TODAY - datetime.timedelta(days=6)
     DisposalCase.objects.filter(pk=case_pk).update(step_due_on=overdue_since)
 
     page = county.as_(SUPERVISOR)

@@ -27,6 +27,7 @@ from workflows.services import (
     listing_apply,
 )
 
+from ..clock import TODAY, on_the_clock
 from ..factories import OrganizationFactory, UserFactory
 from ..workflows.conftest import as_, attach
 from ..workflows.test_paths import auction_record, lease_record, proceeds, verified
@@ -34,7 +35,6 @@ from ..workflows.test_paths import auction_record, lease_record, proceeds, verif
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "documents"
 NUMBER = re.compile(r"^\S+盘〔\d{4}〕\d+号$")
-TODAY = datetime.date.today()
 
 
 def issue_all(case) -> list[Document]:
@@ -102,7 +102,8 @@ def pdfsig_reports(pdf: bytes, folder) -> list[str]:
                        capture_output=True)  # fmt: skip
     path = folder / "check.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)], capture_output=True, text=True)
+    command = on_the_clock(["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)])
+    out = subprocess.run(command, capture_output=True, text=True)
     return out.stdout.split("Signature #")[1:]
 
 

@@ -25,6 +25,7 @@ from assets.models import Organization, OrganizationKind
 from documents import signing
 from documents.signing import PkiError, Verdict, sign_pdf, verify_pdf
 
+from ..clock import CLOCK, on_the_clock
 from ..factories import OrganizationFactory
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "documents"
@@ -117,7 +118,7 @@ def pdfsig(pki, tmp_path, initialized):
         path = tmp_path / "check.pdf"
         path.write_bytes(pdf)
         out = subprocess.run(
-            ["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)], capture_output=True, text=True
+            on_the_clock(["pdfsig", "-nssdir", f"sql:{nss}", "-no-ocsp", str(path)]), capture_output=True, text=True
         ).stdout
         return out.split("Signature #")[1:]
 
@@ -218,7 +219,7 @@ def test_a_visibly_signed_pdf_is_valid_for_pyhanko_and_for_pdfsig(initialized, t
     assert info["signer"] == info["organization"] == "茂县教育局"
     assert info["organization_id"] == transferring.pk
     assert info["intact"] and info["trusted"] and info["coverage"] == "ENTIRE_FILE"
-    assert abs(info["signed_at"] - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(minutes=1)
+    assert abs(info["signed_at"] - CLOCK) < datetime.timedelta(minutes=1)
 
     [report] = pdfsig(signed)
     assert "Signer Certificate Common Name: 茂县教育局" in report
@@ -285,7 +286,7 @@ def test_rotation_keeps_documents_signed_with_the_old_certificate_valid(initiali
 
 def test_a_document_stays_valid_after_the_certificate_expired(initialized, transferring, form, monkeypatch):
     signed = sign_pdf(form[0], organization=transferring, field_name="sig1", box=form[1]["sig-1"], reason="调出")
-    eleven_years_on = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=365 * 11)
+    eleven_years_on = CLOCK + datetime.timedelta(days=365 * 11)
     monkeypatch.setattr(signing, "_now", lambda: eleven_years_on)
     # The certificate (10 years) is judged at the time the signature states, as Acrobat does by default.
     assert verify_pdf(signed).code == "valid"
@@ -379,7 +380,7 @@ def _foreign_signer(subject: x509.Name | None = None):
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    now = datetime.datetime.now(datetime.UTC)
+    now = CLOCK
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = subject or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "某某县电子签章根CA")])
     root = (

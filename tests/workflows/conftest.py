@@ -5,13 +5,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from assets.models import AssetAttachment, AttachmentKind, Role, UsageStatus
 from workflows.services import Actor
 
+from ..clock import TODAY
 from ..factories import AssetFactory, UserFactory, category, subtype
 
-TWO_YEARS_AGO = datetime.date.today() - datetime.timedelta(days=730)
+TWO_YEARS_AGO = TODAY - datetime.timedelta(days=730)
+
+
+def two_years_ago() -> datetime.date:
+    """Two years before the day the test is at (a module may set its own clock: test_dashboard)."""
+    return timezone.localdate() - datetime.timedelta(days=730)
 
 
 def attach(asset, kind, user=None, name=None) -> AssetAttachment:
@@ -33,7 +40,7 @@ def idle_evidence(asset):
 def computer(school):
     asset = AssetFactory(
         code="MX-YZ-PC-100", name="台式计算机", holding_unit=school, usage_status=UsageStatus.IDLE,
-        idle_since=TWO_YEARS_AGO, acquired_on=datetime.date(2012, 5, 1),
+        idle_since=two_years_ago(), acquired_on=datetime.date(2012, 5, 1),
     )  # fmt: skip
     idle_evidence(asset)
     return asset
@@ -45,7 +52,7 @@ def building(school):
         code="MX-YZ-FW-001", name="原教师周转房", holding_unit=school, category=category("building"),
         subtype=subtype("building", "business_premises"), area_m2=Decimal("860"),
         original_value=Decimal("3600000"), net_value=Decimal("2100000"), usage_status=UsageStatus.IDLE,
-        idle_since=TWO_YEARS_AGO, acquired_on=datetime.date(2006, 9, 1),
+        idle_since=two_years_ago(), acquired_on=datetime.date(2006, 9, 1),
     )  # fmt: skip
     idle_evidence(asset)
     return asset

@@ -43,6 +43,7 @@ from workflows.archive import (
 )
 from workflows.models import ArchiveBatch, ArchiveScope, AuditEvent, JobStatus, audit_hash
 
+from ..clock import CLOCK, TODAY, on_the_clock
 from ..documents.test_issue import issue_all
 from ..factories import AssetFactory, UserFactory, category
 from .conftest import attach
@@ -289,7 +290,7 @@ def forged_signature(data: bytes, *, issuer: x509.Name) -> bytes:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
+    now = CLOCK
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, signing.SYSTEM_COMMON_NAME),
@@ -356,8 +357,8 @@ def test_the_manifest_signature_holds_for_openssl_trusting_only_our_root(package
     (tmp_path / "manifest.json").write_bytes(files["manifest.json"])
     (tmp_path / "manifest.p7s").write_bytes(files["manifest.p7s"])
     root = Path(settings.PANHUO_PKI_DIR) / "root.cert.pem"
-    args = ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s", "-CAfile", str(root),
-            "-purpose", "any", "-out", os.devnull]  # fmt: skip
+    args = on_the_clock(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s",
+                         "-CAfile", str(root), "-purpose", "any", "-out", os.devnull])  # fmt: skip
     ok = subprocess.run([*args, "-content", "manifest.json"], cwd=tmp_path, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     (tmp_path / "edited.json").write_bytes(files["manifest.json"].replace(b'"asset"', b'"Asset"', 1))
@@ -373,7 +374,7 @@ def test_the_command_exits_non_zero_on_a_bad_package_and_explains_a_missing_or_n
     env.pop("DATABASE_URL", None)  # the check needs the root certificate only, no database
 
     def run(path) -> subprocess.CompletedProcess:
-        command = [sys.executable, "manage.py", "verify_archive", str(path)]
+        command = on_the_clock([sys.executable, "manage.py", "verify_archive", str(path)])
         return subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
 
     passed, failed = run(good), run(bad)
@@ -517,7 +518,7 @@ def test_a_batch_by_category_for_a_department_and_by_quarter_for_a_unit_stay_in_
 
     client.force_login(alice)
     verified(computer, alice, henry, rita)  # this quarter's events: of the computer only
-    today = datetime.date.today()
+    today = TODAY
     request_batch(
         client,
         django_capture_on_commit_callbacks,

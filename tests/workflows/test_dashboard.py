@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -54,8 +55,9 @@ from workflows.services import (
     listing_apply,
 )
 
+from ..clock import years_after
 from ..factories import AssetFactory, OrganizationFactory, UserFactory, category
-from .conftest import TWO_YEARS_AGO, as_, attach, idle_evidence
+from .conftest import as_, attach, idle_evidence, two_years_ago
 from .test_paths import lease_record, proceeds, verified
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +68,14 @@ APRIL = datetime.datetime(2026, 4, 15, 10, 0, tzinfo=TZ)
 APRIL_20 = datetime.date(2026, 4, 20)
 APRIL_REPORT = Period(ReportKind.MONTHLY, 2026, 4)
 COUNTY = SupervisionScope("county")
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The figures are checked for fixed months of 2026 (its targets, March, April, the second quarter): this module
+    starts every test on 2026-11-18, whatever PANHUO_TEST_CLOCK says, and travels to those months from there."""
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 10, tzinfo=TZ), tick=True) as traveller:
+        yield traveller
 
 
 def fetch(case) -> DisposalCase:
@@ -83,7 +93,7 @@ def close_a_lease(building, alice, henry, hugo, fiona, fred, when=MARCH) -> Disp
         case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意")
         case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意")
         case = case_start_execution(actor=as_(alice), case=case)
-        record = lease_record(lease_starts_on=today, lease_ends_on=today.replace(year=today.year + 3))
+        record = lease_record(lease_starts_on=today, lease_ends_on=years_after(today, 3))
         case = case_record_execution(actor=as_(alice), case=case, record=record, proceeds=proceeds())
         case = case_confirm_remittance(actor=as_(fred), case=case)
         return case_close(actor=as_(fiona), case=case)
@@ -194,7 +204,7 @@ def test_progress_against_the_yearly_targets_is_cumulative_by_month(county):
 def test_a_target_in_hectares_counts_land_area_in_hectares(school, alice, henry, fiona):
     land = AssetFactory(holding_unit=school, category=category("land"), subtype=None, area_m2=Decimal("25000"),
                         original_value=Decimal("900000"), net_value=Decimal("900000"), usage_status="idle",
-                        idle_since=TWO_YEARS_AGO)  # fmt: skip
+                        idle_since=two_years_ago())  # fmt: skip
     idle_evidence(land)
     case = case_report(actor=as_(alice), asset=land, basis="idle", statement="闲置")
     when = datetime.datetime(2026, 2, 3, 9, tzinfo=TZ)
@@ -306,7 +316,7 @@ def test_average_days_per_step_come_from_the_tasks_finished_in_the_period(comput
 
 
 def idle_asset(unit, **fields):
-    fields = {"holding_unit": unit, "usage_status": UsageStatus.IDLE, "idle_since": TWO_YEARS_AGO, **fields}
+    fields = {"holding_unit": unit, "usage_status": UsageStatus.IDLE, "idle_since": two_years_ago(), **fields}
     asset = AssetFactory(**fields)
     idle_evidence(asset)
     return asset
@@ -565,7 +575,7 @@ def test_the_chart_library_is_served_from_static_and_no_cdn_is_used(client, sam)
 
 def test_the_dashboard_defaults_to_this_month_and_a_quarter_wins_over_a_month(client, sam):
     client.force_login(sam)
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     default = client.get(reverse("supervision:dashboard"))
     quarterly = client.get(reverse("supervision:dashboard"), {"year": today.year, "month": "2", "quarter": "3"})

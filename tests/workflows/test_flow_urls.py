@@ -13,9 +13,10 @@ from assets.models import Asset, AssetStatus
 from workflows.flows import DisposalFlow
 from workflows.models import AuditEvent, CaseState, DisposalCase, Step
 
+from ..clock import TODAY, years_after
+
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -85,7 +86,7 @@ def verified_via_urls(client, asset, clerk, head, reviewer):
 
 LEASE = {
     "reserve_rent": "48000", "tender_result": "公开招租，3家竞租", "lessee": "茂县羌韵餐饮有限公司",
-    "lease_starts_on": TODAY.isoformat(), "lease_ends_on": TODAY.replace(year=TODAY.year + 3).isoformat(),
+    "lease_starts_on": TODAY.isoformat(), "lease_ends_on": years_after(TODAY, 3).isoformat(),
     "annual_rent": "52000", "deposit": "10000", "contract_no": "MXZL-2026-018",
     "received": "52000", "fees": "0", "remitted": "52000", "receipt_no": "川财缴2026-00123",
 }  # fmt: skip

@@ -14,6 +14,7 @@ from workflows.flows import DisposalFlow
 from workflows.models import AuditEvent, DisposalCase, Notification, Substitution
 from workflows.services import overdue_sweep
 
+from ..clock import TODAY, at
 from ..factories import AssetFactory, UserFactory
 from .conftest import TWO_YEARS_AGO, idle_evidence
 from .test_flow_urls import claim, do, fresh, messages_of, open_task, pdf, report, url
@@ -61,7 +62,7 @@ def test_queue_rows_name_the_asset_unit_step_and_due_date_soonest_first_with_ove
 ):
     first = submitted(client, computer, alice, henry)
     later_asset = another_computer(school, "MX-YZ-PC-200")
-    with time_machine.travel(datetime.date.today() + datetime.timedelta(days=7)):
+    with time_machine.travel(at(TODAY + datetime.timedelta(days=7))):
         second = submitted(client, later_asset, alice, henry)
     client.force_login(rita)
     page = client.get("/cases/queue/").content.decode()
@@ -69,7 +70,8 @@ def test_queue_rows_name_the_asset_unit_step_and_due_date_soonest_first_with_ove
     assert "茂县第一中学" in page and "主管部门核查认定" in page and "已超期" not in page
 
     due = fresh(first).step_due_on
-    with time_machine.travel(due + datetime.timedelta(days=1)):
+    with time_machine.travel(at(due + datetime.timedelta(days=1))):
+        client.force_login(rita)  # the first login's session ended after 14 days
         page = client.get("/cases/queue/").content.decode()
         assert page.count("已超期") == 1 and fresh(second).step_due_on > due
 
@@ -160,7 +162,7 @@ def test_a_substitute_acts_for_a_colleague_on_leave_and_the_trail_records_both(c
     assert computer.code not in client.get("/cases/queue/").content.decode()
 
     client.force_login(rita)
-    today = datetime.date.today()
+    today = TODAY
     bad = client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today, "ends_on": today
                                                 - datetime.timedelta(days=1)})  # fmt: skip
     assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.content.decode()
@@ -217,7 +219,7 @@ def test_the_board_lists_verified_assets_filters_them_and_takes_one_application_
     own = client.post(f"/board/{pc.pk}/apply/", {"reason": "自己申请"})
     assert own.status_code == 422 and "不能申请调剂本单位的资产" in own.content.decode()
 
-    with time_machine.travel(datetime.date.today() + datetime.timedelta(days=20)):
+    with time_machine.travel(at(TODAY + datetime.timedelta(days=20))):
         client.force_login(bob)
         assert client.get(f"/board/{house.pk}/apply/").status_code == 404  # the window has closed
         assert building.code not in client.get("/board/").content.decode()
@@ -225,7 +227,7 @@ def test_the_board_lists_verified_assets_filters_them_and_takes_one_application_
 
 def test_a_report_with_bad_input_is_refused_with_a_clear_message_and_saves_nothing(client, school, alice, henry):
     recent = AssetFactory(code="MX-YZ-PC-900", holding_unit=school, usage_status="idle",
-                          idle_since=datetime.date.today() - datetime.timedelta(days=40))  # fmt: skip
+                          idle_since=TODAY - datetime.timedelta(days=40))  # fmt: skip
     idle_evidence(recent)
     client.force_login(alice)
     response = client.post(f"/cases/report/{recent.pk}/", {"basis": "idle", "statement": ""})
@@ -256,7 +258,7 @@ def test_a_verification_without_the_departments_record_is_refused_and_keeps_the_
 
 def test_a_substitution_cannot_start_in_the_past_and_ends_when_its_user_cancels_it(client, rita):
     rex = UserFactory(username="rex", organization=rita.organization, roles=[Role.DEPT_REVIEWER])
-    today = datetime.date.today()
+    today = TODAY
     client.force_login(rita)
     past = client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today - datetime.timedelta(days=1),
                                                "ends_on": today})  # fmt: skip

@@ -26,11 +26,10 @@ from workflows.services import (
     listing_apply,
 )
 
+from ..clock import TODAY, years_after
 from .conftest import as_, attach
 
 pytestmark = pytest.mark.django_db
-
-TODAY = datetime.date.today()
 
 
 def fetch(case) -> DisposalCase:
@@ -95,7 +94,7 @@ def lease_record(**overrides) -> dict:
         "tender_result": "经公共资源交易中心公开招租，3家竞租",
         "lessee": "茂县羌韵餐饮有限公司",
         "lease_starts_on": TODAY,
-        "lease_ends_on": TODAY.replace(year=TODAY.year + 3),
+        "lease_ends_on": years_after(TODAY, 3),
         "annual_rent": Decimal("52000"),
         "deposit": Decimal("10000"),
         "contract_no": "MXZL-2026-018",
@@ -152,7 +151,7 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
         )
     assert exc.value.messages == ["年租金不能低于底价。"]
     with pytest.raises(WorkflowError) as exc:
-        long = lease_record(lease_ends_on=TODAY.replace(year=TODAY.year + 6))
+        long = lease_record(lease_ends_on=years_after(TODAY, 6))
         case_record_execution(actor=as_(alice), case=case, record=long, proceeds=proceeds())
     assert exc.value.messages == ["出租期限不能超过5年。"]
     with pytest.raises(ValidationError) as exc:

@@ -24,12 +24,11 @@ from workflows.services import (
     route_plan,
 )
 
+from ..clock import CLOCK, TODAY
 from ..factories import AssetFactory, UserFactory, category
 from .conftest import as_, attach, idle_evidence
 
 pytestmark = pytest.mark.django_db
-
-TODAY = datetime.date.today()
 
 
 def report(asset, clerk, basis="idle"):
@@ -190,7 +189,7 @@ class TestRouting:
         assert third.routing["batch_value"] == "600000.00"
 
     def test_items_more_than_30_days_apart_are_not_summed(self, school, alice, henry, rita):
-        with time_machine.travel(datetime.datetime.now() - datetime.timedelta(days=40)):
+        with time_machine.travel(CLOCK - datetime.timedelta(days=40)):
             self.plan(school, alice, henry, rita, 300_000)
         assert self.plan(school, alice, henry, rita, 300_000).needs_finance is False
 
@@ -223,7 +222,7 @@ class TestListing:
         listing_apply(actor=as_(bob), case=case, reason="缺电脑")
         with pytest.raises(WorkflowError):
             listing_apply(actor=as_(bob), case=case, reason="再申请")
-        with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=16)):
+        with time_machine.travel(CLOCK + datetime.timedelta(days=16)):
             other = UserFactory(username="carol", roles=[Role.UNIT_CLERK])
             with pytest.raises(WorkflowError) as exc:
                 listing_apply(actor=as_(other), case=case, reason="晚了")
@@ -234,7 +233,7 @@ class TestListing:
         case_submit(actor=as_(henry), case=case)
         case = case_verify(actor=as_(hugo), case=case, opinion="属实")
         minutes = attach(building, AttachmentKind.MEETING_MINUTES)
-        with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=16)):
+        with time_machine.travel(CLOCK + datetime.timedelta(days=16)):
             case = case_propose(actor=as_(alice), case=case, method="lease", summary="公开招租", minutes=[minutes])
         assert case.state == CaseState.PLAN_SUBMITTED
 

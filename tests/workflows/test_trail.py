@@ -4,13 +4,13 @@ scoped per role; and the case page shows the same as a timeline."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from assets.models import Role
 from documents.models import Document
 from workflows.models import AuditEvent, Substitution
 from workflows.services import actor_for, case_report, case_submit, case_verify
 
+from ..clock import TODAY
 from ..documents.test_issue import issue_all
 from ..factories import AssetFactory, UserFactory, subtype
 from .conftest import as_
@@ -24,7 +24,7 @@ def county(computer, alice, henry, rita, bob, town):
     凤仪镇's own copier."""
     school = henry.organization
     deputy = UserFactory(username="deputy", full_name="孙副校长", organization=school, roles=[Role.UNIT_HEAD])
-    today = timezone.localdate()
+    today = TODAY
     Substitution.objects.create(user=henry, substitute=deputy, starts_on=today, ends_on=today)
     case = case_report(actor=as_(alice), asset=computer, basis="idle", statement="学校撤并后闲置。")
     case_submit(actor=actor_for(user=deputy, acting_for=henry, ip="10.1.1.1"), case=case)
@@ -77,7 +77,7 @@ def test_the_trail_filters_by_case_and_time(client, sam, county):
     case = county["case"]
     rows = page(client, sam, case=case.pk).context["rows"]
     assert rows and {row["event"].case_id for row in rows} == {case.pk}
-    today = timezone.localdate()
+    today = TODAY
     response = page(client, sam, date_from=today, date_to=today)
     assert response.context["page"].paginator.count == AuditEvent.objects.count()
     tomorrow = today + datetime.timedelta(days=1)
