@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from core.forms import with_plain_text
+
 from .http import client_ip
 from .models import (
     Asset,
@@ -13,6 +15,7 @@ from .models import (
     Category,
     CategorySubtype,
     ImportBatch,
+    MeasureUnit,
     MinimumServiceLife,
     Organization,
     User,
@@ -77,9 +80,22 @@ def _formset_changes(formset) -> dict | None:
     return {"model": str(formset.model._meta.verbose_name), "rows": rows} if rows else None
 
 
+class PlainTextInline(admin.TabularInline):
+    """An inline whose text fields are cleaned like every form's (core.text)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = with_plain_text(formset.form)
+        return formset
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Administrators' changes of organizations, users, categories and the rule tables go on the audit trail, with
-    each changed field's value before and after (DESIGN.md "Audit trail": every admin change is recorded)."""
+    each changed field's value before and after (DESIGN.md "Audit trail": every admin change is recorded). Their text
+    is cleaned like every form's (core.text)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        return with_plain_text(super().get_form(request, obj, **kwargs))
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -187,13 +203,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         return "、".join(obj.role_labels)
 
 
-class CategorySubtypeInline(admin.TabularInline):
+class CategorySubtypeInline(PlainTextInline):
     model = CategorySubtype
     extra = 0
     autocomplete_fields = ["lead_department"]
 
 
-class MinimumServiceLifeInline(admin.TabularInline):
+class MinimumServiceLifeInline(PlainTextInline):
     model = MinimumServiceLife
     extra = 0
 
@@ -209,6 +225,13 @@ class CategoryAdmin(AuditedAdmin):
 class MinimumServiceLifeAdmin(AuditedAdmin):
     list_display = ["name", "category", "subtype", "years", "basis"]
     list_filter = ["category"]
+
+
+@admin.register(MeasureUnit)
+class MeasureUnitAdmin(AuditedAdmin):
+    list_display = ["name", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    search_fields = ["name"]
 
 
 @admin.register(Asset)

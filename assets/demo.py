@@ -10,13 +10,16 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from .imports import import_batch_commit, import_batch_create, ledger_export_workbook
 from .models import (
     Asset,
     Category,
     CategorySubtype,
     Direction,
+    ImportStatus,
     Organization,
     OrganizationKind,
     Ownership,
@@ -1292,7 +1295,8 @@ def demo_assets_build(
             # Unit price bounded so that area × price stays within the kind's range of values.
             low = max(kind.price[0], kind.value[0] / amount)
             high = max(low, min(kind.price[1], kind.value[1] / amount))
-            original = amount * rng.uniform(low, high)
+            # Clamped: a large area at the kind's lowest unit price may still exceed its range of values.
+            original = min(amount * rng.uniform(low, high), kind.value[1])
         else:
             original = quantity * rng.uniform(*MODEL_VALUES.get((name, specification), kind.value))
         original_value = _money(original)
@@ -1371,12 +1375,22 @@ def _assets_ensure(
     users: dict[tuple[str, str], User],
     today: datetime.date,
 ) -> None:
+    """Each unit's clerk imports the unit's missing rows as a ledger workbook, the way a county's units do."""
     assets = demo_assets_build(orgs=orgs, users=users, today=today)
     existing = set(Asset.objects.filter(code__in=[a.code for a in assets]).values_list("code", flat=True))
     missing = [a for a in assets if a.code not in existing]
+    by_unit: dict[str, list[Asset]] = {}
     for asset in missing:
-        asset.clean()
-    Asset.objects.bulk_create(missing, batch_size=200)
+        by_unit.setdefault(asset.holding_unit.name, []).append(asset)
+    for unit_name, rows in by_unit.items():
+        clerk = users[unit_name, Role.UNIT_CLERK]
+        upload = SimpleUploadedFile(f"{unit_name}资产台账.xlsx", ledger_export_workbook(rows, today=today))
+        batch = import_batch_create(user=clerk, upload=upload, background=False)
+        if batch.status == ImportStatus.VALID:
+            batch = import_batch_commit(batch=batch, user=clerk, background=False)
+        if batch.status != ImportStatus.COMMITTED:
+            problems = "；".join(e["message"] for e in batch.errors[:5])
+            raise RuntimeError(f"示例台账“{unit_name}”未能导入：{batch.message} {problems}")
     summary.assets = len(assets)
     summary.assets_created = len(missing)
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import Form
+
 from .http import as_download, client_ip
 from .imports import (
     IN_PROGRESS,
@@ -30,7 +32,7 @@ from .signals import audit_request
 RECENT_BATCHES = 10
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(Form):
     file = forms.FileField(
         label="台账文件",
         help_text="请使用导入模板填写；只接受 .xlsx 文件。",

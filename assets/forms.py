@@ -3,12 +3,15 @@
 from django import forms
 from django.conf import settings
 
+from core.forms import Form, ModelForm
+
 from .models import (
     Asset,
     AssetStatus,
     AttachmentKind,
     Category,
     CategorySubtype,
+    MeasureUnit,
     Organization,
     UsageStatus,
     areas_agree,
@@ -35,7 +38,7 @@ SORTS = {
 }
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(Form):
     q = forms.CharField(
         label="搜索",
         required=False,
@@ -65,7 +68,7 @@ class LedgerFilterForm(forms.Form):
             self.fields["unit"].queryset = units
 
 
-class AssetForm(forms.ModelForm):
+class AssetForm(ModelForm):
     area_mu = forms.DecimalField(
         label="面积（亩）",
         required=False,
@@ -145,6 +148,12 @@ class AssetForm(forms.ModelForm):
             # A clerk keeps one unit's ledger: the unit is not a choice, and a posted other unit is ignored.
             self.fields["holding_unit"].initial = only_units[0]
             self.fields["holding_unit"].disabled = True
+        units_of_measure = MeasureUnit.names()
+        if self.instance.unit_of_measure and self.instance.unit_of_measure not in units_of_measure:
+            units_of_measure.append(self.instance.unit_of_measure)  # a unit since retired: shown, refused on save
+        self.fields["unit_of_measure"] = forms.ChoiceField(
+            label="计量单位", choices=[(name, name) for name in units_of_measure], initial=self.instance.unit_of_measure
+        )
         self.fields["subtype"].queryset = CategorySubtype.objects.select_related("category")
         self.fields["subtype"].label_from_instance = lambda s: f"{s.category.name[:4]}·{s.name}"
         if self.instance.pk:
@@ -174,7 +183,7 @@ class AssetForm(forms.ModelForm):
             self.instance.area_m2 = self.cleaned_data["area_m2"]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     kind = forms.ChoiceField(label="材料类型", choices=AttachmentKind.choices)
     file = forms.FileField(label="文件", help_text="PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB")
     description = forms.CharField(label="说明", max_length=200, required=False)

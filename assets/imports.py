@@ -27,13 +27,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.excel import text_cell
+from core.text import clean_text, normalize_code
+
 from .models import (
+    DEFAULT_MEASURE_UNIT,
     Asset,
     Category,
     CategorySubtype,
     Direction,
     ImportBatch,
     ImportStatus,
+    MeasureUnit,
     Organization,
     OrganizationKind,
     Ownership,
@@ -46,7 +51,7 @@ from .models import (
 )
 from .selectors import units_user_may_register_for, user_can_import
 from .services import RegisterError
-from .uploads import sniff_upload
+from .uploads import check_package, office_package_limits, sniff_upload
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +64,8 @@ EXAMPLE_CODE = "示例-0001"
 # The header is looked for in the first rows, so a title line above it does no harm.
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 50_000
+# Rows read below the header, blank ones included: a sheet may end in some empty rows, never in a million.
+MAX_READ_ROWS = MAX_ROWS + 5_000
 MAX_STORED_ERRORS = 1000
 PREVIEW_ROWS = 50
 PROGRESS_EVERY = 500
@@ -67,9 +74,7 @@ BULK_BATCH_SIZE = 1000
 TEMPLATE_VALIDATION_ROWS = 20_000
 # Formula injection. On import a cell that IS a formula is refused (it is never evaluated, and its cached value
 # cannot be trusted); a text cell that merely starts like one (typed as '=…) is kept as the text it is. On export
-# every text starting with one of these is written as a string cell with Excel's quote prefix, so that no spreadsheet
-# program ever evaluates it.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# every text is written by core.excel.text_cell, which never lets one be a formula.
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -92,7 +97,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("资产编号", "code", "text", True, "全县唯一，导入后不能修改；不能与台账中已有的编号或本文件其他行重复。"),
+    Column("资产编号", "code", "code", True, "全县唯一，导入后不能修改；不能与台账中已有的编号或本文件其他行重复。"),
     Column("资产名称", "name", "text", True, "如“原凤仪镇第二小学教学楼”。", width=24),
     Column("资产类别", "category", "category", True, "从下拉列表选择 8 大类之一。", width=30),
     Column(
@@ -113,7 +118,9 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("规格型号", "specification", "text", False, "选填。"),
     Column("数量", "quantity", "decimal", False, "大于 0，不填默认为 1。", width=8, minimum=Decimal("0.01")),
-    Column("计量单位", "unit_of_measure", "text", False, "如 台、套、栋、宗；不填默认为“项”。", width=10),
+    Column(
+        "计量单位", "unit_of_measure", "measure", False, "从下拉列表选择，如 台、套、栋、宗；不填默认为“项”。", width=10
+    ),
     Column(
         "面积（㎡）",
         "area_m2",
@@ -294,6 +301,7 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
     units = _template_units(user)
     categories = list(Category.objects.order_by("sort_order", "code"))
     subtypes = list(CategorySubtype.objects.select_related("category").order_by("category__sort_order", "sort_order"))
+    measures = MeasureUnit.names()
 
     wb = Workbook()
     ws = wb.active
@@ -321,13 +329,14 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
             cell.number_format = column.number_format
 
     lists = wb.create_sheet(LISTS_SHEET)
-    lists.append(["资产类别", "资产子类", "持有单位"])
-    for i in range(max(len(categories), len(subtypes), len(units))):
+    lists.append(["资产类别", "资产子类", "持有单位", "计量单位"])
+    for i in range(max(len(categories), len(subtypes), len(units), len(measures))):
         lists.append(
             [
                 categories[i].name if i < len(categories) else None,
                 subtypes[i].name if i < len(subtypes) else None,
                 units[i].name if i < len(units) else None,
+                measures[i] if i < len(measures) else None,
             ]
         )
     lists.sheet_state = "hidden"
@@ -354,6 +363,8 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
         add_list("资产子类", f"{sheet_ref}!$B$2:$B${len(subtypes) + 1}")
     if units:
         add_list("持有单位", f"{sheet_ref}!$C$2:$C${len(units) + 1}")
+    if measures:
+        add_list("计量单位", f"{sheet_ref}!$D$2:$D${len(measures) + 1}")
     for column in COLUMNS:
         if column.kind == "choice":
             add_list(column.header, '"' + ",".join(column.choices.labels) + '"')
@@ -397,6 +408,8 @@ def _write_help_sheet(ws, *, categories: list[Category], subtypes: list[Category
         requirement = column.help
         if column.kind == "choice":
             requirement = f"可选：{'、'.join(column.choices.labels)}。{requirement}"
+        elif column.kind == "measure":
+            requirement = f"可选：{'、'.join(MeasureUnit.names())}。{requirement}"
         ws.append([column.header, "必填" if column.required else "", requirement])
     ws.append([])
     ws.append(["资产类别", "可选子类", ""])
@@ -426,10 +439,17 @@ def _short(value: Any, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Excel writes a character XML cannot hold (a control character pasted from Word) as _xHHHH_, and a literal "_x" as
+# "_x005F_x" (ECMA-376 ST_Xstring); openpyxl hands these over as they are written.
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if "_x" in value:
+            value = _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
         return value.strip()
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -527,6 +547,9 @@ class _Lookups:
     max_length: dict[str, int]
     max_digits: dict[str, int]
     choices: dict[str, dict[str, str]]
+    multiline: set[str]
+    measure_units: list[str]
+    measure_keys: dict[str, str]
 
     @classmethod
     def load(cls, user: User) -> _Lookups:
@@ -557,7 +580,10 @@ class _Lookups:
         else:
             scope = "无权导入该单位的资产"
         meta = Asset._meta
-        max_length = {c.field: meta.get_field(c.field).max_length for c in COLUMNS if c.kind == "text"}
+        max_length = {c.field: meta.get_field(c.field).max_length for c in COLUMNS if c.kind in ("text", "code")}
+        multiline = {
+            c.field for c in COLUMNS if c.kind == "text" and isinstance(meta.get_field(c.field), models.TextField)
+        }
         max_digits = {
             c.field: meta.get_field("area_m2" if c.field == "area_mu" else c.field).max_digits
             for c in COLUMNS
@@ -569,7 +595,12 @@ class _Lookups:
                 mapping = {_key(label): value for value, label in column.choices.choices}
                 mapping.update({value: value for value in column.choices.values})
                 choices[column.field] = mapping
-        return cls(user, categories, subtypes, subtype_names, units, allowed, scope, max_length, max_digits, choices)
+        measure_units = MeasureUnit.names()
+        measure_keys = {_key(name): name for name in measure_units}
+        return cls(
+            user, categories, subtypes, subtype_names, units, allowed, scope, max_length, max_digits, choices,
+            multiline, measure_units, measure_keys,
+        )  # fmt: skip
 
 
 @dataclass
@@ -681,12 +712,28 @@ class _RowChecker:
                 shown[column.header] = _short(_as_text(raw), 40)
             kind = column.kind
             try:
-                if kind == "text":
+                if kind in ("text", "code"):
                     text = _as_text(raw)
                     limit = lk.max_length.get(column.field)
                     if limit and len(text) > limit:
                         raise _CellError(f"最多 {limit} 个字，现有 {len(text)} 个字。")
+                    try:
+                        if kind == "code":
+                            text = normalize_code(text)
+                        else:
+                            text = clean_text(text, multiline=column.field in lk.multiline)
+                    except ValidationError as exc:
+                        raise _CellError(exc.messages[0]) from None
+                    if not text and column.required:
+                        raise _CellError("必须填写（只有空白或不可见字符）。")
                     values[column.field] = text
+                elif kind == "measure":
+                    measure = lk.measure_keys.get(_key(_as_text(raw)))
+                    if measure is None:
+                        raise _CellError(
+                            f"“{_short(raw)}”不在计量单位列表中，可选：{'、'.join(lk.measure_units)}（从下拉列表选择）。"
+                        )
+                    values[column.field] = measure
                 elif kind == "decimal":
                     values[column.field] = _as_decimal(raw, column, lk.max_digits[column.field])
                     if display:
@@ -755,12 +802,12 @@ class _RowChecker:
             bad.add("area_m2")
 
         values.setdefault("quantity", Decimal(1))
-        values.setdefault("unit_of_measure", "项")
+        values.setdefault("unit_of_measure", DEFAULT_MEASURE_UNIT)
         values.setdefault("ownership", Ownership.CONFIRMED)
         values.setdefault("usage_status", UsageStatus.NORMAL)
         asset = Asset(**values)
         try:
-            asset.clean()
+            asset.clean(measure_units=lk.measure_units)
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():
                 if field_name in bad:
@@ -773,6 +820,14 @@ class _RowChecker:
                 {"row": row, "ok": row not in outcome.error_rows, "cells": [shown.get(h, "") for h in PREVIEW_HEADERS]}
             )
         return asset
+
+
+def _code_key(text: str) -> str:
+    """The code as the register compares it; one it cannot read is compared as typed (its row has an error)."""
+    try:
+        return normalize_code(text)
+    except ValidationError:
+        return text
 
 
 def _is_blank(cells: tuple) -> bool:
@@ -805,6 +860,10 @@ def _check_workbook(
     if not lookups.allowed_unit_ids:
         return outcome.fail("您没有导入资产台账的权限（只有单位经办人或系统管理员可以导入）。")
     try:
+        check_package(fileobj, office_package_limits())
+    except ValidationError as exc:
+        return outcome.fail(exc.messages[0])
+    try:
         # Not data_only: a formula must show up as one (and be refused), not as whatever value it last computed.
         wb = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
     except Exception:
@@ -821,8 +880,18 @@ def _check_workbook(
         duplicates: list[tuple[int, str, int]] = []
         code_position = next(p for c, p in sheet.positions if c.field == "code")
         try:
-            rows = ws.iter_rows(min_row=sheet.header_row + 1, max_col=sheet.width)
+            last_row = sheet.header_row + MAX_READ_ROWS
+            # Bounded blank or not: openpyxl yields an empty row for every number a sheet skips, so one cell in row
+            # 1,048,576 would otherwise cost a million rows.
+            rows = ws.iter_rows(min_row=sheet.header_row + 1, max_row=last_row + 1, max_col=sheet.width)
             for row, cells in enumerate(rows, start=sheet.header_row + 1):
+                if row > last_row:
+                    outcome.errors.clear()
+                    outcome.error_rows.clear()
+                    return outcome.fail(
+                        f"工作表超过 {MAX_READ_ROWS:,} 行（含空白行）。每个文件最多 {MAX_ROWS:,} 行数据："
+                        "请删除末尾多余的空白行，或分成几个文件分别导入。"
+                    )
                 if _is_blank(cells):
                     continue
                 code_cell = cells[code_position]
@@ -836,6 +905,7 @@ def _check_workbook(
                     outcome.error_rows.clear()
                     return outcome.fail(f"数据超过 {MAX_ROWS:,} 行，请分成几个文件分别导入。")
                 asset = checker.check(row, cells, sheet, outcome, display=len(outcome.preview) < PREVIEW_ROWS)
+                code = _code_key(code)
                 if code:
                     if code in first_row:
                         duplicates.append((row, code, first_row[code]))
@@ -892,7 +962,7 @@ def _inspect_upload(upload: UploadedFile) -> int | None:
     None when the file does not say (no stored dimension): counting would cost a full read, so the caller treats
     such a file as a large one.
     """
-    upload.seek(0)
+    upload.seek(0)  # sniff_upload has checked what the package expands to
     try:
         wb = load_workbook(upload, read_only=True, data_only=False, keep_links=False)
     except Exception:
@@ -917,8 +987,9 @@ def _runs_in_background(rows: int) -> bool:
     return rows > settings.PANHUO["IMPORT_ASYNC_ROWS"]
 
 
-def import_batch_create(*, user: User, upload: UploadedFile) -> ImportBatch:
-    """Keeps the uploaded ledger and checks it: at once when small, as a background job when large.
+def import_batch_create(*, user: User, upload: UploadedFile, background: bool | None = None) -> ImportBatch:
+    """Keeps the uploaded ledger and checks it: at once when small, as a background job when large (`background`
+    decides instead when given: the demo loads its ledgers in-process, inside its transaction).
 
     Raises PermissionDenied for a user who may not import, ValidationError for a file that is not a readable ledger
     (wrong type, corrupt, too large, header missing); row errors end up on the batch instead.
@@ -937,7 +1008,9 @@ def import_batch_create(*, user: User, upload: UploadedFile) -> ImportBatch:
     # The stored name is random; the user's file name is kept only for display.
     batch.file.save(f"{batch.pk.hex}.xlsx", upload, save=False)
     batch.save()
-    if rows is None or _runs_in_background(rows):
+    if background is None:
+        background = rows is None or _runs_in_background(rows)
+    if background:
         from .tasks import import_batch_validate_task
 
         batch_id = str(batch.pk)
@@ -1003,7 +1076,7 @@ REFUSALS = {
 }
 
 
-def import_batch_commit(*, batch: ImportBatch, user: User) -> ImportBatch:
+def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | None = None) -> ImportBatch:
     """Writes a checked batch into the register, all rows or none; refuses anyone but the uploader, and twice."""
     if batch.created_by_id != user.pk:
         raise RegisterError("只能确认本人上传的导入批次。")
@@ -1016,7 +1089,7 @@ def import_batch_commit(*, batch: ImportBatch, user: User) -> ImportBatch:
     if not claimed:
         batch.refresh_from_db()
         raise RegisterError(REFUSALS.get(batch.status, "该批次当前不能导入。"))
-    if _runs_in_background(batch.total_rows):
+    if background if background is not None else _runs_in_background(batch.total_rows):
         from .tasks import import_batch_commit_task
 
         batch_id = str(batch.pk)
@@ -1095,18 +1168,9 @@ def import_batch_progress(batch: ImportBatch) -> dict[str, Any]:
 # -- export --------------------------------------------------------------------------------------------------------
 
 
-def _safe_text(ws, value: str) -> Any:
-    # A text such as “=1+1” is written as a string cell that says so, never as a formula (formula injection).
-    if value and value.startswith(FORMULA_PREFIXES):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-    return value
-
-
-def ledger_export_workbook(queryset: QuerySet[Asset], *, today: datetime.date | None = None) -> bytes:
-    """The ledger as shown (already scoped and filtered by the caller) as an .xlsx with the import's headers."""
+def ledger_export_workbook(assets: QuerySet[Asset] | list[Asset], *, today: datetime.date | None = None) -> bytes:
+    """The ledger as shown (already scoped and filtered by the caller) as an .xlsx with the import's headers; it
+    imports again as it is. `assets` may also be rows not yet saved (the demo writes its ledgers this way)."""
     today = today or timezone.localdate()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(DATA_SHEET)
@@ -1132,18 +1196,20 @@ def ledger_export_workbook(queryset: QuerySet[Asset], *, today: datetime.date | 
     def date(value) -> Any:
         return number(value, DATE_FORMAT)
 
-    text = _safe_text
+    text = text_cell
     ownership = dict(Ownership.choices)
     usage = dict(UsageStatus.choices)
     direction = dict(Direction.choices)
-    for a in queryset.select_related("category", "subtype", "holding_unit").iterator(chunk_size=2000):
+    if isinstance(assets, QuerySet):
+        assets = assets.select_related("category", "subtype", "holding_unit").iterator(chunk_size=2000)
+    for a in assets:
         ws.append(
             [
                 text(ws, a.code),
                 text(ws, a.name),
-                a.category.name,
-                a.subtype.name if a.subtype_id else None,
-                a.holding_unit.name,
+                text(ws, a.category.name),
+                text(ws, a.subtype.name) if a.subtype_id else None,
+                text(ws, a.holding_unit.name),
                 text(ws, a.specification),
                 a.quantity,
                 text(ws, a.unit_of_measure),

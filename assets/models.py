@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text import normalize_code
+
 from .fsm import ConcurrentTransitionMixin, FSMField, transition
 from .uscc import validate_uscc
 
@@ -217,6 +219,29 @@ class MinimumServiceLife(models.Model):
             raise ValidationError({"subtype": "子类不属于所选类别。"})
 
 
+class MeasureUnit(models.Model):
+    """A 计量单位 the ledger may use: a list kept by administrators, so that “台”, “ 台” and “台。” are one unit."""
+
+    name = models.CharField("计量单位", max_length=10, unique=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "计量单位"
+        verbose_name_plural = "计量单位"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return list(cls.objects.filter(is_active=True).values_list("name", flat=True))
+
+
+DEFAULT_MEASURE_UNIT = "项"
+
+
 class AssetStatus(models.TextChoices):
     """The ledger's coarse status; only a disposal case's transitions move it (DESIGN.md)."""
 
@@ -283,7 +308,7 @@ class Asset(ConcurrentTransitionMixin, models.Model):
     quantity = models.DecimalField(
         "数量", max_digits=12, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))]
     )
-    unit_of_measure = models.CharField("计量单位", max_length=20, default="项")
+    unit_of_measure = models.CharField("计量单位", max_length=20, default=DEFAULT_MEASURE_UNIT)
     area_m2 = models.DecimalField(
         "面积（㎡）", max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
@@ -313,12 +338,12 @@ class Asset(ConcurrentTransitionMixin, models.Model):
     certificate_no = models.CharField("权属证书号", max_length=100, blank=True)
     usage_status = models.CharField("使用状况", max_length=20, choices=UsageStatus.choices, default=UsageStatus.NORMAL)
     idle_since = models.DateField("停用日期", null=True, blank=True, help_text="闲置资产须填写，用于计算闲置时长")
-    idle_reason = models.TextField("闲置原因", blank=True)
+    idle_reason = models.TextField("闲置原因", max_length=1000, blank=True)
     direction = models.CharField("盘活方向", max_length=16, choices=Direction.choices, blank=True)
-    direction_note = models.TextField("盘活思路（一资产一策）", blank=True)
+    direction_note = models.TextField("盘活思路（一资产一策）", max_length=2000, blank=True)
     responsible_person = models.CharField("责任人", max_length=50, blank=True)
     deadline = models.DateField("完成时限", null=True, blank=True)
-    remarks = models.TextField("备注", blank=True)
+    remarks = models.TextField("备注", max_length=2000, blank=True)
     status = FSMField(
         "台账状态", max_length=16, choices=AssetStatus.choices, default=AssetStatus.IN_USE, protected=True
     )
@@ -379,12 +404,28 @@ class Asset(ConcurrentTransitionMixin, models.Model):
 
     # -- validation shared by the form, the import and the admin ------------------------------
 
-    def clean(self) -> None:
+    def clean(self, *, measure_units: list[str] | None = None) -> None:
+        """The ledger's rules; `measure_units` saves the query when many rows are checked (the import)."""
         errors: dict[str, list[str]] = {}
 
         def add(field: str, message: str) -> None:
             errors.setdefault(field, []).append(message)
 
+        if self.code:
+            # Compared and stored in one form, so look-alike codes (full-width, zero-width, lower case) are one code.
+            try:
+                self.code = normalize_code(self.code)
+            except ValidationError as exc:
+                add("code", exc.messages[0])
+            if not self.code and "code" not in errors:
+                add("code", "资产编号不能只由空白或不可见字符组成。")
+        if self.unit_of_measure:
+            units = measure_units if measure_units is not None else MeasureUnit.names()
+            if self.unit_of_measure not in units:
+                add(
+                    "unit_of_measure",
+                    f"计量单位“{self.unit_of_measure[:20]}”不在单位列表中，可选：{'、'.join(units)}。",
+                )
         today = timezone.localdate()
         if self.original_value is not None and self.net_value is not None and self.net_value > self.original_value:
             add("net_value", "净值不能大于原值。")

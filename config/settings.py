@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE = {
 PANHUO = {
     "ATTACHMENT_MAX_BYTES": env.int("PANHUO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024),
     "IMPORT_MAX_BYTES": env.int("PANHUO_IMPORT_MAX_BYTES", default=30 * 1024 * 1024),
+    # What a workbook may expand to, checked before it is opened (decompression bombs): each part, all parts, and
+    # the compression ratio of parts over 1 MB. A 50,000-row ledger's sheet is ~150 MB at about 17:1.
+    "IMPORT_PART_MAX_BYTES": env.int("PANHUO_IMPORT_PART_MAX_BYTES", default=256 * 1024 * 1024),
+    "IMPORT_UNPACKED_MAX_BYTES": env.int("PANHUO_IMPORT_UNPACKED_MAX_BYTES", default=400 * 1024 * 1024),
+    "IMPORT_MAX_RATIO": env.int("PANHUO_IMPORT_MAX_RATIO", default=100),
     # Imports with more rows than this run as a background job with progress.
     "IMPORT_ASYNC_ROWS": env.int("PANHUO_IMPORT_ASYNC_ROWS", default=1000),
     "LEDGER_PAGE_SIZE": 50,

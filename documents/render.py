@@ -36,6 +36,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from core.text import printable
+
 from .kinds import KIND_TITLES
 
 logger = logging.getLogger(__name__)
@@ -243,7 +245,7 @@ def document_html(
         "created": issued.replace(microsecond=0).isoformat(),
         "qr": mark_safe(_qr_svg(verify_url)),  # our own markup: digits of a path, no user text
         "signers": [
-            {"id": f"sig-{i}", "role": roles[min(i - 1, len(roles) - 1)], "name": name}
+            {"id": f"sig-{i}", "role": roles[min(i - 1, len(roles) - 1)], "name": printable(name)}
             for i, name in enumerate(signers, start=1)
         ],
     }
@@ -411,11 +413,12 @@ def _formatted(value: Any, key: str = "") -> Any:
         return date_text(value)
     if key in AREA_KEYS:
         return area(value)
-    return value
+    # Printed as stored, minus what could make the page read differently (bidi overrides) or not at all.
+    return printable(value) if isinstance(value, str) else value
 
 
 def _event(event: Any) -> dict:
-    event = event if isinstance(event, dict) else {}
+    event = _formatted(event) if isinstance(event, dict) else {}
     return {
         "label": event.get("label") or event.get("action") or "",
         "actor": event.get("actor") or "",

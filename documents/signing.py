@@ -921,6 +921,7 @@ MESSAGES = {
     "not_ours": "该文件不是本系统签发的。",
     "appended": "签署后文件被追加了未签名的修订。",
     "unreadable": "无法读取该 PDF 文件。",
+    "too_large": "文件中的压缩数据解压后过大，不像本系统签发的文书，未作核验。",
 }
 
 
@@ -961,7 +962,19 @@ def _root_asn1():
 MAX_SIGNATURES = 8
 
 # Severity when several signatures disagree: the worst one names the verdict.
-_SEVERITY = ["valid", "appended", "unknown_issuer", "not_ours", "altered", "unreadable"]
+_SEVERITY = ["valid", "appended", "unknown_issuer", "not_ours", "altered", "unreadable", "too_large"]
+
+
+def _decode_limits():
+    """What an uploaded PDF may expand to while it is checked (decompression bombs): far above our documents
+    (~100 KB, their largest stream a font of ~1 MB), far below what would hurt the server."""
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+
+    mib = 1024 * 1024
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(max_output_size=16 * mib),
+        document_budget=DocumentDecodeBudget(base_allowance=48 * mib, max_ratio=4),
+    )
 
 
 def verify_pdf(pdf: bytes) -> Verdict:
@@ -971,19 +984,27 @@ def verify_pdf(pdf: bytes) -> Verdict:
 
     Certificates are judged at the time each signature states (/M, never later than now), as Acrobat does by
     default: a document stays valid after its organization's certificate is renewed or expires."""
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
     try:
         return _in_sync_context(lambda: _verify(pdf))
+    except PdfDecodeLimitError:
+        return _verdict("too_large")
     except Exception:
         logger.exception("verify_pdf failed")
         return _verdict("unreadable")
 
 
 def _verify(pdf: bytes) -> Verdict:
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
+
     try:
         from pyhanko.pdf_utils.reader import PdfFileReader
 
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=_decode_limits())
         embedded = list(reader.embedded_regular_signatures)
+    except PdfDecodeLimitError:
+        return _verdict("too_large")
     except Exception:
         logger.info("verify_pdf: unreadable PDF", exc_info=True)
         return _verdict("unreadable")

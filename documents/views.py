@@ -9,12 +9,14 @@ from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from core.forms import Form
+
 from .models import Document
 from .services import document_check_stored, pdf_check_issued
 from .signing import PkiError, root_certificate_pem, root_fingerprint
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(label="选择 PDF 文件", help_text="不超过 30 MB")
 
     def clean_file(self):

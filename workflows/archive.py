@@ -241,7 +241,9 @@ def _ledger_value(value) -> Any:
         return _local(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # an import batch's UUID, and whatever a field adds later: its text, never a 500
 
 
 def _ledger_display(asset: Asset, field: models.Field) -> str:

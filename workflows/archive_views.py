@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assets.http import as_download, client_ip
 from assets.models import Asset, Category, Organization
+from core.forms import Form
 
 from .archive import ArchiveError, archive_batch_request, archive_write, file_sha256, safe_name
 from .models import ArchiveBatch, ArchiveScope, JobStatus
@@ -42,7 +43,7 @@ def _ascii(name: str) -> str:
 # -- the page ------------------------------------------------------------------------------------------------------
 
 
-class ArchiveBatchForm(forms.Form):
+class ArchiveBatchForm(Form):
     scope = forms.ChoiceField(
         label="导出范围", choices=ArchiveScope.choices, widget=forms.RadioSelect,
         error_messages={"required": "请选择导出范围：按单位、按类别或按季度。", "invalid_choice": "导出范围无效。"},

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assets.http import as_download, client_ip
 from assets.imports import XLSX_CONTENT_TYPE
+from core.forms import Form
 from documents.models import DocumentStatus
 
 from .dashboard import LIST_LIMIT, Period, PeriodError, dashboard_figures
@@ -169,7 +170,7 @@ class DashboardView(View):
 # -- reports ----------------------------------------------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """Kind, year and period of a report; the period's range depends on the kind, so Period.parse checks all three."""
 
     kind = forms.ChoiceField(label="报告类型", choices=ReportKind.choices, initial=ReportKind.MONTHLY)

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from assets.models import AttachmentKind, Organization
 from assets.uploads import sniff_upload
+from core.forms import Form
 
 from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord, ReallocationApplication
 from .services import EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS
@@ -41,7 +42,7 @@ class EvidenceMixin:
         ]
 
 
-class StepForm(EvidenceMixin, forms.Form):
+class StepForm(EvidenceMixin, Form):
     """Base of the task forms: knows the case."""
 
     def __init__(self, *args, case: DisposalCase, **kwargs):
@@ -49,7 +50,7 @@ class StepForm(EvidenceMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ReportForm(EvidenceMixin, forms.Form):
+class ReportForm(EvidenceMixin, Form):
     basis = forms.ChoiceField(label="认定类型", choices=Basis.choices, initial=Basis.IDLE)
     statement = forms.CharField(
         label="申报说明", widget=TEXTAREA, max_length=2000, help_text="停用时间、原因、现状，以及无后续使用计划的说明"
@@ -186,15 +187,15 @@ class ResultForm(StepForm):
         return {key: data.get(key) for key in ("received", "fees", "remitted", "receipt_no")}
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(label="撤回原因", widget=TEXTAREA, max_length=1000)
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(Form):
     reason = forms.CharField(label="申请理由", widget=TEXTAREA, max_length=1000, help_text="本单位的用途和需求")
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(Form):
     to = forms.ModelChoiceField(label="转办给", queryset=None, empty_label="请选择")
 
     def __init__(self, *args, candidates, **kwargs):
@@ -204,8 +205,8 @@ class ReassignForm(forms.Form):
         self.fields["to"].queryset = User.objects.filter(pk__in=[u.pk for u in candidates]).order_by("username")
 
 
-class BoardFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False)
+class BoardFilterForm(Form):
+    q = forms.CharField(label="搜索", required=False, max_length=100)
     category = forms.ModelChoiceField(label="资产类别", queryset=None, required=False, empty_label="全部类别")
     min_area = forms.DecimalField(label="面积不小于（㎡）", required=False, min_value=0)
     max_value = forms.DecimalField(label="原值不超过（元）", required=False, min_value=0)
@@ -217,7 +218,7 @@ class BoardFilterForm(forms.Form):
         self.fields["category"].queryset = Category.objects.order_by("pk")
 
 
-class SubstitutionForm(forms.Form):
+class SubstitutionForm(Form):
     substitute = forms.ModelChoiceField(label="代理人", queryset=None, empty_label="请选择本单位同事")
     starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -231,7 +232,7 @@ class SubstitutionForm(forms.Form):
         self.fields["substitute"].queryset = colleagues.order_by("username")
 
 
-class TrailFilterForm(forms.Form):
+class TrailFilterForm(Form):
     """The supervisors' trail search: by asset, case, organization, person and time, and by step and method."""
 
     asset = forms.CharField(label="资产", required=False, max_length=100, help_text="资产编号或名称")

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from assets.imports import FORMULA_PREFIXES
 from assets.models import Organization, OrganizationKind, User
+from core.excel import text_cell
 from documents.models import Document, DocumentStatus
 from documents.services import document_request, documents_of
 
@@ -167,12 +167,11 @@ def _cell(ws, value, number_format: str | None = None):
         value = f"{value.year}年{value.month}月{value.day}日"
     elif value is None:
         value = "—"
+    if isinstance(value, str):
+        # A name such as “=HYPERLINK(…)” stays text that no spreadsheet evaluates; a control character is left out.
+        return text_cell(ws, value)
     cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # Formula injection: a name such as “=HYPERLINK(…)” stays text that no spreadsheet evaluates.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    elif number_format and not isinstance(value, str):
+    if number_format:
         cell.number_format = number_format
     return cell
 
@@ -196,6 +195,8 @@ class _Sheet:
             return
         cell = _cell(self.ws, text)
         if font:
+            if isinstance(cell, str):
+                cell = WriteOnlyCell(self.ws, value=cell)
             cell.font = font
         self.ws.append([cell])
 

@@ -10,9 +10,10 @@ from assets.demo import DEMO_PASSWORD, HOLDING_KINDS, demo_county_load
 from assets.models import Asset, Category, CategorySubtype, Organization, OrganizationKind, Role, UsageStatus, User
 from assets.uscc import validate_uscc
 
+from ..clock import TODAY
+
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date(2026, 11, 1)
 
 # Every department named in seed 000's 责任单位 lines and in 三(一).
 POLICY_DEPARTMENTS = [
@@ -264,10 +265,10 @@ class TestCommand:
         assert f"资产 {Asset.objects.count()} 项（新建 {Asset.objects.count()}）" in text
 
     def test_a_second_run_of_the_command_creates_nothing(self):
-        call_command("seed_demo", "--today", "2026-11-01", stdout=StringIO())
+        call_command("seed_demo", "--today", TODAY.isoformat(), stdout=StringIO())
         out = StringIO()
 
-        call_command("seed_demo", "--today", "2026-11-01", stdout=out)
+        call_command("seed_demo", "--today", TODAY.isoformat(), stdout=out)
 
         assert "（新建 0）" in out.getvalue()
         assert "新建 1" not in out.getvalue()

@@ -1,17 +1,17 @@
 """A school with an idle computer (verified by 机关事务管理局) and an idle building (verified by 住建局)."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from assets.models import AssetAttachment, AttachmentKind, Role, UsageStatus
+from assets.models import AssetAttachment, AttachmentKind, Role
 from workflows.services import Actor
 
 from ..clock import TODAY
-from ..factories import AssetFactory, UserFactory, category, subtype
+from ..factories import UserFactory
+from ..ledgers import BUILDING, import_ledger, ledger_row, upload_evidence
 
 TWO_YEARS_AGO = TODAY - datetime.timedelta(days=730)
 
@@ -37,24 +37,25 @@ def idle_evidence(asset):
 
 
 @pytest.fixture
-def computer(school):
-    asset = AssetFactory(
-        code="MX-YZ-PC-100", name="台式计算机", holding_unit=school, usage_status=UsageStatus.IDLE,
-        idle_since=two_years_ago(), acquired_on=datetime.date(2012, 5, 1),
-    )  # fmt: skip
-    idle_evidence(asset)
+def computer(school, alice):
+    """An idle computer of the school, imported by its clerk with the evidence an idle report needs."""
+    [asset] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-PC-100", 资产名称="台式计算机", 使用状况="闲置", 停用日期=two_years_ago(),
+        闲置原因="教室改造后停用",
+    ))  # fmt: skip
+    upload_evidence(alice, asset, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
     return asset
 
 
 @pytest.fixture
-def building(school):
-    asset = AssetFactory(
-        code="MX-YZ-FW-001", name="原教师周转房", holding_unit=school, category=category("building"),
-        subtype=subtype("building", "business_premises"), area_m2=Decimal("860"),
-        original_value=Decimal("3600000"), net_value=Decimal("2100000"), usage_status=UsageStatus.IDLE,
-        idle_since=two_years_ago(), acquired_on=datetime.date(2006, 9, 1),
-    )  # fmt: skip
-    idle_evidence(asset)
+def building(school, alice):
+    """An idle building of the school (verified by 住建局), imported like the computer."""
+    [asset] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-FW-001", 资产名称="原教师周转房", 资产类别=BUILDING, 资产子类="经营性用房", 计量单位="栋",
+        **{"面积（㎡）": 860, "原值（元）": 3600000, "净值（元）": 2100000}, 取得日期=datetime.date(2006, 9, 1),
+        使用状况="闲置", 停用日期=two_years_ago(), 闲置原因="教师搬入新周转房后闲置",
+    ))  # fmt: skip
+    upload_evidence(alice, asset, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
     return asset
 
 

@@ -4,8 +4,9 @@ import datetime
 import time
 import unicodedata
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from assets.demo import demo_county_load
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, today=None, **options):
+        if today and today > timezone.localdate():
+            raise CommandError(f"--today {today} 晚于今天：台账不接受晚于今天的日期。")
         started = time.monotonic()
         with transaction.atomic():
             summary = demo_county_load(today=today)

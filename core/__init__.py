@@ -1,0 +1,1 @@
+"""Helpers every room uses: plain text, and nothing that knows the domain."""
