@@ -7,11 +7,12 @@ SHELL := /bin/bash
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
-# Debian packages the project needs: CJK fonts and poppler for the documents, pango/harfbuzz for WeasyPrint,
+# Debian packages the project needs: CJK fonts (Noto, and for rare characters of names 花园明朝 and BabelStone Han)
+# and poppler for the documents, pango/harfbuzz for WeasyPrint,
 # the PostgreSQL client for looking into the database, venv for Python itself, chromium for the browser tests, and
 # NSS's certutil so the tests can check signatures with poppler's pdfsig as an outside verifier does, and faketime so
 # that such outside programs run at the suite's clock (tests/clock.py).
-DEB_PACKAGES := fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+DEB_PACKAGES := fonts-noto-cjk fonts-hanazono fonts-babelstone-han poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	postgresql-client python3-venv chromium libnss3-tools faketime
 LOCAL_DATABASE_URL := postgres://postgres@127.0.0.1:5432/panhuo
 LOCAL_REDIS_URL := redis://127.0.0.1:6379/15

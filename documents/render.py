@@ -64,8 +64,10 @@ STYLESHEET = "documents.css"
 # as fonts/*.otf: compact copies cut from the system collection when the renderer starts, Regular with the GB2312
 # repertoire (all of modern Chinese, ~7,700 glyphs instead of 65,535) and Bold with the characters of the titles.
 # WeasyPrint keeps glyph ids when it subsets a font into a PDF, so fonts with few glyphs make each PDF smaller
-# (~85 KB instead of ~275 KB) and faster to write. A character outside them (a rare one in a name, bold text that
-# is not a title) still prints: the stylesheet falls back to the full system font, which is then embedded as well.
+# (~85 KB instead of ~275 KB) and faster to write. A character outside them (bold text that is not a title, a rare
+# one in a name) still prints: the stylesheet falls back to the full system font, then to 花园明朝 A/B (CJK Ext-A, Ext-B
+# to F) and BabelStone Han (Ext-G, H), which are embedded, as subsets, only in a document that uses them.
+FALLBACK_FONTS = ("HanaMinA", "HanaMinB", "BabelStone Han")
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 FONT_FAMILY = "Noto Serif CJK SC"
 REGULAR_FONT = "fonts/NotoSerifCJKsc-Regular-GB2312.otf"
