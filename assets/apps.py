@@ -13,4 +13,5 @@ class AssetsConfig(AppConfig):
     verbose_name = "资产台账"
 
     def ready(self):
-        post_migrate.connect(_ensure_roles, sender=self)
+        # After every app's migrations: the admin role's permissions include those of the apps above this one.
+        post_migrate.connect(_ensure_roles, dispatch_uid="panhuo_role_groups")

@@ -953,7 +953,7 @@ def _check_stored_file(batch: ImportBatch, *, keep_assets: bool) -> _Outcome:
 
 def _report_progress(batch_id, done: int) -> None:
     # Written outside any transaction, so that the page polling import_progress sees it at once.
-    ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
+    ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done, heartbeat_at=timezone.now())
 
 
 def _inspect_upload(upload: UploadedFile) -> int | None:
@@ -1027,7 +1027,7 @@ def import_batch_validate(*, batch_id) -> None:
     # The conditional UPDATE claims the batch: a second delivery of the same job finds nothing to do.
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=(ImportStatus.PENDING, ImportStatus.VALIDATING)
-    ).update(status=ImportStatus.VALIDATING, processed_rows=0)
+    ).update(status=ImportStatus.VALIDATING, processed_rows=0, heartbeat_at=timezone.now())
     if not claimed:
         return
     batch = ImportBatch.objects.select_related("created_by__organization").get(pk=batch_id)
@@ -1084,7 +1084,7 @@ def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | No
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
     # Claimed with a conditional UPDATE, so a double click or two tabs commit the batch once.
     claimed = ImportBatch.objects.filter(pk=batch.pk, created_by=user, status=ImportStatus.VALID).update(
-        status=ImportStatus.COMMITTING, processed_rows=0, message="正在复核并写入台账……"
+        status=ImportStatus.COMMITTING, processed_rows=0, message="正在复核并写入台账……", heartbeat_at=timezone.now()
     )
     if not claimed:
         batch.refresh_from_db()
@@ -1149,6 +1149,36 @@ def import_batch_commit_run(*, batch_id) -> None:
             status=ImportStatus.FAILED,
             message="导入时发生系统错误，未导入任何数据。请稍后重新上传；如仍失败请联系管理员。",
         )
+
+
+def import_batches_sweep(*, stalled_after: datetime.timedelta = datetime.timedelta(minutes=10)) -> int:
+    """Queues again the batches whose job was lost (a restart, a worker killed): asked for some minutes ago and never
+    started, or in progress with no heartbeat for `stalled_after`. A check starts over; a commit re-checks and
+    inserts in one transaction, so running it again writes the rows once. Taking a batch back is a conditional
+    update on the heartbeat it was seen with: a job that is in fact alive keeps its batch."""
+    from .tasks import import_batch_commit_task, import_batch_validate_task
+
+    now = timezone.now()
+    never_started = now - datetime.timedelta(minutes=5)
+    quiet = models.Q(heartbeat_at__isnull=True) | models.Q(heartbeat_at__lt=now - stalled_after)
+    requeued = 0
+    for batch in ImportBatch.objects.filter(
+        (models.Q(status=ImportStatus.PENDING, created_at__lt=never_started)
+         & (models.Q(heartbeat_at__isnull=True) | models.Q(heartbeat_at__lt=never_started)))
+        | (models.Q(status__in=(ImportStatus.VALIDATING, ImportStatus.COMMITTING)) & quiet)
+    ).only("pk", "status", "heartbeat_at"):  # fmt: skip
+        seen = ImportBatch.objects.filter(pk=batch.pk, status=batch.status, heartbeat_at=batch.heartbeat_at)
+        if batch.status == ImportStatus.COMMITTING:
+            if not seen.update(heartbeat_at=now):
+                continue
+            import_batch_commit_task.delay(str(batch.pk))
+        else:
+            if not seen.update(status=ImportStatus.PENDING, heartbeat_at=now):
+                continue
+            import_batch_validate_task.delay(str(batch.pk))
+        logger.warning("Import batch %s (%s) had lost its job: queued again", batch.pk, batch.status)
+        requeued += 1
+    return requeued
 
 
 def import_batch_progress(batch: ImportBatch) -> dict[str, Any]:

@@ -564,6 +564,8 @@ class ImportBatch(models.Model):
     preview = models.JSONField("预览", default=list, blank=True)
     message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # Touched whenever its job makes progress: a batch in progress that stops beating lost its job (a restart).
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
 
     class Meta:

@@ -14,18 +14,36 @@ from .models import Asset, AssetAttachment, AssetStatus, Role, User
 from .selectors import asset_can_attach, asset_can_edit, units_user_may_register_for
 from .uploads import sniff_upload
 
-# What the admin role may change in the Django admin: the rule tables and the people, not the ledger.
-ADMIN_ROLE_MODELS = ("organization", "user", "category", "categorysubtype", "minimumservicelife")
+# What the admin role may do in the Django admin: change the people and the rule tables (by app label and model),
+# look at the evidence (the ledger, cases, the trail, documents), never change it.
+ADMIN_ROLE_CHANGES = {
+    "assets": ("organization", "user", "category", "categorysubtype", "minimumservicelife", "measureunit"),
+    "workflows": ("policy", "routingrule", "stepdeadline", "calendarday", "substitution", "target"),
+}
+ADMIN_ROLE_VIEWS = {
+    "assets": ("asset", "assetattachment", "importbatch"),
+    "workflows": ("disposalcase", "auditevent"),
+    "documents": ("document", "documentsequence"),
+}
 
 
 def role_groups_ensure() -> None:
-    """Creates the role groups and the admin group's permissions; safe to run any number of times."""
+    """Creates the role groups and the admin group's permissions; safe to run any number of times (after each app's
+    migrations, so that every app's permissions exist by the end)."""
     with transaction.atomic():
         for role in Role:
             Group.objects.get_or_create(name=role.value)
         admin_group = Group.objects.get(name=Role.ADMIN)
-        perms = Permission.objects.filter(content_type__app_label="assets", content_type__model__in=ADMIN_ROLE_MODELS)
-        admin_group.permissions.add(*perms)
+        for app_label, models in ADMIN_ROLE_CHANGES.items():
+            admin_group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models)
+            )
+        for app_label, models in ADMIN_ROLE_VIEWS.items():
+            admin_group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, content_type__model__in=models, codename__startswith="view_"
+                )
+            )
 
 
 # full_clean() re-assigns every field it cleans; the FSM-protected status refuses that (and needs no cleaning).

@@ -1,5 +1,6 @@
 """Thin views of the register: each reads through selectors and writes through one service."""
 
+import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -15,7 +16,10 @@ from django.utils.dateparse import parse_datetime
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.storage import StoredFileError, stored_check
+
 from .forms import AssetForm, AttachmentForm
+from .http import stored_file_problem
 from .models import Asset, AssetAttachment
 from .selectors import (
     asset_can_attach,
@@ -26,6 +30,8 @@ from .selectors import (
     user_can_import,
 )
 from .services import RegisterError, asset_create, asset_update, attachment_add
+
+logger = logging.getLogger(__name__)
 
 
 def _register_url(name: str, *args) -> str:
@@ -177,6 +183,11 @@ def attachment_download(request, pk):
     attachment = get_object_or_404(AssetAttachment.objects.select_related("asset"), pk=pk)
     if not asset_list_visible(user=request.user).filter(pk=attachment.asset_id).exists():
         raise Http404
+    try:
+        stored_check(attachment.file, attachment.sha256)
+    except StoredFileError as exc:
+        logger.error("attachment %s: %s", attachment.pk, exc)
+        return stored_file_problem(request, exc, "佐证材料")
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # With no Redis (no Celery beat), the web process runs the periodic jobs itself (core/embedded.py).
+    "core.embedded.EmbeddedBeatMiddleware",
     # viewflow appends its SiteMiddleware and HotwireTurboMiddleware in AppConfig.ready()
 ]
 
@@ -147,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
     "documents-sweep": {"task": "documents.tasks.documents_sweep_task", "schedule": 300.0},
     # Bulk archive packages whose job was lost (workflows.archive.archive_batches_sweep).
     "archive-batches-sweep": {"task": "workflows.tasks.archive_batches_sweep_task", "schedule": 300.0},
+    # Ledger imports whose job was lost (assets.imports.import_batches_sweep).
+    "import-batches-sweep": {"task": "assets.tasks.import_batches_sweep_task", "schedule": 300.0},
+    # Every stored document and evidence file still hashes to what was recorded (documents.integrity).
+    "stored-files-check": {"task": "documents.tasks.stored_files_check_task", "schedule": 24 * 3600.0},
 }
 
 # Register rules that are configuration rather than per-row data.
@@ -168,6 +174,8 @@ PANHUO = {
     "DOCUMENT_MAX_ATTEMPTS": env.int("PANHUO_DOCUMENT_MAX_ATTEMPTS", default=8),
     # The largest PDF the public verification page accepts.
     "VERIFY_MAX_BYTES": env.int("PANHUO_VERIFY_MAX_BYTES", default=30 * 1024 * 1024),
+    # Without Redis there is no Celery beat: the web process runs the periodic jobs itself (core/embedded.py).
+    "EMBEDDED_BEAT": env.bool("PANHUO_EMBEDDED_BEAT", default=not REDIS_URL),
 }
 
 # Password-reset mail; the console backend until the county's mail server is configured.

@@ -4,6 +4,7 @@ queued on commit renders, numbers, signs and stores the PDF exactly once."""
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +18,11 @@ from django.utils import timezone
 
 from assets.models import Organization
 from assets.signals import audit_request
+from core.storage import ALTERED, MISSING, StoredFileError, stored_bytes
 
 from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
+
+logger = logging.getLogger(__name__)
 
 
 def canonical_json(context: dict) -> bytes:
@@ -188,6 +192,29 @@ def document_attempt(*, document_id: int) -> bool:
     return True
 
 
+class DocumentError(Exception):
+    """A refused request about a document, in Chinese."""
+
+
+def document_regenerate(*, document_id: int, user, ip: str | None = None) -> Document:
+    """An administrator asks again for a document whose generation failed (after mending its cause, e.g. storage):
+    its attempts start over and the job is queued; the request is on the trail. An issued document is never made
+    again (a correction is a new version)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update(of=("self",)).get(pk=document_id)
+        if document.status == DocumentStatus.ISSUED:
+            raise DocumentError(f"文书 {document.number} 已签发，不能重新生成。")
+        Document.objects.filter(pk=document.pk).update(status=DocumentStatus.PENDING, attempts=0)
+        audit_request(
+            user=user, action="document_regenerate", ip=ip, organization=document.issuer, subject=document.subject,
+            asset=getattr(document.subject, "asset", None),
+            data={"document": str(document.uuid), "kind": document.kind, "title": document.title,
+                  "version": document.version, "step": document.step, "last_error": document.last_error[:500]},
+        )  # fmt: skip
+        transaction.on_commit(lambda: document_enqueue(document.pk))
+    return Document.objects.get(pk=document.pk)
+
+
 def documents_sweep(*, older_than: timedelta | None = None) -> int:
     """Re-queues the documents still not issued some minutes after they were asked for (a lost job, a worker
     killed mid-way); issuing is idempotent, so a duplicate delivery costs nothing."""
@@ -209,14 +236,32 @@ def documents_sweep(*, older_than: timedelta | None = None) -> int:
 # -- checking ------------------------------------------------------------------------------------------------------
 
 
+STORED_PROBLEMS = {
+    MISSING: "存档文件缺失：文书已登记签发，但存储中找不到它的文件。已记录，请联系系统管理员从备份恢复。",
+    ALTERED: "存档文件与签发时的摘要不一致，可能已损坏或被改动。已记录，请联系系统管理员从备份恢复。",
+}
+
+
+def document_pdf(document: Document) -> bytes:
+    """The issued PDF as stored, only if it still hashes to what was recorded at issue; StoredFileError otherwise
+    (logged: an administrator restores it from the backup)."""
+    try:
+        return stored_bytes(document.file, document.sha256)
+    except StoredFileError as exc:
+        logger.error("document %s (%s): %s", document.number, document.uuid, exc)
+        raise
+
+
 def document_check_stored(document: Document) -> dict:
     """Re-checks the stored file: its bytes still hash to what was recorded at issue, and its signatures hold."""
+    if document.status == DocumentStatus.FAILED:
+        return {"valid": False, "message": "文书生成失败，系统管理员处理后将重新生成。"}
     if document.status != DocumentStatus.ISSUED:
         return {"valid": False, "message": "文书正在生成中，请稍后再查。"}
-    with document.file.open("rb") as f:
-        data = f.read()
-    if hashlib.sha256(data).hexdigest() != document.sha256:
-        return {"valid": False, "message": "存档文件与签发时的摘要不一致，可能已被改动。"}
+    try:
+        data = document_pdf(document)
+    except StoredFileError as exc:
+        return {"valid": False, "message": STORED_PROBLEMS[exc.problem]}
     from .signing import verify_pdf
 
     verdict = verify_pdf(data)

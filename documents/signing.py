@@ -54,6 +54,9 @@ ROOT_VALIDITY = datetime.timedelta(days=365 * 30)
 LEAF_VALIDITY = datetime.timedelta(days=365 * 10)
 # A certificate this close to its end is renewed by init_pki (old documents keep verifying: see verify_pdf).
 LEAF_RENEW_BEFORE = datetime.timedelta(days=90)
+# Certificates start a day before they are made: a verifier (or a server restored from a backup) whose clock is
+# behind still finds them valid at the signing time.
+BACKDATE = datetime.timedelta(days=1)
 # poppler 22.12's pdfsig misreports a leaf without EKU and a CRL distribution point (shared notes §4.1). No CRL is
 # published yet; the address is where one would go.
 CRL_URL = "http://panhuo.invalid/pki/root.crl"
@@ -153,7 +156,7 @@ def _root_create() -> None:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_before(now - BACKDATE)
         .not_valid_after(now + ROOT_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
@@ -225,7 +228,7 @@ def _leaf_issue(
         .issuer_name(root_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + LEAF_VALIDITY, root_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(

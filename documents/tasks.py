@@ -41,3 +41,11 @@ def _warm_up_renderer(**kwargs) -> None:
     renderer()
     gc.collect()
     gc.freeze()
+
+
+@shared_task
+def stored_files_check_task() -> int:
+    """Run daily by beat: how many stored files are missing or altered (each also on the trail and in the log)."""
+    from .integrity import stored_files_check
+
+    return len(stored_files_check()[1])

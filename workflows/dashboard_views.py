@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.http import as_download, client_ip
+from assets.http import as_download, client_ip, stored_file_problem
 from assets.imports import XLSX_CONTENT_TYPE
 from core.forms import Form
+from core.storage import StoredFileError
 from documents.models import DocumentStatus
+from documents.services import document_pdf
 
 from .dashboard import LIST_LIMIT, Period, PeriodError, dashboard_figures
 from .models import ReportKind
@@ -275,13 +277,12 @@ def report_document(request, pk: int):
     period = report_period(report)
     export_audit(user=request.user, scope=scope, period=period, fmt="pdf", ip=client_ip(request), report=report.pk,
                  document=document.number)  # fmt: skip
-    name, _ = report_filename(report_scope_label(report), period, "pdf")
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=f"{document.number}{name}",
-        content_type="application/pdf",
-    )
+    name, fallback = report_filename(report_scope_label(report), period, "pdf")
+    try:
+        pdf = document_pdf(document)
+    except StoredFileError as exc:
+        return stored_file_problem(request, exc, "报告文书")
+    return as_download(HttpResponse(pdf, content_type="application/pdf"), f"{document.number}{name}", fallback)
 
 
 urlpatterns = [

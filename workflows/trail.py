@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "substitution": "设置请假代理",
     "substitution_end": "取消请假代理",
     "document_issued": "签发文书",
+    "document_regenerate": "重新生成文书",
+    "stored_files_check": "存档文件核对发现问题",
     "export": "导出",
     "admin_add": "系统管理：新增",
     "admin_change": "系统管理：修改",
@@ -54,6 +56,7 @@ DATA_LABELS = {
     "receipt_no": "缴款凭证号", "note": "说明", "to": "转给", "from": "原办理人", "substitute": "代理人",
     "starts_on": "代理起", "ends_on": "代理止", "title": "文书", "number": "文号", "sha256": "文件摘要（SHA-256）",
     "username": "用户名", "model_name": "对象类型", "object": "对象", "file": "文件", "rows": "行数",
+    "checked": "核对文件数", "count": "有问题的文件数", "last_error": "失败原因",
 }  # fmt: skip
 DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on"}
 MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price", "winning_bid", "residual_value",
@@ -80,7 +83,7 @@ STEP_FILTERS = {
     "remit": ("收入上缴", ["confirm_remittance"]),
     "close": ("销号", ["close"]),
     "tasks": ("任务认领与转办", ["claim", "release", "reassign", "overdue", "escalate"]),
-    "documents": ("文书签发", ["document_issued"]),
+    "documents": ("文书签发", ["document_issued", "document_regenerate", "stored_files_check"]),
     "export": ("导出", ["export"]),
     "admin": ("系统管理", ["admin_add", "admin_change", "admin_delete"]),
     "login": ("登录", ["login", "login_failed"]),

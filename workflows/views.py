@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,12 +17,13 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.views import FlowChartView
 from viewflow.workflow.models import Task
 
-from assets.http import client_ip
+from assets.http import as_download, client_ip, stored_file_problem
 from assets.models import Role
 from assets.selectors import asset_list_visible
 from assets.services import RegisterError, attachment_add
+from core.storage import StoredFileError
 from documents.models import DocumentStatus
-from documents.services import documents_of
+from documents.services import document_pdf, documents_of
 
 from . import forms
 from .models import (
@@ -132,8 +133,12 @@ def document_download(request, pk: int, uuid):
     """A case's signed document, for those who may see the case (404 for everyone else)."""
     case = _visible_case_or_404(request.user, pk)
     document = get_object_or_404(documents_of(case), uuid=uuid, status=DocumentStatus.ISSUED)
-    filename = f"{document.number}{document.title}.pdf"
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    try:
+        pdf = document_pdf(document)
+    except StoredFileError as exc:
+        return stored_file_problem(request, exc, "文书")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    return as_download(response, f"{document.number}{document.title}.pdf", f"document-{document.uuid}.pdf")
 
 
 class CaseChartView(FlowChartView):

@@ -243,7 +243,8 @@ def test_a_document_is_downloaded_only_by_those_who_see_its_case(client, issued_
     url = f"/cases/{case.pk}/documents/{document.uuid}/"
     client.force_login(alice)
     response = client.get(url)
-    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert response["Cache-Control"] == "no-store" and "attachment;" in response["Content-Disposition"]
     client.force_login(sam)  # supervisors read everything
     assert client.get(url).status_code == 200
     stranger = UserFactory(username="carol", organization=OrganizationFactory(), roles=[Role.UNIT_CLERK])

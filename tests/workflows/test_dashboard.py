@@ -705,7 +705,8 @@ def text_of(pdf: bytes) -> str:
 
 
 def download(response) -> bytes:
-    return b"".join(response.streaming_content)
+    assert response.status_code == 200, response.status_code
+    return response.content
 
 
 def test_a_report_pdf_is_requested_issued_signed_and_downloaded(
