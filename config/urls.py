@@ -29,6 +29,8 @@ admin.site.site_title = "盘活 · 系统管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("verify/", include("documents.urls")),
+    # Ours first: the login page as a plain form, and the second factor; then viewflow's logout and password pages.
+    path("accounts/", include("accounts.urls")),
     path("accounts/", AuthViewset(allow_password_change=True, with_profile_view=False).urls),
     path("", site.urls),
 ]

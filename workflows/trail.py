@@ -34,6 +34,10 @@ ACTION_LABELS = {
     "escalate": "超期报告负责人",
     "login": "登录",
     "login_failed": "登录失败",
+    "login_locked": "多次登录失败，已锁定",
+    "otp_enrol": "启用双因素认证",
+    "otp_failed": "动态口令错误",
+    "otp_recovery_used": "使用备用码登录",
     "substitution": "设置请假代理",
     "substitution_end": "取消请假代理",
     "document_issued": "签发文书",
@@ -56,7 +60,8 @@ DATA_LABELS = {
     "receipt_no": "缴款凭证号", "note": "说明", "to": "转给", "from": "原办理人", "substitute": "代理人",
     "starts_on": "代理起", "ends_on": "代理止", "title": "文书", "number": "文号", "sha256": "文件摘要（SHA-256）",
     "username": "用户名", "model_name": "对象类型", "object": "对象", "file": "文件", "rows": "行数",
-    "checked": "核对文件数", "count": "有问题的文件数", "last_error": "失败原因",
+    "failures": "连续失败次数", "minutes": "锁定分钟数", "checked": "核对文件数", "count": "有问题的文件数",
+    "last_error": "失败原因",
 }  # fmt: skip
 DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on"}
 MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price", "winning_bid", "residual_value",
@@ -86,7 +91,7 @@ STEP_FILTERS = {
     "documents": ("文书签发", ["document_issued", "document_regenerate", "stored_files_check"]),
     "export": ("导出", ["export"]),
     "admin": ("系统管理", ["admin_add", "admin_change", "admin_delete"]),
-    "login": ("登录", ["login", "login_failed"]),
+    "login": ("登录", ["login", "login_failed", "login_locked", "otp_enrol", "otp_failed", "otp_recovery_used"]),
     "substitution": ("请假代理", ["substitution", "substitution_end"]),
 }
 

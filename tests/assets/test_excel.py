@@ -502,7 +502,7 @@ def test_a_large_file_is_checked_and_committed_as_background_jobs_with_progress(
     progress = client.get(reverse("register:import_progress", args=[batch.pk])).json()
     assert progress["done"] is False
     assert progress["status_label"] == "排队中"
-    assert 'data-url="' in client.get(response["Location"]).content.decode()  # the page polls while it waits
+    assert 'data-progress-url="' in client.get(response["Location"]).content.decode()  # the page polls while it waits
 
     for callback in callbacks:
         callback()  # what the broker would deliver to a worker

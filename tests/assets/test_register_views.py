@@ -83,7 +83,7 @@ class TestLogin:
     def test_a_wrong_password_is_refused_in_chinese(self, client, alice):
         response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
         assert response.status_code in (200, 422)
-        assert "请输入一个正确的" in response.content.decode()
+        assert "用户名或密码不正确（区分大小写）。连续输错 5 次，账号将被锁定 15 分钟。" in response.content.decode()
 
     def test_a_supervisor_home_offers_no_registration(self, client, sam):
         client.force_login(sam)

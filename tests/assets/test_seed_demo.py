@@ -149,7 +149,8 @@ class TestUsers:
         assert admin.organization.name == "茂县财政局"
 
     def test_demo_users_log_in_with_the_demo_password(self, demo, client):
-        assert client.login(username="zhujian_sh", password=DEMO_PASSWORD)
+        response = client.post("/accounts/login/", {"username": "zhujian_sh", "password": DEMO_PASSWORD})
+        assert response.status_code == 302 and client.session["_auth_user_id"]
 
     def test_every_user_has_a_chinese_name(self, demo):
         for user in User.objects.all():

@@ -83,6 +83,8 @@ class County:
         context.set_default_navigation_timeout(TIMEOUT_MS)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"{username}: JavaScript error: {exc}"))
+        # Anything the Content-Security-Policy blocks (an inline script, a script from elsewhere) is a defect.
+        page.on("console", lambda message: self._check_console(username, message))
         page.on("response", lambda response: self._check_response(username, response))
         page.goto(self.url("/accounts/login/"))
         page.locator("input[name=username]").fill(username)
@@ -93,6 +95,10 @@ class County:
         page.wait_for_function(greeted, polling="raf")
         self.pages[username] = page
         return page
+
+    def _check_console(self, username: str, message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(f"{username}: {message.text[:300]}")
 
     def _check_response(self, username: str, response) -> None:
         if response.status >= 500:

@@ -244,7 +244,7 @@ def test_a_document_is_downloaded_only_by_those_who_see_its_case(client, issued_
     client.force_login(alice)
     response = client.get(url)
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert response["Cache-Control"] == "no-store" and "attachment;" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "no-store, private" and "attachment;" in response["Content-Disposition"]
     client.force_login(sam)  # supervisors read everything
     assert client.get(url).status_code == 200
     stranger = UserFactory(username="carol", organization=OrganizationFactory(), roles=[Role.UNIT_CLERK])

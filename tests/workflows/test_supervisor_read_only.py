@@ -70,6 +70,9 @@ READS = {
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {
     "login",
+    "accounts:login",
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
     "logout",
     "password_change",
     "password_change_done",
