@@ -295,3 +295,18 @@ def test_an_administrator_cannot_create_a_user_with_a_numeric_password(client):
     response = client.post("/admin/assets/user/add/", {"username": "newclerk", "password1": "20262026",
                                                        "password2": "20262026", "usable_password": "true"})  # fmt: skip
     assert response.status_code == 200 and "密码不能全是数字" in response.content.decode()
+
+
+def test_a_server_error_is_explained_in_chinese(client, alice, settings):
+    from django.urls import path
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    import config.urls
+
+    settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [path("boom/", broken), *config.urls.urlpatterns]})
+    client.raise_request_exception = False
+    client.force_login(alice)
+    response = client.get("/boom/")
+    assert response.status_code == 500 and "系统出错了" in response.content.decode()
