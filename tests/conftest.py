@@ -45,6 +45,34 @@ def clock():
 
 
 @pytest.fixture(scope="session")
+def _seed_data(django_db_setup):
+    """The test database as migrations left it (Django serializes it when it creates it), kept from the start:
+    a connection made later in another async context (the browser tests') does not carry it."""
+    from django.db import connections
+
+    return getattr(connections["default"], "_test_serialized_contents", None)
+
+
+@pytest.fixture(autouse=True)
+def _seed_data_back_after_a_transactional_test(request, django_db_blocker, _seed_data):
+    """A transactional test ends by emptying the database (Django's flush), migrations' seed data included; Django
+    relies on running such tests last. With the suite spread over two processes (pytest-xdist) they are not last,
+    so the seed data is put back here, right after the flush. (Set up before the database fixtures, torn down after.)"""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        marker is not None and marker.kwargs.get("transaction")
+    ) or "transactional_db" in request.fixturenames
+    if not transactional:
+        return
+    from django.db import connections
+
+    if _seed_data:
+        with django_db_blocker.unblock():
+            connections["default"].creation.deserialize_db_from_string(_seed_data)
+
+
+@pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real worker when REDIS_URL is set (the PostgreSQL pass); otherwise jobs already run in-process.
 
