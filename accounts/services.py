@@ -6,7 +6,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assets.models import User
-from assets.signals import audit_request
+from audit.services import audit_record
 
 RECOVERY_CODES = 10
 TOTP_NAME = "动态口令"
@@ -43,7 +43,7 @@ def totp_enrol_confirm(*, request, user: User, token: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = recovery_codes_new(user)
-        audit_request(user=user, action="otp_enrol", ip=_ip(request), data={"device": TOTP_NAME})
+        audit_record(user=user, action="otp_enrol", ip=_ip(request), data={"device": TOTP_NAME})
     otp_login(request, device)
     return codes
 
@@ -68,17 +68,17 @@ def second_factor_verify(*, request, user: User, token: str) -> None:
     if recovery is not None and recovery.verify_token(token):
         otp_login(request, recovery)
         left = recovery.token_set.count()
-        audit_request(user=user, action="otp_recovery_used", ip=_ip(request), data={"left": left})
+        audit_record(user=user, action="otp_recovery_used", ip=_ip(request), data={"left": left})
         return
     if totp is not None:
         totp.refresh_from_db(fields=["throttling_failure_count"])
     if totp is None or totp.throttling_failure_count <= 1:
         # The first wrong code of a series is on the trail; django-otp's throttling slows the rest down.
-        audit_request(user=user, action="otp_failed", ip=_ip(request), data={"username": user.get_username()})
+        audit_record(user=user, action="otp_failed", ip=_ip(request), data={"username": user.get_username()})
     raise SecondFactorError("动态口令或备用码不正确。多次输错后需等待片刻才能再试。")
 
 
 def _ip(request) -> str | None:
-    from assets.http import client_ip
+    from core.http import client_ip
 
     return client_ip(request)

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,8 +24,17 @@ from .services import (
     totp_enrol_start,
 )
 
+# Long enough for any passphrase; a longer one is refused before it is hashed.
+PASSWORD_MAX_LENGTH = 1024
+
 
 class LoginForm(AuthenticationForm):
+    # Bounded like every text field (a 100,000-character name or password is refused before it is looked up).
+    username = UsernameField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(
+        label="密码", strip=False, max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )  # fmt: skip
     error_messages = {
         "invalid_login": "用户名或密码不正确（区分大小写）。连续输错 %(limit)s 次，账号将被锁定 %(minutes)s 分钟。",
         "inactive": "该账号已停用，请联系系统管理员。",

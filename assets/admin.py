@@ -1,14 +1,10 @@
 """The administrators' side: organizations, users and roles, categories and rule tables."""
 
-from datetime import date, datetime
-from decimal import Decimal
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from core.forms import with_plain_text
+from audit.admin import AuditedAdmin, PlainTextInline
 
-from .http import client_ip
 from .models import (
     Asset,
     AssetAttachment,
@@ -20,146 +16,6 @@ from .models import (
     Organization,
     User,
 )
-from .signals import audit_request
-
-# Never written to the trail, not even as a hash: the trail is read by supervisors.
-SECRET_FIELDS = {"password"}
-
-
-def _shown(value):
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal | date | datetime):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_shown(v) for v in value]
-    return str(value)
-
-
-def _snapshot(obj) -> dict:
-    """The admin-editable state of a row, as the trail shows it: choices and relations by name, secrets hidden."""
-    values = {}
-    for field in obj._meta.concrete_fields:
-        if field.name in SECRET_FIELDS:
-            continue
-        if field.is_relation:
-            values[field.name] = _shown(getattr(obj, field.name))
-        elif field.choices:
-            values[field.name] = _shown(getattr(obj, f"get_{field.name}_display")())
-        else:
-            values[field.name] = _shown(getattr(obj, field.attname))
-    if obj.pk is not None:
-        for field in obj._meta.many_to_many:
-            values[field.name] = sorted(str(related) for related in getattr(obj, field.name).all())
-    return values
-
-
-def _diff(model, before: dict, after: dict) -> dict:
-    labels = {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
-    return {
-        name: {"label": labels.get(name, name), "from": before.get(name), "to": after.get(name)}
-        for name in sorted(set(before) | set(after))
-        if before.get(name) != after.get(name)
-    }
-
-
-def _formset_changes(formset) -> dict | None:
-    """An inline's rows added, changed (field by field) or deleted in the same save."""
-    deleted = {id(form) for form in formset.deleted_forms}
-    rows = []
-    for form in formset.forms:
-        if id(form) in deleted:
-            rows.append({"object": str(form.instance), "deleted": True})
-        elif form.has_changed():
-            changed = {
-                field: {"label": str(form.fields[field].label), "from": _shown(form.initial.get(field)),
-                        "to": _shown(form.cleaned_data.get(field))}
-                for field in form.changed_data if field in form.fields and field not in SECRET_FIELDS
-            }  # fmt: skip
-            rows.append({"object": str(form.instance), "changes": changed})
-    return {"model": str(formset.model._meta.verbose_name), "rows": rows} if rows else None
-
-
-class PlainTextInline(admin.TabularInline):
-    """An inline whose text fields are cleaned like every form's (core.text)."""
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form = with_plain_text(formset.form)
-        return formset
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Administrators' changes of organizations, users, categories and the rule tables go on the audit trail, with
-    each changed field's value before and after (DESIGN.md "Audit trail": every admin change is recorded). Their text
-    is cleaned like every form's (core.text)."""
-
-    def get_form(self, request, obj=None, **kwargs):
-        return with_plain_text(super().get_form(request, obj, **kwargs))
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST":
-            # Taken before the form writes into the instance: the "before" of the change.
-            request._panhuo_audit_before = _snapshot(obj)
-        return obj
-
-    def _audit(self, request, obj, action: str, changes: dict, **extra) -> None:
-        request._panhuo_audited = True
-        audit_request(
-            user=request.user, action=action, ip=client_ip(request),
-            data={"model": obj._meta.label_lower, "model_name": str(obj._meta.verbose_name), "object_id": obj.pk,
-                  "object": str(obj), "changes": changes, **extra},
-        )  # fmt: skip
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before = getattr(request, "_panhuo_audit_before", {}) if change else {}
-        changes = _diff(type(obj), before, _snapshot(obj))
-        inlines = [c for c in (_formset_changes(fs) for fs in formsets) if c]
-        if change and not changes and not inlines:
-            request._panhuo_audited = True
-            return  # saved without a change: nothing happened
-        self._audit(
-            request,
-            obj,
-            "admin_change" if change else "admin_add",
-            changes,
-            **({"inlines": inlines} if inlines else {}),
-        )
-
-    def log_change(self, request, obj, message):
-        entry = super().log_change(request, obj, message)
-        if not getattr(request, "_panhuo_audited", False):
-            # A change that did not come through the change form (the password form): what, never the value.
-            self._audit(request, obj, "admin_change", {}, note=entry.get_change_message())
-        return entry
-
-    def delete_model(self, request, obj):
-        before, pk = _snapshot(obj), obj.pk
-        super().delete_model(request, obj)
-        obj.pk = pk
-        self._audit(request, obj, "admin_delete", _diff(type(obj), before, {}))
-
-    def delete_queryset(self, request, queryset):
-        rows = [(obj, _snapshot(obj)) for obj in queryset]
-        super().delete_queryset(request, queryset)
-        for obj, before in rows:
-            self._audit(request, obj, "admin_delete", _diff(type(obj), before, {}))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that are evidence (cases, audit events, documents): administrators look, nobody edits here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organization)

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import audit_record
 from core.forms import Form
+from core.http import as_download, client_ip
 
-from .http import as_download, client_ip
 from .imports import (
     IN_PROGRESS,
     PREVIEW_HEADERS,
@@ -27,7 +28,6 @@ from .imports import (
 from .models import ImportBatch, ImportStatus
 from .selectors import asset_list_filtered, user_can_import
 from .services import RegisterError
-from .signals import audit_request
 
 RECENT_BATCHES = 10
 
@@ -140,7 +140,7 @@ def export(request):
     today = timezone.localdate()
     workbook = ledger_export_workbook(queryset, today=today)
     filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v not in (None, "", [])}
-    audit_request(
+    audit_record(
         user=request.user, action="export", ip=client_ip(request),
         data={"what": "ledger", "filters": {k: str(v) for k, v in filters.items()}, "rows": queryset.count()},
     )  # fmt: skip

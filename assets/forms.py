@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from core.forms import Form, ModelForm
+from core.uploads import sniff_upload
 
 from .models import (
     Asset,
@@ -18,7 +19,6 @@ from .models import (
     mu_to_sqm,
     sqm_to_mu,
 )
-from .uploads import sniff_upload
 
 SORTS = {
     "code": "code",

@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import text_cell
 from core.text import clean_text, normalize_code
+from core.uploads import check_package, office_package_limits, sniff_upload
 
 from .models import (
     DEFAULT_MEASURE_UNIT,
@@ -51,7 +52,6 @@ from .models import (
 )
 from .selectors import units_user_may_register_for, user_can_import
 from .services import RegisterError
-from .uploads import check_package, office_package_limits, sniff_upload
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.text import normalize_code
 
-from .fsm import ConcurrentTransitionMixin, FSMField, transition
 from .uscc import validate_uscc
 
 # 1 亩 = 10000/15 m² (市制面积单位), kept exact so m² → 亩 → m² round-trips.

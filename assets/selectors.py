@@ -1,13 +1,15 @@
 """Reads that decide who sees which assets; every list, detail, export and download goes through here."""
 
 import datetime
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .forms import SORTS, LedgerFilterForm
-from .models import Asset, AttachmentKind, Organization, Role, User, led_by_q
+from .models import Asset, AttachmentKind, Organization, OrganizationKind, Role, User, led_by_q
 
 # Roles that read the whole county's register (DESIGN.md: finance approves, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
@@ -101,3 +103,54 @@ def asset_list_filtered(*, user: User, data) -> tuple[LedgerFilterForm, QuerySet
         qs = qs.filter(idle_since__isnull=False, idle_since__lt=cutoff)
     qs = qs.order_by(SORTS.get(f.get("sort") or "code", "code"), "pk")
     return form, qs
+
+
+# -- supervision scope: what a user oversees ---------------------------------------------------------------------
+
+# Organizations that lead categories: a department head sees the dashboards of the categories it leads.
+DEPARTMENT_KINDS = (OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER)
+
+
+@dataclass(frozen=True)
+class SupervisionScope:
+    """What a user's dashboards, reports, trails and archives cover: the county, the categories one department
+    leads, or one holding unit's own assets (issue 5, §4: 各部门负责人只看本部门牵头的类别，单位只看本单位)."""
+
+    level: str  # "county", "department" or "unit"
+    organization: Organization | None = None
+
+    @property
+    def label(self) -> str:
+        return "全县" if self.organization is None else self.organization.name
+
+    def asset_q(self, *, prefix: str = "") -> Q | None:
+        """A filter for the assets in scope (under `prefix`, e.g. "asset__"), or None for all of them."""
+        if self.level == "county":
+            return None
+        if self.level == "department":
+            return led_by_q(self.organization.pk, prefix=prefix)
+        return Q(**{f"{prefix}holding_unit_id": self.organization.pk})
+
+
+def supervision_scope_required(user: User) -> SupervisionScope:
+    """The user's scope for a 监督 page, or 403 for someone whose roles give them none."""
+    scope = supervision_scope(user)
+    if scope is None:
+        raise PermissionDenied("您没有查看监督页面（调度看板、审计轨迹、资产档案）的权限。")
+    return scope
+
+
+def supervision_scope(user: User) -> SupervisionScope | None:
+    """The widest scope the user's roles give, or None when they have no supervision pages at all."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.has_role(*COUNTY_WIDE_ROLES):
+        return SupervisionScope("county")
+    org = user.organization
+    if org is None:
+        return None
+    if org.kind in DEPARTMENT_KINDS and user.has_role(Role.DEPT_REVIEWER, Role.UNIT_HEAD):
+        return SupervisionScope("department", org)
+    if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+        return SupervisionScope("unit", org)
+    return None

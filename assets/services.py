@@ -9,20 +9,23 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from .fsm import ConcurrentTransition
+from core.fsm import ConcurrentTransition
+from core.uploads import sniff_upload
+
 from .models import Asset, AssetAttachment, AssetStatus, Role, User
 from .selectors import asset_can_attach, asset_can_edit, units_user_may_register_for
-from .uploads import sniff_upload
 
 # What the admin role may do in the Django admin: change the people and the rule tables (by app label and model),
 # look at the evidence (the ledger, cases, the trail, documents), never change it.
 ADMIN_ROLE_CHANGES = {
     "assets": ("organization", "user", "category", "categorysubtype", "minimumservicelife", "measureunit"),
-    "workflows": ("policy", "routingrule", "stepdeadline", "calendarday", "substitution", "target"),
+    "workflows": ("policy", "routingrule", "stepdeadline", "calendarday", "substitution"),
+    "supervision": ("target",),
 }
 ADMIN_ROLE_VIEWS = {
     "assets": ("asset", "assetattachment", "importbatch"),
-    "workflows": ("disposalcase", "auditevent"),
+    "workflows": ("disposalcase",),
+    "audit": ("auditevent",),
     "documents": ("document", "documentsequence"),
 }
 

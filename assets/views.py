@@ -16,10 +16,10 @@ from django.utils.dateparse import parse_datetime
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.http import stored_file_problem
 from core.storage import StoredFileError, stored_check
 
 from .forms import AssetForm, AttachmentForm
-from .http import stored_file_problem
 from .models import Asset, AssetAttachment
 from .selectors import (
     asset_can_attach,

@@ -48,10 +48,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "viewflow",
     "viewflow.workflow",
+    "audit",
     "assets",
     "accounts",
-    "workflows",
     "documents",
+    "workflows",
+    "supervision",
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -131,7 +135,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("PANHUO_LOGIN_LOCKOUT_MINUTES", de
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_CLIENT_IP_CALLABLE = "assets.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_VERBOSE = False
 # A second factor (TOTP, django-otp) for finance approvers, supervisors and administrators: off in the demo, on in
 # production (README).
@@ -181,8 +185,8 @@ CELERY_BEAT_SCHEDULE = {
     "cases-mark-overdue": {"task": "workflows.tasks.cases_mark_overdue", "schedule": 3600.0},
     # Documents still missing some minutes after their step are queued again (documents.services.documents_sweep).
     "documents-sweep": {"task": "documents.tasks.documents_sweep_task", "schedule": 300.0},
-    # Bulk archive packages whose job was lost (workflows.archive.archive_batches_sweep).
-    "archive-batches-sweep": {"task": "workflows.tasks.archive_batches_sweep_task", "schedule": 300.0},
+    # Bulk archive packages whose job was lost (supervision.archive.archive_batches_sweep).
+    "archive-batches-sweep": {"task": "supervision.tasks.archive_batches_sweep_task", "schedule": 300.0},
     # Ledger imports whose job was lost (assets.imports.import_batches_sweep).
     "import-batches-sweep": {"task": "assets.tasks.import_batches_sweep_task", "schedule": 300.0},
     # Every stored document and evidence file still hashes to what was recorded (documents.integrity).

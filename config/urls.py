@@ -4,7 +4,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from assets.urls import RegisterApplication
-from workflows.supervision import SupervisionApplication
+from supervision.urls import SupervisionApplication
 from workflows.urls import BoardApplication, CaseApplication
 
 from .views import HomeView

@@ -2,8 +2,8 @@
 
 from django.contrib import admin, messages
 
-from assets.admin import ReadOnlyAdmin
-from assets.http import client_ip
+from audit.admin import ReadOnlyAdmin
+from core.http import client_ip
 
 from .models import Document, DocumentSequence, DocumentStatus
 from .services import document_regenerate

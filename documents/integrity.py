@@ -4,7 +4,7 @@
 import logging
 
 from assets.models import AssetAttachment
-from assets.signals import audit_request
+from audit.services import audit_record
 from core.storage import StoredFileError, stored_check
 
 from .models import Document, DocumentStatus
@@ -44,7 +44,7 @@ def stored_files_check() -> tuple[int, list[dict]]:
     if problems:
         for row in problems:
             logger.error("stored file check: %s %s: %s (%s)", row["what"], row["name"], row["label"], row["file"])
-        audit_request(
+        audit_record(
             user=None, action="stored_files_check",
             data={"checked": checked, "count": len(problems), "problems": problems[:200]},
         )  # fmt: skip

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Organization
-from assets.signals import audit_request
+from audit.services import audit_record
 from core.storage import ALTERED, MISSING, StoredFileError, stored_bytes
 
 from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
@@ -160,7 +160,7 @@ def document_issue(*, document_id: int) -> Document:
         document.last_error = ""
         document.save()
         # On the trail in the same transaction: the document exists exactly when its issue is recorded.
-        audit_request(
+        audit_record(
             user=None,
             action="document_issued",
             organization=document.issuer,
@@ -205,7 +205,7 @@ def document_regenerate(*, document_id: int, user, ip: str | None = None) -> Doc
         if document.status == DocumentStatus.ISSUED:
             raise DocumentError(f"文书 {document.number} 已签发，不能重新生成。")
         Document.objects.filter(pk=document.pk).update(status=DocumentStatus.PENDING, attempts=0)
-        audit_request(
+        audit_record(
             user=user, action="document_regenerate", ip=ip, organization=document.issuer, subject=document.subject,
             asset=getattr(document.subject, "asset", None),
             data={"document": str(document.uuid), "kind": document.kind, "title": document.title,

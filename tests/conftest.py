@@ -1,5 +1,6 @@
 """Personas: one per role, in the organizations where a county has them; and the real Celery worker."""
 
+import datetime
 import os
 import tempfile
 from pathlib import Path
@@ -8,10 +9,12 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from assets.models import Organization, OrganizationKind, Role
+from assets.models import AttachmentKind, Organization, OrganizationKind, Role
 
+from .cases import two_years_ago
 from .clock import CLOCK, TODAY
 from .factories import OrganizationFactory, UserFactory
+from .ledgers import BUILDING, import_ledger, ledger_row, upload_evidence
 
 _session_clock = time_machine.travel(CLOCK, tick=True)
 
@@ -42,34 +45,6 @@ def clock():
     `clock.shift(datetime.timedelta(days=15))` or `clock.move_to(...)` travels further within the test."""
     with time_machine.travel(CLOCK, tick=True) as traveller:
         yield traveller
-
-
-@pytest.fixture(scope="session")
-def _seed_data(django_db_setup):
-    """The test database as migrations left it (Django serializes it when it creates it), kept from the start:
-    a connection made later in another async context (the browser tests') does not carry it."""
-    from django.db import connections
-
-    return getattr(connections["default"], "_test_serialized_contents", None)
-
-
-@pytest.fixture(autouse=True)
-def _seed_data_back_after_a_transactional_test(request, django_db_blocker, _seed_data):
-    """A transactional test ends by emptying the database (Django's flush), migrations' seed data included; Django
-    relies on running such tests last. With the suite spread over two processes (pytest-xdist) they are not last,
-    so the seed data is put back here, right after the flush. (Set up before the database fixtures, torn down after.)"""
-    yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (
-        marker is not None and marker.kwargs.get("transaction")
-    ) or "transactional_db" in request.fixturenames
-    if not transactional:
-        return
-    from django.db import connections
-
-    if _seed_data:
-        with django_db_blocker.unblock():
-            connections["default"].creation.deserialize_db_from_string(_seed_data)
 
 
 @pytest.fixture(scope="session")
@@ -199,3 +174,35 @@ def sam(audit_bureau):
 def adam(finance_bureau):
     """系统管理员."""
     return UserFactory(username="adam", full_name="系统管理员", organization=finance_bureau, roles=[Role.ADMIN])
+
+
+# -- the assets most cases are about (imported by the school's clerk, with the evidence an idle report needs) ----
+
+
+@pytest.fixture
+def computer(school, alice):
+    """An idle computer of the school, imported by its clerk with the evidence an idle report needs."""
+    [asset] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-PC-100", 资产名称="台式计算机", 使用状况="闲置", 停用日期=two_years_ago(),
+        闲置原因="教室改造后停用",
+    ))  # fmt: skip
+    upload_evidence(alice, asset, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+    return asset
+
+
+@pytest.fixture
+def building(school, alice):
+    """An idle building of the school (verified by 住建局), imported like the computer."""
+    [asset] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-FW-001", 资产名称="原教师周转房", 资产类别=BUILDING, 资产子类="经营性用房", 计量单位="栋",
+        **{"面积（㎡）": 860, "原值（元）": 3600000, "净值（元）": 2100000}, 取得日期=datetime.date(2006, 9, 1),
+        使用状况="闲置", 停用日期=two_years_ago(), 闲置原因="教师搬入新周转房后闲置",
+    ))  # fmt: skip
+    upload_evidence(alice, asset, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+    return asset
+
+
+@pytest.fixture
+def fred(finance_bureau):
+    """A second 财政审批人, for steps that must be done by someone else."""
+    return UserFactory(username="fred", full_name="郑伟", organization=finance_bureau, roles=[Role.FINANCE_APPROVER])

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from assets.imports import DATA_SHEET, HEADERS
 from assets.models import Asset, AssetAttachment, AttachmentKind, ImportBatch
+from audit.chain import audit_chain_verify
 from core.text import clean_text
-from workflows.audit import audit_chain_verify
 from workflows.models import DisposalCase
 
 from .assets.test_register_views import asset_form_data

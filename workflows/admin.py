@@ -2,17 +2,15 @@
 
 from django.contrib import admin
 
-from assets.admin import AuditedAdmin, ReadOnlyAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (
-    AuditEvent,
     CalendarDay,
     DisposalCase,
     Policy,
     RoutingRule,
     StepDeadline,
     Substitution,
-    Target,
 )
 from .services import routing_rule_revise
 
@@ -70,16 +68,3 @@ class DisposalCaseAdmin(ReadOnlyAdmin):
     list_display = ["asset", "holding_unit", "state", "method", "current_step", "step_due_on"]
     list_filter = ["state", "method"]
     search_fields = ["asset__code", "asset__name"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "acting_for", "organization", "action", "case", "from_state", "to_state"]
-    list_filter = ["action"]
-
-
-@admin.register(Target)
-class TargetAdmin(AuditedAdmin):
-    list_display = ["year", "name", "category", "unit_kind", "lead_department", "measure", "amount"]
-    list_filter = ["year", "measure", "category"]
-    autocomplete_fields = ["lead_department"]

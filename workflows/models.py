@@ -1,21 +1,17 @@
 """The disposal case and its state machine, the rules that steer it (as data), the calendar, and the trail."""
 
-import hashlib
-import json
-import uuid
-from datetime import UTC, date
+from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
-from assets.fsm import ConcurrentTransitionMixin, FSMField, transition
 from assets.models import (
     Asset,
     AssetAttachment,
@@ -26,6 +22,7 @@ from assets.models import (
     OrganizationKind,
     User,
 )
+from core.fsm import ConcurrentTransitionMixin, FSMField, transition
 
 # -- rules as data ------------------------------------------------------------------------------------------------
 
@@ -739,110 +736,6 @@ class ReallocationApplication(models.Model):
         return f"{self.unit} 申请调剂 #{self.case_id}"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("审计记录只能追加，不能修改。")
-
-    def delete(self):
-        raise PermissionError("审计记录只能追加，不能删除。")
-
-
-class AuditEvent(models.Model):
-    """Append-only and hash-chained: who did what to which case, acting for whom, from which state to which, with
-    what input. Each event stores the previous event's hash and its own over a canonical JSON of its content, so
-    `manage.py verify_audit` proves the trail was not changed, shortened or forged in the middle."""
-
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+")
-    acting_for = models.ForeignKey(
-        User, verbose_name="代理对象", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    organization = models.ForeignKey(
-        Organization, verbose_name="单位", null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    role = models.CharField("角色", max_length=24, blank=True)
-    action = models.CharField("操作", max_length=40)
-    case = models.ForeignKey(
-        DisposalCase, verbose_name="处置事项", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    asset = models.ForeignKey(
-        Asset, verbose_name="资产", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    from_state = models.CharField("原状态", max_length=20, blank=True)
-    to_state = models.CharField("新状态", max_length=20, blank=True)
-    data = models.JSONField("录入内容", default=dict, blank=True)
-    ip = models.GenericIPAddressField("IP", null=True, blank=True)
-    # The chain: a gap-free sequence, the previous event's hash, and this event's hash over its content.
-    seq = models.BigIntegerField("序号", unique=True, null=True, editable=False)
-    prev_hash = models.CharField("上一条摘要", max_length=64, blank=True, editable=False)
-    hash = models.CharField("摘要", max_length=64, blank=True, editable=False)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("审计记录只能追加，不能修改。")
-        with transaction.atomic():
-            # Appending is serialized on the chain's head row (held until the caller's transaction commits), so two
-            # writers can never link to the same predecessor and the chain never forks.
-            head = AuditChainHead.objects.select_for_update().get_or_create(pk=1)[0]
-            self.seq, self.prev_hash = head.seq + 1, head.hash
-            self.hash = audit_hash(self.chained_content())
-            super().save(*args, **kwargs)
-            head.seq, head.hash = self.seq, self.hash
-            head.save(update_fields=["seq", "hash"])
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计记录只能追加，不能删除。")
-
-    def chained_content(self) -> dict:
-        """What the hash covers: every field of the event, and the previous hash."""
-        return audit_content(
-            seq=self.seq, prev_hash=self.prev_hash, at=self.at, actor=self.actor_id, acting_for=self.acting_for_id,
-            organization=self.organization_id, role=self.role, action=self.action, case=self.case_id,
-            asset=self.asset_id, from_state=self.from_state, to_state=self.to_state, data=self.data, ip=self.ip,
-        )  # fmt: skip
-
-
-def audit_content(
-    *, seq, prev_hash, at, actor, acting_for, organization, role, action, case, asset, from_state, to_state, data, ip
-) -> dict:
-    """An event's chained content from its field values (ids for relations). A plain function, so that checking a
-    million events (`verify_audit`) or seeding them (the benchmarks) does not build a model instance per row."""
-    return {
-        "seq": seq, "prev_hash": prev_hash, "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": actor, "acting_for": acting_for, "organization": organization, "role": role, "action": action,
-        "case": case, "asset": asset, "from_state": from_state, "to_state": to_state, "data": data, "ip": ip,
-    }  # fmt: skip
-
-
-def audit_hash(content: dict) -> str:
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class AuditChainHead(models.Model):
-    """The chain's last link (one row): the next event takes its sequence and hash from here, under a row lock."""
-
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        verbose_name = "审计链"
-        verbose_name_plural = "审计链"
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.hash[:12]}"
-
-
 class Notification(models.Model):
     user = models.ForeignKey(User, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(
@@ -861,131 +754,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-# -- supervision: targets, archive packages, 月调度 / 季评估 reports ---------------------------------------------------
-
-
-class TargetMeasure(models.TextChoices):
-    AREA_SQM = "area_sqm", "面积（平方米）"
-    AREA_HA = "area_ha", "面积（公顷）"
-    VALUE = "value", "资产原值（元）"
-    COUNT = "count", "资产数量（项）"
-    PROCEEDS = "proceeds", "处置收入（元）"
-
-
-class Target(models.Model):
-    """A yearly target of the campaign's 任务台账, as data (seed 004: 处置闲置产业用地20公顷，盘活工业园区闲置厂房
-    10万平方米、国有企业闲置资产2.9万平方米). Progress counts the assets of the matching category and kind of holding
-    unit whose case was closed (销号) in the year; a target with a lead department is that department's."""
-
-    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    name = models.CharField("任务名称", max_length=100)
-    category = models.ForeignKey(
-        Category, verbose_name="资产类别", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="留空表示全部类别",
-    )  # fmt: skip
-    unit_kind = models.CharField(
-        "持有单位类型", max_length=32, choices=OrganizationKind.choices, blank=True, help_text="留空表示全部单位"
-    )
-    lead_department = models.ForeignKey(
-        Organization, verbose_name="牵头单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="留空表示全县目标",
-    )  # fmt: skip
-    measure = models.CharField("计量指标", max_length=16, choices=TargetMeasure.choices)
-    amount = models.DecimalField(
-        "年度目标值", max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    sort_order = models.PositiveSmallIntegerField("排序", default=0)
-
-    class Meta:
-        verbose_name = "年度目标"
-        verbose_name_plural = "年度目标"
-        ordering = ["year", "sort_order", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["year", "name", "lead_department"], name="uniq_target"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year}年 {self.name}"
-
-
-class JobStatus(models.TextChoices):
-    PENDING = "pending", "排队中"
-    RUNNING = "running", "生成中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
-
-
-class ArchiveScope(models.TextChoices):
-    UNIT = "unit", "按单位"
-    CATEGORY = "category", "按类别"
-    QUARTER = "quarter", "按季度"
-
-
-class ArchiveBatch(models.Model):
-    """Archive packages for many assets at once (a unit, a category, a quarter), built by a Celery job that
-    reports its progress here; the result is one ZIP of the assets' packages under a signed manifest."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
-    scope = models.CharField("范围", max_length=16, choices=ArchiveScope.choices)
-    params = models.JSONField("条件", default=dict)
-    title = models.CharField("名称", max_length=200)
-    status = models.CharField("状态", max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
-    total = models.PositiveIntegerField("资产数", default=0)
-    done = models.PositiveIntegerField("已完成", default=0)
-    file = models.FileField("文件", upload_to="archives/%Y/%m/", max_length=200, blank=True)
-    sha256 = models.CharField("文件摘要（SHA-256）", max_length=64, blank=True)
-    size = models.PositiveBigIntegerField("大小", default=0)
-    message = models.TextField("说明", blank=True)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    # Touched by the job as it goes: a running batch whose job stopped beating (a killed worker) is taken again by
-    # `archive_batches_sweep`.
-    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "档案批量导出"
-        verbose_name_plural = "档案批量导出"
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.title}（{self.get_status_display()}）"
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total:
-            return 100 if self.status == JobStatus.DONE else 0
-        return min(100, self.done * 100 // self.total)
-
-
-class ReportKind(models.TextChoices):
-    MONTHLY = "monthly", "月调度"
-    QUARTERLY = "quarterly", "季评估"
-
-
-class SupervisionReport(models.Model):
-    """One issued 月调度 report or 季评估 evaluation: the subject its signed PDF hangs from. The figures are frozen
-    in the document's context when it is requested."""
-
-    kind = models.CharField("报告类型", max_length=12, choices=ReportKind.choices)
-    year = models.PositiveSmallIntegerField("年度")
-    period = models.PositiveSmallIntegerField("月份或季度", validators=[MinValueValidator(1), MaxValueValidator(12)])
-    scope_organization = models.ForeignKey(
-        Organization, verbose_name="统计范围", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="留空表示全县",
-    )  # fmt: skip
-    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "调度评估报告"
-        verbose_name_plural = "调度评估报告"
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        scope = self.scope_organization or "全县"
-        if self.kind == ReportKind.MONTHLY:
-            return f"{scope} {self.year}年{self.period}月 月调度"
-        return f"{scope} {self.year}年第{self.period}季度 季评估"

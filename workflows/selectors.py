@@ -1,23 +1,17 @@
 """Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
 here, so one unit never sees another's case."""
 
-from dataclasses import dataclass
-
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Organization, OrganizationKind, Role, User, led_by_q
+from assets.models import Role, User
+from assets.selectors import COUNTY_WIDE_ROLES
+from audit.models import AuditEvent
 
-from .forms import TrailFilterForm
-from .models import OPEN_TASK_STATUSES, AuditEvent, CaseState, DisposalCase, Notification
+from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
 from .permissions import principals_for, role_keys
-from .trail import STEP_FILTERS
-
-# Roles that read every case of the county (finance approves and closes, supervisors audit, admin runs it).
-COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -105,57 +99,6 @@ def notifications_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-# -- supervision --------------------------------------------------------------------------------------------------
-
-# Organizations that lead categories: a department head sees the dashboards of the categories it leads.
-DEPARTMENT_KINDS = (OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER)
-
-
-@dataclass(frozen=True)
-class SupervisionScope:
-    """What a user's dashboards, reports, trails and archives cover: the county, the categories one department
-    leads, or one holding unit's own assets (issue 5, §4: 各部门负责人只看本部门牵头的类别，单位只看本单位)."""
-
-    level: str  # "county", "department" or "unit"
-    organization: Organization | None = None
-
-    @property
-    def label(self) -> str:
-        return "全县" if self.organization is None else self.organization.name
-
-    def asset_q(self, *, prefix: str = "") -> Q | None:
-        """A filter for the assets in scope (under `prefix`, e.g. "asset__"), or None for all of them."""
-        if self.level == "county":
-            return None
-        if self.level == "department":
-            return led_by_q(self.organization.pk, prefix=prefix)
-        return Q(**{f"{prefix}holding_unit_id": self.organization.pk})
-
-
-def supervision_scope_required(user: User) -> SupervisionScope:
-    """The user's scope for a 监督 page, or 403 for someone whose roles give them none."""
-    scope = supervision_scope(user)
-    if scope is None:
-        raise PermissionDenied("您没有查看监督页面（调度看板、审计轨迹、资产档案）的权限。")
-    return scope
-
-
-def supervision_scope(user: User) -> SupervisionScope | None:
-    """The widest scope the user's roles give, or None when they have no supervision pages at all."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.has_role(*COUNTY_WIDE_ROLES):
-        return SupervisionScope("county")
-    org = user.organization
-    if org is None:
-        return None
-    if org.kind in DEPARTMENT_KINDS and user.has_role(Role.DEPT_REVIEWER, Role.UNIT_HEAD):
-        return SupervisionScope("department", org)
-    if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
-        return SupervisionScope("unit", org)
-    return None
-
-
 # -- the trail ----------------------------------------------------------------------------------------------------
 
 EVENT_RELATED = ("actor", "acting_for", "organization", "case__asset", "asset")
@@ -163,56 +106,3 @@ EVENT_RELATED = ("actor", "acting_for", "organization", "case__asset", "asset")
 
 def events_of_case(case: DisposalCase) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(case=case).select_related(*EVENT_RELATED).order_by("seq")
-
-
-def trail_visible(*, user: User) -> QuerySet[AuditEvent]:
-    """The events a user may read on the trail: all of them for county-wide roles; otherwise the events about the
-    assets in their scope or the cases they may see (logins, exports and admin changes are the county's only)."""
-    scope = supervision_scope(user)
-    qs = AuditEvent.objects.select_related(*EVENT_RELATED)
-    if scope is None:
-        return qs.none()
-    if scope.level == "county":
-        return qs
-    q = scope.asset_q(prefix="asset__")
-    cases = case_visibility_q(user, prefix="case__")
-    if cases is not None:
-        q |= cases & Q(case__isnull=False)
-    return qs.filter(q)
-
-
-def trail_filtered(*, user: User, data) -> tuple[TrailFilterForm, QuerySet[AuditEvent]]:
-    """The trail search; newest first. A wrong field shows its error and applies no filter of its own."""
-    form = TrailFilterForm(
-        data or None,
-        organizations=Organization.objects.filter(is_active=True).order_by("kind", "name"),
-        steps=[(key, label) for key, (label, _) in STEP_FILTERS.items()],
-    )
-    qs = trail_visible(user=user)
-    f: dict = {}
-    if form.is_bound:
-        form.is_valid()
-        f = form.cleaned_data
-    if f.get("asset"):
-        term = f["asset"].strip()
-        qs = qs.filter(Q(asset__code__icontains=term) | Q(asset__name__icontains=term))
-    if f.get("case"):
-        qs = qs.filter(case_id=f["case"])
-    if f.get("organization"):
-        org = f["organization"]
-        qs = qs.filter(Q(organization=org) | Q(asset__holding_unit=org))
-    if f.get("person"):
-        term = f["person"].strip()
-        qs = qs.filter(
-            Q(actor__username__icontains=term) | Q(actor__full_name__icontains=term)
-            | Q(acting_for__username__icontains=term) | Q(acting_for__full_name__icontains=term)
-        )  # fmt: skip
-    if f.get("date_from"):
-        qs = qs.filter(at__date__gte=f["date_from"])
-    if f.get("date_to"):
-        qs = qs.filter(at__date__lte=f["date_to"])
-    if f.get("step"):
-        qs = qs.filter(action__in=STEP_FILTERS[f["step"]][1])
-    if f.get("method"):
-        qs = qs.filter(case__method=f["method"])
-    return form, qs.order_by("-seq")

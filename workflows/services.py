@@ -5,7 +5,6 @@ asset's ledger status, write the AuditEvent, notify, and hand the step's documen
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -14,7 +13,6 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from assets.fsm import ConcurrentTransition
 from assets.models import (
     Asset,
     AssetAttachment,
@@ -25,13 +23,16 @@ from assets.models import (
     Role,
     User,
 )
+from audit.models import AuditEvent
+from audit.services import audit_record
+from core.data import jsonable
+from core.fsm import ConcurrentTransition
 from documents.services import document_request
 
 from .calendar import step_due_on
 from .models import (
     OPEN_STATES,
     OPEN_TASK_STATUSES,
-    AuditEvent,
     CaseAttachment,
     CaseState,
     DisposalCase,
@@ -47,16 +48,15 @@ from .models import (
     idle_long_enough,
     unmet_conditions,
 )
+from .trail import event_label
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
 REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
 # The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
-STEP_EVENT_LABELS = {
-    "report": "申报", "submit": "单位签发", "verify": "核查认定", "return": "退回补正", "reject": "不予认定",
-    "propose": "处置方案", "dept_review": "主管部门审核", "finance_approve": "财政审批", "return_plan": "退回方案",
-    "low_bid": "低价重新报批", "start_execution": "开始执行", "record_execution": "执行结果",
-    "confirm_remittance": "收入上缴确认", "close": "销号",
-}  # fmt: skip
+STEP_EVENTS = (
+    "report", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve", "return_plan",
+    "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
+)  # fmt: skip
 
 
 class WorkflowError(Exception):
@@ -167,55 +167,17 @@ def _set_step(case: DisposalCase, step: str | None, *, start: date | None = None
     case.reminded_at = case.escalated_at = None
 
 
-def _audit(actor: Actor, case: DisposalCase, action: str, role: str, states: tuple[str, str], data: dict) -> AuditEvent:
-    return AuditEvent.objects.create(
-        actor=actor.user,
+def _audit(actor: Actor, case: DisposalCase, action: str, role: str, states: tuple[str, str], data: dict):
+    return audit_record(
+        user=actor.user,
         acting_for=actor.acting_for,
-        organization=actor.principal.organization,
         role=role,
         action=action,
         case=case,
-        asset_id=case.asset_id,
-        from_state=states[0],
-        to_state=states[1],
-        data=_jsonable(data),
+        states=states,
+        data=data,
         ip=actor.ip,
     )
-
-
-def audit_record(
-    *,
-    user: User | None,
-    action: str,
-    data: dict,
-    ip: str | None = None,
-    case: DisposalCase | None = None,
-    asset: Asset | None = None,
-    role: str = "",
-    organization: Organization | None = None,
-) -> AuditEvent:
-    """Appends an event that is not a step of a case: an export, an archive package, an admin change, a document
-    issued. `data` says what, with before / after values where something changed."""
-    if case is not None and asset is None:
-        asset = case.asset
-    return AuditEvent.objects.create(
-        actor=user, organization=organization or getattr(user, "organization", None), role=role, action=action,
-        case=case,
-        asset=asset, from_state=case.state if case else "", to_state=case.state if case else "",
-        data=_jsonable(data), ip=ip,
-    )  # fmt: skip
-
-
-def _jsonable(data: dict) -> dict:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Decimal | date):
-            out[key] = str(value)
-        elif hasattr(value, "pk"):
-            out[key] = {"id": value.pk, "name": str(value)}
-        else:
-            out[key] = value
-    return out
 
 
 def _notify(users, case: DisposalCase, message: str) -> None:
@@ -279,19 +241,19 @@ def document_context(case: DisposalCase, step: str) -> dict:
     context["events"] = [
         {
             "action": event.action,
-            "label": STEP_EVENT_LABELS.get(event.action, event.action),
+            "label": event_label(event.action, method=case.method),
             "at": timezone.localtime(event.at).isoformat(timespec="seconds"),
             "actor": event.actor.get_full_name() or event.actor.username if event.actor else "",
             "acting_for": (event.acting_for.get_full_name() or event.acting_for.username) if event.acting_for else "",
             "organization": event.organization.name if event.organization else "",
             "opinion": event.data.get("opinion") or event.data.get("reason") or event.data.get("note") or "",
         }
-        for event in AuditEvent.objects.filter(case=case, action__in=STEP_EVENT_LABELS)
+        for event in AuditEvent.objects.filter(case=case, action__in=STEP_EVENTS)
         .select_related("actor", "acting_for", "organization")
         .order_by("at", "pk")
     ]
     if record is not None:
-        context["execution"] = _jsonable(
+        context["execution"] = jsonable(
             {
                 f.name: getattr(record, f.name)
                 for f in ExecutionRecord._meta.concrete_fields
@@ -483,11 +445,15 @@ def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> Reallocat
     )
     if not created:
         raise WorkflowError("本单位已申请过该资产。")
-    AuditEvent.objects.create(
-        actor=actor.user, acting_for=actor.acting_for, organization=principal.organization, role=Role.UNIT_CLERK,
-        action="listing_apply", case=case, asset_id=case.asset_id, from_state=case.state, to_state=case.state,
-        data={"reason": reason}, ip=actor.ip,
-    )  # fmt: skip
+    audit_record(
+        user=actor.user,
+        acting_for=actor.acting_for,
+        role=Role.UNIT_CLERK,
+        action="listing_apply",
+        case=case,
+        data={"reason": reason},
+        ip=actor.ip,
+    )
     _notify(
         _users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"{principal.organization}申请调剂：{case.asset.code}"
     )
@@ -884,11 +850,15 @@ def _task_locked(task):
 
 def _task_audit(actor: Actor, task, action: str, data: dict) -> None:
     case = DisposalCase.objects.only("pk", "asset_id", "state").get(pk=task.process_id)
-    AuditEvent.objects.create(
-        actor=actor.user, acting_for=actor.acting_for, organization=actor.principal.organization,
-        role=task.flow_task.role, action=action, case=case, asset_id=case.asset_id, from_state=case.state,
-        to_state=case.state, data={"task": task.pk, "step": task.flow_task.step, **data}, ip=actor.ip,
-    )  # fmt: skip
+    audit_record(
+        user=actor.user,
+        acting_for=actor.acting_for,
+        role=task.flow_task.role,
+        action=action,
+        case=case,
+        data={"task": task.pk, "step": task.flow_task.step, **data},
+        ip=actor.ip,
+    )
 
 
 @transaction.atomic
@@ -990,10 +960,7 @@ def overdue_sweep(*, today: date | None = None) -> dict:
 
 
 def _system_audit(case: DisposalCase, action: str, data: dict) -> None:
-    AuditEvent.objects.create(
-        actor=None, role="system", action=action, case=case, asset_id=case.asset_id, from_state=case.state,
-        to_state=case.state, data=data,
-    )  # fmt: skip
+    audit_record(user=None, role="system", action=action, case=case, data=data)
 
 
 # -- substitution -------------------------------------------------------------------------------------------------
@@ -1011,12 +978,12 @@ def substitution_set(
         raise ValidationError({"starts_on": "开始日期不能早于今天。"})
     substitution.full_clean()
     substitution.save()
-    AuditEvent.objects.create(
-        actor=actor.user, organization=actor.user.organization, role="", action="substitution",
-        data={"substitute": {"id": substitute.pk, "name": str(substitute)}, "starts_on": str(starts_on),
-              "ends_on": str(ends_on), "reason": reason.strip()},
+    audit_record(
+        user=actor.user,
+        action="substitution",
         ip=actor.ip,
-    )  # fmt: skip
+        data={"substitute": substitute, "starts_on": starts_on, "ends_on": ends_on, "reason": reason.strip()},
+    )
     return substitution
 
 
@@ -1031,7 +998,4 @@ def substitution_end(*, actor: Actor, substitution: Substitution) -> None:
         substitution.delete()
     else:
         substitution.save(update_fields=["ends_on"])
-    AuditEvent.objects.create(
-        actor=actor.user, organization=actor.user.organization, role="", action="substitution_end",
-        data={"substitute": {"id": substitution.substitute_id, "name": str(substitution.substitute)}}, ip=actor.ip,
-    )  # fmt: skip
+    audit_record(user=actor.user, action="substitution_end", data={"substitute": substitution.substitute}, ip=actor.ip)

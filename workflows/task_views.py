@@ -9,9 +9,9 @@ from django.template.response import TemplateResponse
 from django.views import View
 from viewflow.workflow.status import STATUS
 
-from assets.http import client_ip
 from assets.models import Asset
 from assets.services import RegisterError, attachment_add
+from core.http import client_ip
 
 from . import forms
 from .models import DisposalCase, DisposalMethod

@@ -9,20 +9,3 @@ from .services import overdue_sweep
 def cases_mark_overdue() -> dict:
     """Run by beat every hour: remind the holders of overdue steps, then their heads (DESIGN.md "Time")."""
     return overdue_sweep()
-
-
-@shared_task
-def archive_batch_build_task(batch_id: str) -> str:
-    """Builds one bulk archive package; a second delivery of the same job finds the batch claimed and does nothing."""
-    from .archive import archive_batch_build
-
-    batch = archive_batch_build(batch_id=batch_id)
-    return batch.status if batch is not None else "skipped"
-
-
-@shared_task
-def archive_batches_sweep_task() -> int:
-    """Run by beat every 5 minutes: queues again the bulk packages whose job was lost."""
-    from .archive import archive_batches_sweep
-
-    return archive_batches_sweep()

@@ -5,49 +5,22 @@ import datetime
 
 from assets.models import Role
 from assets.templatetags.panhuo import cn_date, yuan
+from audit.labels import ACTION_LABELS
+from audit.models import AuditEvent
 from documents.models import Document, DocumentStatus
 from documents.services import documents_of
 
-from .models import AuditEvent, Basis, CaseState, DisposalCase, DisposalMethod
+from .models import Basis, CaseState, DisposalCase, DisposalMethod
 
-ACTION_LABELS = {
-    "report": "申报",
-    "submit": "签发报送",
-    "verify": "认定属实",
-    "return": "退回补正",
-    "reject": "不予认定",
-    "withdraw": "撤回",
-    "listing_apply": "申请调剂",
-    "propose": "提交处置方案",
-    "dept_review": "主管部门审核同意",
-    "finance_approve": "财政审批同意",
-    "return_plan": "退回处置方案",
-    "start_execution": "开始执行",
-    "record_execution": "登记执行结果",
-    "low_bid": "成交价低于下限，重新报批",
-    "confirm_remittance": "确认收入上缴",
-    "close": "销号",
-    "claim": "认领任务",
-    "release": "释放任务",
-    "reassign": "转办任务",
-    "overdue": "超期提醒",
-    "escalate": "超期报告负责人",
-    "login": "登录",
-    "login_failed": "登录失败",
-    "login_locked": "多次登录失败，已锁定",
-    "otp_enrol": "启用双因素认证",
-    "otp_failed": "动态口令错误",
-    "otp_recovery_used": "使用备用码登录",
-    "substitution": "设置请假代理",
-    "substitution_end": "取消请假代理",
-    "document_issued": "签发文书",
-    "document_regenerate": "重新生成文书",
-    "stored_files_check": "存档文件核对发现问题",
-    "export": "导出",
-    "admin_add": "系统管理：新增",
-    "admin_change": "系统管理：修改",
-    "admin_delete": "系统管理：删除",
-}
+
+def event_label(action: str, *, method: str = "") -> str:
+    """How an event is named on the case page, the trail, the archive and in the signed documents: by the trail's
+    vocabulary, except that a 调剂's execution result is the receiving unit's confirmation of receipt."""
+    if action == "record_execution" and method == DisposalMethod.REALLOCATE:
+        return "确认接收"
+    return ACTION_LABELS.get(action, action)
+
+
 # Keys of AuditEvent.data worth showing, with their labels; the rest stays in the record for auditors.
 DATA_LABELS = {
     "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "处置方式",
@@ -178,9 +151,7 @@ def event_rows(events) -> list[dict]:
         ]
         if event.action == "export" and event.data.get("what"):
             details.insert(0, ("导出内容", EXPORT_LABELS.get(event.data["what"], event.data["what"])))
-        label = ACTION_LABELS.get(event.action, event.action)
-        if event.action == "record_execution" and event.case and event.case.method == DisposalMethod.REALLOCATE:
-            label = "确认接收"
+        label = event_label(event.action, method=event.case.method if event.case else "")
         rows.append(
             {
                 "event": event,

@@ -17,10 +17,10 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.views import FlowChartView
 from viewflow.workflow.models import Task
 
-from assets.http import as_download, client_ip, stored_file_problem
 from assets.models import Role
-from assets.selectors import asset_list_visible
+from assets.selectors import asset_list_visible, supervision_scope
 from assets.services import RegisterError, attachment_add
+from core.http import as_download, client_ip, stored_file_problem
 from core.storage import StoredFileError
 from documents.models import DocumentStatus
 from documents.services import document_pdf, documents_of
@@ -42,7 +42,6 @@ from .selectors import (
     case_list_visible,
     case_may_withdraw,
     events_of_case,
-    supervision_scope,
     task_archive,
     task_inbox,
     task_queue,

@@ -15,8 +15,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assets.models import Role
-from workflows.audit import audit_chain_verify
-from workflows.models import AuditEvent
+from audit.chain import audit_chain_verify
+from audit.models import AuditEvent
 
 from ..factories import PASSWORD, UserFactory
 

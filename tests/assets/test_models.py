@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from assets.fsm import ConcurrentTransition, TransitionNotAllowed
 from assets.models import Asset, AssetStatus, Organization, UsageStatus, mu_to_sqm, sqm_to_mu
 from assets.uscc import validate_uscc
+from core.fsm import ConcurrentTransition, TransitionNotAllowed
 
 from ..clock import TODAY
 from ..factories import AssetFactory, OrganizationFactory, category, make_credit_code, subtype

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from assets.demo import DEMO_PASSWORD
+from demo.county import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (Makefile: DEB_PACKAGES), not a browser Playwright downloads
 CHROMIUM_ARGS = [

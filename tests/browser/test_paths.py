@@ -13,8 +13,8 @@ from dateutil.relativedelta import relativedelta
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from assets.demo import HOLDING_UNITS, USERS
 from assets.models import Asset, AssetStatus, OrganizationKind, Role, UsageStatus
+from demo.county import HOLDING_UNITS, USERS
 from documents.signing import verify_pdf
 from workflows.models import CaseState, DisposalCase, DisposalMethod, Policy
 

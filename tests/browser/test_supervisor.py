@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from documents.signing import verify_pdf
-from workflows.archive import archive_verify
+from supervision.archive import archive_verify
 from workflows.models import DisposalCase
 
 from ..clock import TODAY

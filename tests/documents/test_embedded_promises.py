@@ -14,14 +14,14 @@ from django.urls import reverse
 from assets.imports import import_batch_commit_run, import_batches_sweep
 from assets.models import Asset, AttachmentKind, ImportBatch, ImportStatus
 from assets.services import role_groups_ensure
+from audit.models import AuditEvent
 from core.embedded import EmbeddedBeat, EmbeddedBeatMiddleware
 from documents.models import Document, DocumentStatus
 from documents.services import documents_of
 from documents.tasks import document_issue_task
-from workflows.models import AuditEvent
 
+from ..cases import verified
 from ..ledgers import filled_template, import_ledger, ledger_row, upload_evidence
-from ..workflows.test_paths import verified
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_an_administrator_regenerates_a_failed_document_and_the_trail_says_who(
 
 
 def test_an_issued_document_is_not_regenerated(client, computer, alice, henry, rita, adam):
-    from ..documents.test_issue import issue_all
+    from ..cases import issue_all
 
     case = verified(computer, alice, henry, rita)
     issue_all(case)
@@ -180,7 +180,7 @@ def test_an_issued_document_is_not_regenerated(client, computer, alice, henry, r
 
 @pytest.fixture
 def issued(computer, alice, henry, rita):
-    from ..documents.test_issue import issue_all
+    from ..cases import issue_all
 
     case = verified(computer, alice, henry, rita)
     issue_all(case)

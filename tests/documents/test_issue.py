@@ -27,21 +27,13 @@ from workflows.services import (
     listing_apply,
 )
 
+from ..cases import as_, attach, auction_record, issue_all, lease_record, proceeds, verified
 from ..clock import TODAY, on_the_clock
 from ..factories import OrganizationFactory, UserFactory
-from ..workflows.conftest import as_, attach
-from ..workflows.test_paths import auction_record, lease_record, proceeds, verified
 
 pytestmark = pytest.mark.django_db
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "documents"
 NUMBER = re.compile(r"^\S+盘〔\d{4}〕\d+号$")
-
-
-def issue_all(case) -> list[Document]:
-    """Runs the jobs the steps queued (on commit, in a real deployment) and returns the case's documents."""
-    for document in documents_of(case).filter(status=DocumentStatus.PENDING):
-        document_issue(document_id=document.pk)
-    return list(documents_of(case).order_by("pk"))
 
 
 def text_of(document: Document) -> str:
@@ -174,7 +166,7 @@ def test_issuing_twice_changes_nothing(computer, alice, henry, rita):
 def test_a_plan_approved_again_after_a_low_bid_is_a_new_version_superseding_the_first(
     building, alice, henry, hugo, fiona, fred
 ):
-    from ..workflows.test_paths import approved_auction
+    from ..cases import approved_auction
 
     case = approved_auction(building, alice, henry, hugo, fiona)
     report = attach(building, AttachmentKind.APPRAISAL_REPORT)

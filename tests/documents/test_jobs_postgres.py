@@ -30,8 +30,8 @@ from documents.services import document_issue, documents_of, documents_sweep
 from documents.signing import pki_init, verify_pdf
 from workflows.services import case_report, case_submit
 
+from ..cases import TWO_YEARS_AGO, as_, idle_evidence
 from ..factories import AssetFactory, UserFactory
-from ..workflows.conftest import TWO_YEARS_AGO, as_, idle_evidence
 from .test_issue import read
 
 pytestmark = [

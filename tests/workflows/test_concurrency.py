@@ -19,13 +19,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from assets.models import OrganizationKind, Role, UsageStatus
+from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
-from workflows.models import AuditEvent, CaseState, DisposalCase, Notification, Step
+from workflows.models import CaseState, DisposalCase, Notification, Step
 from workflows.nodes import case_url
 from workflows.services import Actor, case_report
 
+from ..cases import TWO_YEARS_AGO, idle_evidence
 from ..factories import AssetFactory, OrganizationFactory, UserFactory
-from .conftest import TWO_YEARS_AGO, idle_evidence
 
 pytestmark = [
     pytest.mark.postgres,
@@ -217,7 +218,7 @@ def test_fifty_heads_claiming_and_signing_off_their_own_cases_at_once_all_succee
     assert AuditEvent.objects.filter(case__in=pks, action="submit").count() == 50
     assert AuditEvent.objects.filter(case__in=pks, action="claim").count() == 50
     # 100 events appended by 50 concurrent writers: one chain, no fork, nothing lost.
-    from workflows.audit import audit_chain_verify
+    from audit.chain import audit_chain_verify
 
     assert audit_chain_verify().ok
     done = Task.objects.filter(process_id__in=pks, flow_task=DisposalFlow.sign_off, status=STATUS.DONE)

@@ -10,8 +10,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from assets.models import Asset, AssetStatus
+from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
-from workflows.models import AuditEvent, CaseState, DisposalCase, Step
+from workflows.models import CaseState, DisposalCase, Step
 
 from ..clock import TODAY, years_after
 

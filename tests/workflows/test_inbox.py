@@ -10,13 +10,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from assets.models import Role
+from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
-from workflows.models import AuditEvent, DisposalCase, Notification, Substitution
+from workflows.models import DisposalCase, Notification, Substitution
 from workflows.services import overdue_sweep
 
+from ..cases import TWO_YEARS_AGO, idle_evidence
 from ..clock import TODAY, at
 from ..factories import AssetFactory, UserFactory
-from .conftest import TWO_YEARS_AGO, idle_evidence
 from .test_flow_urls import claim, do, fresh, messages_of, open_task, pdf, report, url
 
 pytestmark = pytest.mark.django_db
@@ -192,12 +193,12 @@ def test_the_board_lists_verified_assets_filters_them_and_takes_one_application_
 ):
     from workflows.services import case_verify
 
-    from .conftest import as_
+    from ..cases import as_
 
     pc = submitted(client, computer, alice, henry)
     house = submitted(client, building, alice, henry)
     for case, reviewer in ((pc, rita), (house, hugo)):
-        from .conftest import attach
+        from ..cases import attach
 
         attach(case.asset, "verification_record")
         case_verify(actor=as_(reviewer), case=case, opinion="属实")

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assets.models import Asset, AssetStatus, AttachmentKind
-from workflows.models import AuditEvent, CaseState, DisposalCase, DisposalMethod, Notification, Step
+from audit.models import AuditEvent
+from workflows.models import CaseState, DisposalMethod, Notification, Step
 from workflows.services import (
     WorkflowError,
     case_close,
@@ -26,20 +27,10 @@ from workflows.services import (
     listing_apply,
 )
 
+from ..cases import approved_auction, as_, attach, auction_record, fetch, lease_record, proceeds, verified
 from ..clock import TODAY, years_after
-from .conftest import as_, attach
 
 pytestmark = pytest.mark.django_db
-
-
-def fetch(case) -> DisposalCase:
-    return DisposalCase.objects.get(pk=case.pk)
-
-
-def verified(asset, clerk, head, reviewer, basis="idle") -> DisposalCase:
-    case = case_report(actor=as_(clerk), asset=asset, basis=basis, statement="学校撤并后闲置，经校务会研究拟盘活。")
-    case_submit(actor=as_(head), case=case)
-    return case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
 
 
 def actions(case) -> list[str]:
@@ -86,30 +77,6 @@ def test_reallocation_moves_the_asset_to_the_receiving_units_ledger(computer, al
     )
     assert (first.from_state, first.to_state) == ("", CaseState.DRAFT)
     assert Notification.objects.filter(user=alice, message__startswith="已销号").exists()
-
-
-def lease_record(**overrides) -> dict:
-    record = {
-        "reserve_rent": Decimal("48000"),
-        "tender_result": "经公共资源交易中心公开招租，3家竞租",
-        "lessee": "茂县羌韵餐饮有限公司",
-        "lease_starts_on": TODAY,
-        "lease_ends_on": years_after(TODAY, 3),
-        "annual_rent": Decimal("52000"),
-        "deposit": Decimal("10000"),
-        "contract_no": "MXZL-2026-018",
-    }
-    record.update(overrides)
-    return record
-
-
-def proceeds(received="52000", fees="0", remitted="52000", receipt_no="川财缴2026-00123") -> dict:
-    return {
-        "received": Decimal(received),
-        "fees": Decimal(fees),
-        "remitted": Decimal(remitted),
-        "receipt_no": receipt_no,
-    }
 
 
 def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(building, alice, henry, hugo, fiona, fred):
@@ -172,29 +139,6 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
     assert Asset.objects.get(pk=building.pk).status == AssetStatus.REVITALIZED
 
 
-def auction_record(**overrides) -> dict:
-    record = {
-        "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": Decimal("2000000"),
-        "appraisal_date": TODAY - datetime.timedelta(days=60), "venue": "茂县公共资源交易中心",
-        "reserve_price": Decimal("2000000"), "winning_bid": Decimal("2300000"), "buyer": "阿坝州某置业有限公司",
-        "deal_on": TODAY,
-    }  # fmt: skip
-    record.update(overrides)
-    return record
-
-
-def approved_auction(building, alice, henry, hugo, fiona) -> DisposalCase:
-    case = verified(building, alice, henry, hugo)
-    minutes = attach(building, AttachmentKind.MEETING_MINUTES, name="会议纪要.pdf")
-    case = case_propose(
-        actor=as_(alice), case=case, method="auction", summary="进场公开拍卖", justification="公示期无单位申请",
-        minutes=[minutes],
-    )  # fmt: skip
-    case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意")
-    case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意")
-    return case_start_execution(actor=as_(alice), case=case)
-
-
 def test_an_auction_needs_a_valid_appraisal_and_a_low_bid_goes_back_for_approval(
     building, alice, henry, hugo, fiona, fred
 ):
@@ -226,8 +170,8 @@ def test_an_auction_needs_a_valid_appraisal_and_a_low_bid_goes_back_for_approval
 
 
 def test_scrapping_before_the_minimum_service_life_needs_a_technical_appraisal(school, alice, henry, rita, fiona, fred):
+    from ..cases import TWO_YEARS_AGO, idle_evidence
     from ..factories import AssetFactory
-    from .conftest import TWO_YEARS_AGO, idle_evidence
 
     young = AssetFactory(
         holding_unit=school, acquired_on=TODAY - datetime.timedelta(days=3 * 365), usage_status="idle",

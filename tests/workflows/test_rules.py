@@ -8,7 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from assets.models import Asset, AssetStatus, AttachmentKind, Role
-from workflows.models import AuditEvent, CaseState, DisposalCase, Policy, RoutingRule, Substitution
+from audit.models import AuditEvent
+from workflows.models import CaseState, DisposalCase, Policy, RoutingRule, Substitution
 from workflows.services import (
     NotAllowed,
     WorkflowError,
@@ -24,9 +25,9 @@ from workflows.services import (
     route_plan,
 )
 
+from ..cases import as_, attach, idle_evidence
 from ..clock import CLOCK, TODAY
 from ..factories import AssetFactory, UserFactory, category
-from .conftest import as_, attach, idle_evidence
 
 pytestmark = pytest.mark.django_db
 

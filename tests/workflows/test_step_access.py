@@ -5,8 +5,9 @@ import pytest
 from viewflow.workflow.models import Task
 
 from assets.models import Role
+from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
-from workflows.models import AuditEvent, CaseState
+from workflows.models import CaseState
 
 from ..factories import OrganizationFactory, UserFactory
 from .test_flow_urls import LEASE, claim, do, fresh, messages_of, open_task, pdf, report, url

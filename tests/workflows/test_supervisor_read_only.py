@@ -6,11 +6,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from assets.models import ImportBatch
+from audit.models import AuditEvent
 from documents.models import Document
+from supervision.models import ArchiveBatch
 from workflows.flows import DisposalFlow
-from workflows.models import ArchiveBatch, AuditEvent, CaseState
+from workflows.models import CaseState
 
-from ..documents.test_issue import issue_all
+from ..cases import issue_all
 from .test_flow_urls import LEASE, do, fresh, open_task, pdf, report, verified_via_urls
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ DROP FUNCTION IF EXISTS panhuo_audit_append_only();
 
 def chain_existing(apps, schema_editor):
     """Events written before the chain existed are linked in their order, so the whole trail verifies."""
-    from workflows.models import AuditEvent as LiveEvent
-    from workflows.models import audit_hash
+    from audit.models import AuditEvent as LiveEvent
+    from audit.models import audit_hash
 
     AuditEvent = apps.get_model("workflows", "AuditEvent")
     AuditChainHead = apps.get_model("workflows", "AuditChainHead")

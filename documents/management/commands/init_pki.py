@@ -36,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"没有编号为 {'、'.join(missing)} 的单位。")
         try:
             result = pki_init(organizations=list(organizations), stdout=self.stdout)
-            # The system's own certificate signs archive packages' manifests (workflows.archive).
+            # The system's own certificate signs archive packages' manifests (supervision.archive).
             archive = system_signer().signing_cert
             self.stdout.write(f"档案签章证书：{archive.subject.human_friendly}（序列号 {archive.serial_number:x}）")
             for org_id in rotate:

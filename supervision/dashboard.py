@@ -1,0 +1,1043 @@
+"""The 月调度 / 季评估 figures: aggregate reads over one SupervisionScope, one period and one day, as plain data.
+
+Every function takes the scope, the period and `today`, runs a few GROUP BY queries (never a Python loop over the
+assets or cases themselves: only over their groups, or over the rows of one short list) and returns dicts of Decimal,
+int, str and date. The dashboard page, the .xlsx export and the signed PDF all print these same figures
+(`dashboard_figures`), so what a supervisor sees and what the report freezes cannot disagree.
+
+Definitions (DESIGN.md "Supervision", seed 004 "月调度、季评估"):
+
+- 盘活 (revitalized): a case closed (销号, state closed) in the month of its `closed_at`; its asset's area and 原值
+  count for that month. Cases are attributed to the unit that held the asset during the case (`holding_unit` of the
+  case), so a 调剂 stays the giving unit's achievement after the asset moved to the receiving unit's ledger.
+- Targets: a Target counts the closed cases whose asset has its category (none: all categories) and whose holding
+  unit has its unit kind (blank: all), always within the viewer's scope. The county sees every target of the year; a
+  department sees its own targets (lead_department = it) and the county-wide ones (no lead department) of the
+  categories it leads, all counted over the assets it leads; a unit sees the county-wide targets that apply to its
+  kind of unit, counted over its own assets (its contribution).
+- Proceeds: due / received / remitted are recorded with the execution result, so they fall in the month of
+  `executed_at`; "财政已确认" is the part finance confirmed (收支两条线).
+- 销号率 of a unit: of its cases verified (认定) in the year up to the period's end and neither rejected nor
+  withdrawn, the share closed by the period's end. 盘活率: cases on idle or low-efficiency assets closed in the year
+  up to the period's end, over those plus the unit's idle or low-efficiency assets still on its active ledger (the
+  stock not yet revitalized, reported or not).
+- Alerts are as of `today`; the definitions of each are on the functions below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    Sum,
+    Value,
+    ValueRange,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, RowNumber
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from assets.models import (
+    AreaUnit,
+    Asset,
+    AssetStatus,
+    Category,
+    CategorySubtype,
+    Organization,
+    OrganizationKind,
+    UsageStatus,
+    sqm_to_mu,
+)
+from assets.selectors import SupervisionScope
+from workflows.models import (
+    EARNING_METHODS,
+    OPEN_STATES,
+    Basis,
+    CaseState,
+    DisposalCase,
+    DisposalMethod,
+    ExecutionRecord,
+    Policy,
+    RoutingRule,
+    Step,
+    cn_date,
+)
+
+from .models import ReportKind, Target, TargetMeasure
+
+ZERO = Decimal(0)
+SQM_PER_HECTARE = Decimal(10000)
+# How many rows of each alert and list the page, the workbook and the PDF show (the count is always the full one).
+LIST_LIMIT = 50
+# Alert windows (days), as the supervision brief sets them; the appraisal validity itself is Policy data.
+LEASE_EXPIRY_DAYS = 60
+APPRAISAL_EXPIRY_DAYS = 30
+IDLE_WITHOUT_CASE_MONTHS = 12
+SPLIT_CASES_LISTED = 10  # plans named per suspected split
+SPLIT_ROWS_LISTED = 20  # suspected splits listed (the count covers them all)
+TASK_AGE_LIMIT_DAYS = 366  # tasks older than this at the period's start are left out of the average days per step
+QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+PENDING_USAGE = (UsageStatus.IDLE, UsageStatus.LOW_EFFICIENCY)
+ACTIVE_LEDGER = (AssetStatus.IN_USE, AssetStatus.IN_CASE)
+
+# Who holds each step's task (workflows/flows.py): the holding unit, the lead department, the receiving unit or finance.
+UNIT_STEPS = (Step.REPORT, Step.SIGN_OFF, Step.PLAN, Step.EXECUTE)
+DEPARTMENT_STEPS = (Step.VERIFY, Step.DEPT_REVIEW)
+FINANCE_STEPS = (Step.FINANCE_APPROVE, Step.CONFIRM_REMITTANCE, Step.CLOSE)
+STEP_ORDER = list(Step.values)
+
+ALERT_TITLES = {
+    "leases_expiring": f"租期{LEASE_EXPIRY_DAYS}日内到期",
+    "rent_arrears": "租金欠缴",
+    "appraisals_expiring": f"评估报告{APPRAISAL_EXPIRY_DAYS}日内失效或已失效",
+    "idle_without_case": f"闲置超过{IDLE_WITHOUT_CASE_MONTHS}个月未申报盘活",
+    "batch_splitting": "疑似拆分规避审批",
+}
+
+
+class PeriodError(ValueError):
+    """A period that does not exist (month 13, quarter 0, a year in words), with a message the user can act on and
+    the input it is about ("kind", "year" or "period")."""
+
+    def __init__(self, message: str, field: str = "period"):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (月调度) or a quarter (季评估) of one year."""
+
+    kind: str  # ReportKind: "monthly" or "quarterly"
+    year: int
+    number: int  # the month 1–12, or the quarter 1–4
+
+    @classmethod
+    def parse(cls, kind, year, number) -> Period:
+        if kind not in ReportKind.values:
+            raise PeriodError("报告类型须为“月调度”或“季评估”。", "kind")
+        try:
+            year = int(str(year).strip())
+        except (TypeError, ValueError):
+            raise PeriodError("年度须为四位数字，如 2026。", "year") from None
+        if not 2000 <= year <= 2100:
+            raise PeriodError("年度须在2000年至2100年之间。", "year")
+        what, limit = ("月份", 12) if kind == ReportKind.MONTHLY else ("季度", 4)
+        try:
+            number = int(str(number).strip())
+        except (TypeError, ValueError):
+            raise PeriodError(f"{what}须为1至{limit}的数字。") from None
+        if not 1 <= number <= limit:
+            raise PeriodError(f"{what}须为1至{limit}的数字。")
+        return cls(kind, year, number)
+
+    @classmethod
+    def containing(cls, kind: str, day: dt.date) -> Period:
+        number = day.month if kind == ReportKind.MONTHLY else (day.month - 1) // 3 + 1
+        return cls(kind, day.year, number)
+
+    @property
+    def is_monthly(self) -> bool:
+        return self.kind == ReportKind.MONTHLY
+
+    @property
+    def first_month(self) -> int:
+        return self.number if self.is_monthly else 3 * self.number - 2
+
+    @property
+    def last_month(self) -> int:
+        return self.number if self.is_monthly else 3 * self.number
+
+    @property
+    def quarter(self) -> int:
+        return (self.last_month - 1) // 3 + 1
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.first_month, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The day after the period (exclusive bound)."""
+        return dt.date(self.year, self.last_month, 1) + relativedelta(months=1)
+
+    @property
+    def year_start(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def year_end(self) -> dt.date:
+        return dt.date(self.year + 1, 1, 1)
+
+    @property
+    def label(self) -> str:
+        if self.is_monthly:
+            return f"{self.year}年{self.number}月"
+        return f"{self.year}年{QUARTER_NAMES[self.number]}"
+
+    @property
+    def end_label(self) -> str:
+        return f"{self.label}末" if not self.is_monthly else f"{self.label}底"
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "kind_label": ReportKind(self.kind).label,
+            "year": self.year,
+            "number": self.number,
+            "label": self.label,
+            "start": self.start,
+            "last_day": self.end - dt.timedelta(days=1),
+            "last_month": self.last_month,
+            "quarter": self.quarter,
+        }
+
+
+# -- helpers --------------------------------------------------------------------------------------------------------
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first, as an integer, on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+    arity = 2
+    template = "(%(expressions)s)"  # PostgreSQL: date - date is an integer number of days
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def _moment(day: dt.date) -> dt.datetime:
+    """Local midnight starting `day`: the county's days, not UTC's."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class _LedCategories:
+    """What a department leads, as ids: its sub-types, its categories, and their sub-types another department
+    leads. Filters on these need no join to the category tables (the same rule as assets.models.led_by_q)."""
+
+    subtypes: tuple[int, ...]
+    categories: tuple[int, ...]
+    overridden: tuple[int, ...]
+
+    @classmethod
+    def of(cls, department_id: int) -> _LedCategories:
+        categories = tuple(Category.objects.filter(lead_department_id=department_id).values_list("pk", flat=True))
+        subtypes = CategorySubtype.objects.filter(lead_department__isnull=False)
+        return cls(
+            subtypes=tuple(subtypes.filter(lead_department_id=department_id).values_list("pk", flat=True)),
+            categories=categories,
+            overridden=tuple(
+                subtypes.filter(category_id__in=categories)
+                .exclude(lead_department_id=department_id)
+                .values_list("pk", flat=True)
+            ),
+        )
+
+    def q(self, prefix: str = "") -> Q:
+        q = Q(**{f"{prefix}subtype_id__in": self.subtypes}) if self.subtypes else Q(pk__in=[])
+        if self.categories:
+            of_category = Q(**{f"{prefix}category_id__in": self.categories})
+            if self.overridden:  # NOT IN keeps the assets without a sub-type (Django adds IS NULL)
+                of_category &= ~Q(**{f"{prefix}subtype_id__in": self.overridden})
+            q |= of_category
+        return q
+
+
+@dataclass(frozen=True)
+class _DepartmentScope(SupervisionScope):
+    """A department's scope carrying what it leads, read once for all the queries of one dashboard."""
+
+    led: _LedCategories | None = None
+
+
+def _prepared(scope: SupervisionScope) -> SupervisionScope:
+    if scope.level == "department" and not isinstance(scope, _DepartmentScope):
+        return _DepartmentScope(scope.level, scope.organization, led=_LedCategories.of(scope.organization.pk))
+    return scope
+
+
+def asset_scope_q(scope: SupervisionScope, *, prefix: str = "") -> Q | None:
+    """The scope's assets (under `prefix`): SupervisionScope.asset_q, with a department's categories as ids."""
+    if scope.level == "department":
+        return _prepared(scope).led.q(prefix)
+    return scope.asset_q(prefix=prefix)
+
+
+def case_scope_q(scope: SupervisionScope, *, prefix: str = "") -> Q | None:
+    """The cases (under `prefix`) a scope covers: a unit's are those it held during the case, even after a 调剂 moved
+    the asset to another ledger; a department's are those of the assets it leads."""
+    if scope.level == "county":
+        return None
+    if scope.level == "unit":
+        return Q(**{f"{prefix}holding_unit_id": scope.organization.pk})
+    return asset_scope_q(scope, prefix=f"{prefix}asset__")
+
+
+def _scoped(qs, q: Q | None):
+    return qs if q is None else qs.filter(q)
+
+
+def _d(value) -> Decimal:
+    # To the cent: SQLite sums decimals as floats, and every figure is printed to two places anyway.
+    return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def percent(part, whole) -> Decimal | None:
+    """part / whole as a percentage to one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)  # 四舍五入
+
+
+def area_text(area_m2, unit: str = AreaUnit.SQM) -> str:
+    """An area as county staff read it: land in 公顷 with 亩 beside it, everything else in m²."""
+    area_m2 = _d(area_m2)
+    if unit == AreaUnit.MU:
+        hectares = (area_m2 / SQM_PER_HECTARE).quantize(Decimal("0.01"))
+        return f"{hectares:,.2f} 公顷（{sqm_to_mu(area_m2):,.2f} 亩）"
+    return f"{area_m2:,.2f} m²"
+
+
+MEASURE_UNITS = {
+    TargetMeasure.AREA_SQM: "m²",
+    TargetMeasure.AREA_HA: "公顷",
+    TargetMeasure.VALUE: "元",
+    TargetMeasure.COUNT: "项",
+    TargetMeasure.PROCEEDS: "元",
+}
+
+
+def measure_text(measure: str, value) -> str:
+    value = _d(value)
+    if measure == TargetMeasure.COUNT:
+        return f"{value:,.0f} 项"
+    return f"{value:,.2f} {MEASURE_UNITS[measure]}"
+
+
+def _finance_picker():
+    """Which finance organization holds a case's finance steps, without a query per case: the same choice as
+    workflows.routing.finance_organization_id (国资中心 first for county enterprises, never the holding unit)."""
+    rows = list(
+        Organization.objects.filter(
+            kind__in=[OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER], is_active=True
+        ).order_by("pk").values_list("pk", "kind")
+    )  # fmt: skip
+    finance = [pk for pk, kind in rows if kind == OrganizationKind.FINANCE]
+    center = [pk for pk, kind in rows if kind == OrganizationKind.ASSET_CENTER]
+
+    def pick(holding_unit_id: int, holding_kind: str) -> int | None:
+        order = center + finance if holding_kind == OrganizationKind.STATE_ENTERPRISE else finance + center
+        return next((pk for pk in order if pk != holding_unit_id), None)
+
+    return pick
+
+
+# -- the ledger: by category, stage and unit --------------------------------------------------------------------------
+
+
+COUNT_KEYS = ("total", *UsageStatus.values, *AssetStatus.values, "pending")
+
+
+def _asset_groups(scope: SupervisionScope) -> list[dict]:
+    """One scan of the scope's ledger, grouped by category and holding unit, with the status counts as filtered
+    aggregates (a few hundred groups, whatever the size of the ledger)."""
+    qs = _scoped(Asset.objects.order_by(), asset_scope_q(scope))  # order_by(): the default ordering would join GROUP BY
+    counts = {usage: Count("pk", filter=Q(usage_status=usage)) for usage in UsageStatus.values}
+    counts |= {status: Count("pk", filter=Q(status=status)) for status in AssetStatus.values}
+    # Idle or low-efficiency, still on the active ledger: what is left to revitalize.
+    counts["pending"] = Count("pk", filter=Q(usage_status__in=PENDING_USAGE, status__in=ACTIVE_LEDGER))
+    return list(
+        qs.values("category_id", "holding_unit_id").annotate(
+            total=Count("pk"), area_m2=Sum("area_m2"), value=Sum("original_value"), **counts
+        )
+    )
+
+
+def _blank_counts() -> dict:
+    return {"area_m2": ZERO, "value": ZERO} | dict.fromkeys(COUNT_KEYS, 0)
+
+
+def _add(counts: dict, group: dict) -> None:
+    # Summed as they come and rounded once per row (ledger_figures).
+    for key in COUNT_KEYS:
+        counts[key] += group[key]
+    counts["area_m2"] += group["area_m2"] or ZERO
+    counts["value"] += group["value"] or ZERO
+
+
+def ledger_figures(scope: SupervisionScope, groups: list[dict] | None = None) -> dict:
+    """Assets by category, by ledger status and by holding unit (all units, most to revitalize first)."""
+    groups = _asset_groups(scope) if groups is None else groups
+    categories = {c.pk: c for c in Category.objects.all()}
+    by_category: dict[int, dict] = {}
+    by_unit: dict[int, dict] = {}
+    totals = _blank_counts()
+    for group in groups:
+        _add(by_category.setdefault(group["category_id"], _blank_counts()), group)
+        _add(by_unit.setdefault(group["holding_unit_id"], _blank_counts()), group)
+        _add(totals, group)
+    for counts in [*by_category.values(), *by_unit.values(), totals]:
+        counts["area_m2"], counts["value"] = _d(counts["area_m2"]), _d(counts["value"])
+    category_rows = []
+    for category in sorted((categories[pk] for pk in by_category), key=lambda c: (c.sort_order, c.code)):
+        counts = by_category[category.pk]
+        category_rows.append(
+            {"category_id": category.pk, "code": category.code, "name": category.name,
+             "area_text": area_text(counts["area_m2"], category.area_unit), **counts}
+        )  # fmt: skip
+    units = Organization.objects.in_bulk(list(by_unit))
+    unit_rows = [
+        {"unit_id": pk, "name": units[pk].name, "kind": units[pk].get_kind_display(), **counts}
+        for pk, counts in by_unit.items()
+    ]
+    unit_rows.sort(key=lambda r: (-r["pending"], -r["total"], r["name"]))
+    totals["area_text"] = area_text(totals["area_m2"])
+    return {"categories": category_rows, "category_totals": totals, "units": unit_rows}
+
+
+def stage_figures(scope: SupervisionScope, totals: dict) -> dict:
+    """The ledger by status (在用 / 处置中 / 已盘活 / 已处置) and the open cases by the state they are in."""
+    assets = [{"status": s, "label": label, "n": totals[s]} for s, label in AssetStatus.choices]
+    qs = _scoped(DisposalCase.objects.order_by().filter(state__in=OPEN_STATES), case_scope_q(scope))
+    counts = dict(qs.values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    cases = [{"state": s, "label": CaseState(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
+    return {"assets": assets, "cases": cases, "open_cases": sum(counts.values())}
+
+
+# -- revitalized against the targets -----------------------------------------------------------------------------
+
+
+def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
+    """The year's closed cases up to the period's end, grouped by month, category, unit and basis."""
+    qs = DisposalCase.objects.order_by().filter(
+        state=CaseState.CLOSED, closed_at__gte=_moment(period.year_start), closed_at__lt=_moment(period.end)
+    )
+    qs = _scoped(qs, case_scope_q(scope))
+    rows = (
+        qs.annotate(month=ExtractMonth("closed_at"))  # in the county's time zone
+        .values("month", "asset__category_id", "holding_unit_id", "holding_unit__kind", "basis")
+        .annotate(
+            n=Count("pk"),
+            area=Sum("asset__area_m2"),
+            value=Sum("asset__original_value"),
+            received=Sum("amount_received"),
+        )
+    )
+    return list(rows)
+
+
+def _measure(measure: str, group: dict) -> Decimal:
+    if measure == TargetMeasure.AREA_SQM:
+        return _d(group["area"])
+    if measure == TargetMeasure.AREA_HA:
+        return _d(group["area"]) / SQM_PER_HECTARE
+    if measure == TargetMeasure.VALUE:
+        return _d(group["value"])
+    if measure == TargetMeasure.PROCEEDS:
+        return _d(group["received"])
+    return Decimal(group["n"])
+
+
+def targets_in_scope(scope: SupervisionScope, year: int):
+    """The targets a scope answers for (see the module docstring)."""
+    qs = Target.objects.filter(year=year).select_related("category", "lead_department")
+    if scope.level == "county":
+        return qs
+    org = scope.organization
+    if scope.level == "department":
+        led = Category.objects.filter(Q(lead_department=org) | Q(subtypes__lead_department=org)).values("pk")
+        return qs.filter(Q(lead_department=org) | Q(lead_department__isnull=True, category__in=led))
+    return qs.filter(lead_department__isnull=True).filter(Q(unit_kind="") | Q(unit_kind=org.kind))
+
+
+def revitalized_figures(scope: SupervisionScope, period: Period, closed: list[dict] | None = None) -> dict:
+    """Cases closed (销号) per month of the year up to the period, the period and the year to date."""
+    closed = _closed_groups(scope, period) if closed is None else closed
+    months = {m: {"month": m, "n": 0, "area_m2": ZERO, "value": ZERO} for m in range(1, period.last_month + 1)}
+    by_category: dict[int, dict] = {}
+    for group in closed:
+        row = months[group["month"]]
+        row["n"] += group["n"]
+        row["area_m2"] += _d(group["area"])
+        row["value"] += _d(group["value"])
+        cat = by_category.setdefault(group["asset__category_id"], {"n": 0, "area_m2": ZERO, "value": ZERO})
+        cat["n"] += group["n"]
+        cat["area_m2"] += _d(group["area"])
+        cat["value"] += _d(group["value"])
+
+    def total(rows) -> dict:
+        rows = list(rows)
+        return {
+            "n": sum(r["n"] for r in rows),
+            "area_m2": sum((r["area_m2"] for r in rows), ZERO),
+            "value": sum((r["value"] for r in rows), ZERO),
+        }
+
+    categories = Category.objects.in_bulk(list(by_category))
+    category_rows = [
+        {"name": categories[pk].name, "area_text": area_text(row["area_m2"], categories[pk].area_unit), **row}
+        for pk, row in sorted(by_category.items(), key=lambda kv: (categories[kv[0]].sort_order, kv[0]))
+    ]
+    cumulative, running = [], {"n": 0, "area_m2": ZERO, "value": ZERO}
+    for m in sorted(months):
+        running = {k: running[k] + months[m][k] for k in running}
+        cumulative.append({"month": m, **running})
+    return {
+        "months": [months[m] for m in sorted(months)],
+        "cumulative": cumulative,
+        "period": total(months[m] for m in range(period.first_month, period.last_month + 1)),
+        "ytd": total(months.values()),
+        "by_category": category_rows,
+    }
+
+
+def target_figures(scope: SupervisionScope, period: Period, closed: list[dict] | None = None) -> list[dict]:
+    """Each target of the scope with its cumulative progress month by month, against the pro-rata pace (序时进度)."""
+    closed = _closed_groups(scope, period) if closed is None else closed
+    rows = []
+    for target in targets_in_scope(scope, period.year):
+        monthly = [ZERO] * period.last_month
+        for group in closed:
+            if target.category_id is not None and group["asset__category_id"] != target.category_id:
+                continue
+            if target.unit_kind and group["holding_unit__kind"] != target.unit_kind:
+                continue
+            monthly[group["month"] - 1] += _measure(target.measure, group)
+        cumulative, running = [], ZERO
+        for value in monthly:
+            running += value
+            cumulative.append(running.quantize(Decimal("0.01")))
+        achieved = cumulative[-1]
+        period_achieved = sum(monthly[period.first_month - 1 :], ZERO).quantize(Decimal("0.01"))
+        pace = (target.amount * period.last_month / 12).quantize(Decimal("0.01"))
+        rows.append(
+            {
+                "target_id": target.pk,
+                "name": target.name,
+                "category": target.category.name if target.category_id else "全部类别",
+                "unit_kind": target.get_unit_kind_display() if target.unit_kind else "全部单位",
+                "lead_department": target.lead_department.name if target.lead_department_id else "全县",
+                "measure": target.measure,
+                "measure_label": target.get_measure_display(),
+                "unit": MEASURE_UNITS[target.measure],
+                "amount": target.amount,
+                "amount_text": measure_text(target.measure, target.amount),
+                "achieved": achieved,
+                "achieved_text": measure_text(target.measure, achieved),
+                "period_achieved": period_achieved,
+                "period_achieved_text": measure_text(target.measure, period_achieved),
+                "percent": percent(achieved, target.amount),
+                "pace": pace,
+                "pace_percent": percent(pace, target.amount),
+                "behind": achieved < pace,
+                "cumulative": cumulative,
+            }
+        )
+    return rows
+
+
+# -- money ------------------------------------------------------------------------------------------------------------
+
+
+def _money_blank() -> dict:
+    return {"n": 0, "amount_due": ZERO, "amount_received": ZERO, "amount_remitted": ZERO, "amount_confirmed": ZERO}
+
+
+def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
+    """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date, by the month the
+    execution result was recorded."""
+    qs = DisposalCase.objects.order_by().filter(
+        method__in=EARNING_METHODS, executed_at__gte=_moment(period.year_start), executed_at__lt=_moment(period.end)
+    )
+    qs = _scoped(qs, case_scope_q(scope))
+    groups = (
+        qs.annotate(month=ExtractMonth("executed_at"))
+        .values("method", "month")
+        .annotate(
+            n=Count("pk"),
+            due=Sum("amount_due"),
+            received=Sum("amount_received"),
+            remitted=Sum("amount_remitted"),
+            confirmed=Sum("amount_remitted", filter=Q(remittance_confirmed_by__isnull=False)),
+        )
+    )
+    rows = {m: {"method": m, "label": DisposalMethod(m).label, "period": _money_blank(), "ytd": _money_blank()}
+            for m in EARNING_METHODS}  # fmt: skip
+    for group in groups:
+        month = group["month"]
+        targets = [rows[group["method"]]["ytd"]]
+        if month >= period.first_month:
+            targets.append(rows[group["method"]]["period"])
+        for bucket in targets:
+            bucket["n"] += group["n"]
+            bucket["amount_due"] += _d(group["due"])
+            bucket["amount_received"] += _d(group["received"])
+            bucket["amount_remitted"] += _d(group["remitted"])
+            bucket["amount_confirmed"] += _d(group["confirmed"])
+    out = list(rows.values())
+    totals = {}
+    for key in ("period", "ytd"):
+        totals[key] = _money_blank()
+        for row in out:
+            for field, value in row[key].items():
+                totals[key][field] += value
+    return {"rows": out, "period_total": totals["period"], "ytd_total": totals["ytd"]}
+
+
+# -- time -------------------------------------------------------------------------------------------------------------
+
+
+def overdue_figures(scope: SupervisionScope, today: dt.date) -> dict:
+    """Open cases whose current step is past its deadline, by the organization whose task it is."""
+    qs = _scoped(
+        DisposalCase.objects.order_by().filter(state__in=OPEN_STATES, step_due_on__lt=today).exclude(current_step=""),
+        case_scope_q(scope),
+    )
+    groups = qs.values(
+        "current_step", "holding_unit_id", "verifying_department_id", "receiving_unit_id", "holding_unit__kind"
+    ).annotate(n=Count("pk"), oldest=Min("step_due_on"))
+    finance_of = _finance_picker()
+
+    def holder(step, holding_id, department_id, receiving_id, holding_kind) -> int | None:
+        if step in DEPARTMENT_STEPS:
+            return department_id
+        if step == Step.CONFIRM_RECEIPT:
+            return receiving_id
+        if step in FINANCE_STEPS:
+            return finance_of(holding_id, holding_kind)
+        return holding_id
+
+    by_org: dict[int | None, dict] = {}
+    for g in groups:
+        org = holder(g["current_step"], g["holding_unit_id"], g["verifying_department_id"], g["receiving_unit_id"],
+                     g["holding_unit__kind"])  # fmt: skip
+        row = by_org.setdefault(org, {"organization_id": org, "n": 0, "oldest": g["oldest"], "steps": {}})
+        row["n"] += g["n"]
+        row["oldest"] = min(row["oldest"], g["oldest"])
+        label = Step(g["current_step"]).label
+        row["steps"][label] = row["steps"].get(label, 0) + g["n"]
+    names = Organization.objects.in_bulk([pk for pk in by_org if pk is not None])
+    rows = []
+    for org, row in by_org.items():
+        row["name"] = names[org].name if org in names else "（未配置财政部门）"
+        row["days"] = (today - row["oldest"]).days
+        row["steps_text"] = "、".join(f"{label}{n}件" for label, n in sorted(row["steps"].items()))
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["n"], -r["days"], r["name"]))
+
+    cases = []
+    listed = qs.select_related("asset", "holding_unit", "verifying_department", "receiving_unit")
+    for case in listed.order_by("step_due_on", "pk")[:LIST_LIMIT]:
+        org = holder(case.current_step, case.holding_unit_id, case.verifying_department_id, case.receiving_unit_id,
+                     case.holding_unit.kind)  # fmt: skip
+        cases.append(
+            {"case_id": case.pk, "asset_code": case.asset.code, "asset_name": case.asset.name,
+             "holding_unit": case.holding_unit.name, "step": case.get_current_step_display(),
+             "organization": names[org].name if org in names else "", "step_due_on": case.step_due_on,
+             "days": (today - case.step_due_on).days}
+        )  # fmt: skip
+    return {"total": sum(r["n"] for r in rows), "by_organization": rows, "cases": cases}
+
+
+def step_duration_figures(scope: SupervisionScope, period: Period) -> list[dict]:
+    """Average calendar days from a human task's creation to its completion, for the tasks completed in the period
+    (and created at most a year before it)."""
+    qs = Task.objects.order_by().filter(
+        flow_task_type="HUMAN",
+        status=STATUS.DONE,
+        finished__gte=_moment(period.start),
+        finished__lt=_moment(period.end),
+        # Bounds the scan by the created index: a task finished in the period was created before its end, and one
+        # open for more than a year is an anomaly for the overdue list, not something to average.
+        created__gte=_moment(period.start - dt.timedelta(days=TASK_AGE_LIMIT_DAYS)),
+        created__lt=_moment(period.end),
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="process__disposalcase__"))
+    duration = ExpressionWrapper(F("finished") - F("created"), output_field=DurationField())
+    rows = []
+    for group in qs.values("flow_task").annotate(n=Count("pk"), avg=Avg(duration)):
+        node = group["flow_task"]
+        avg = group["avg"]
+        if not isinstance(avg, dt.timedelta):  # SQLite hands back microseconds
+            avg = dt.timedelta(microseconds=float(avg or 0))
+        step = getattr(node, "step", "")
+        rows.append(
+            {
+                "step": step,
+                "label": getattr(node, "task_title", "") or str(node),
+                "n": group["n"],
+                "days": Decimal(avg.total_seconds() / 86400).quantize(Decimal("0.1")),
+            }
+        )
+    rows.sort(key=lambda r: (STEP_ORDER.index(r["step"]) if r["step"] in STEP_ORDER else 99, r["label"]))
+    return rows
+
+
+# -- the units' completion ------------------------------------------------------------------------------------------
+
+
+def completion_figures(
+    scope: SupervisionScope, period: Period, *, ledger: dict | None = None, closed: list[dict] | None = None
+) -> dict:
+    """Each unit's 销号率 and 盘活率 up to the period's end (the quarter's, for a 季评估), ranked."""
+    ledger = ledger_figures(scope) if ledger is None else ledger
+    closed = _closed_groups(scope, period) if closed is None else closed
+    cutoff = _moment(period.end)
+    qs = DisposalCase.objects.order_by().filter(verified_at__gte=_moment(period.year_start), verified_at__lt=cutoff)
+    qs = _scoped(qs.exclude(state__in=[CaseState.REJECTED, CaseState.WITHDRAWN]), case_scope_q(scope))
+    verified = {
+        row["holding_unit_id"]: row
+        for row in qs.values("holding_unit_id").annotate(
+            verified=Count("pk"), closed=Count("pk", filter=Q(state=CaseState.CLOSED, closed_at__lt=cutoff))
+        )
+    }
+    revitalized: dict[int, int] = {}
+    for group in closed:
+        if group["basis"] in (Basis.IDLE, Basis.LOW_EFFICIENCY):
+            revitalized[group["holding_unit_id"]] = revitalized.get(group["holding_unit_id"], 0) + group["n"]
+    pending = {row["unit_id"]: row["pending"] for row in ledger["units"]}
+    unit_ids = set(verified) | set(revitalized) | {pk for pk, n in pending.items() if n}
+    names = Organization.objects.in_bulk(list(unit_ids))
+    rows = []
+    for pk in unit_ids:
+        v = verified.get(pk, {"verified": 0, "closed": 0})
+        done, left = revitalized.get(pk, 0), pending.get(pk, 0)
+        rows.append(
+            {"unit_id": pk, "name": names[pk].name, "verified": v["verified"], "closed": v["closed"],
+             "closure_rate": percent(v["closed"], v["verified"]), "revitalized": done, "pending": left,
+             "revitalization_rate": percent(done, done + left)}
+        )  # fmt: skip
+    rows.sort(
+        key=lambda r: (
+            r["closure_rate"] is None,
+            -(r["closure_rate"] or 0),
+            -(r["revitalization_rate"] or 0),
+            r["name"],
+        )
+    )
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return {"cutoff_label": period.end_label, "rows": rows}
+
+
+# -- alerts ------------------------------------------------------------------------------------------------------
+
+
+def _alert(qs, limit: int = LIST_LIMIT) -> tuple[int, list]:
+    return qs.count(), list(qs[:limit])
+
+
+def _case_row(case: DisposalCase, **extra) -> dict:
+    return {"case_id": case.pk, "asset_id": case.asset_id, "asset_code": case.asset.code,
+            "asset_name": case.asset.name, "holding_unit": case.holding_unit.name, **extra}  # fmt: skip
+
+
+def leases_expiring(scope: SupervisionScope, today: dt.date) -> dict:
+    """Leases (executed or closed lease cases) whose term ends within the next 60 days."""
+    qs = ExecutionRecord.objects.filter(
+        case__method=DisposalMethod.LEASE,
+        case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
+        lease_ends_on__gte=today,
+        lease_ends_on__lte=today + dt.timedelta(days=LEASE_EXPIRY_DAYS),
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    count, records = _alert(qs.order_by("lease_ends_on", "pk"))
+    rows = [
+        _case_row(r.case, lessee=r.lessee, lease_ends_on=r.lease_ends_on, days=(r.lease_ends_on - today).days,
+                  detail=f"承租方{r.lessee}，{(r.lease_ends_on - today).days}日后到期")
+        for r in records
+    ]  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
+def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
+    """Running leases whose rent received is below what is owed by today.
+
+    Owed = the larger of the amount due recorded at execution (the first instalment, normally a year's rent paid in
+    advance) and the rent accrued day by day since the lease started (年租金 × elapsed days / 365). The case records
+    one receipt, so a lease past its first year shows here until a later payment is recorded: that is the point."""
+    elapsed = DaysBetween(Cast(Value(today), DateField()), F("lease_starts_on"))
+    money = DecimalField(max_digits=24, decimal_places=4)
+    qs = ExecutionRecord.objects.filter(
+        case__method=DisposalMethod.LEASE,
+        case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
+        lease_starts_on__lte=today,
+        lease_ends_on__gte=today,
+        annual_rent__isnull=False,
+    ).annotate(
+        received=Coalesce(F("case__amount_received"), Value(ZERO), output_field=money),
+        due=Coalesce(F("case__amount_due"), Value(ZERO), output_field=money),
+    )
+    # Compared multiplied by 365 rather than divided, so no backend rounds an integer division.
+    qs = qs.annotate(
+        received_365=ExpressionWrapper(F("received") * 365, output_field=money),
+        accrued_365=ExpressionWrapper(F("annual_rent") * elapsed, output_field=money),
+    ).filter(Q(received__lt=F("due")) | Q(received_365__lt=F("accrued_365")))
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    count, records = _alert(qs.order_by("lease_starts_on", "pk"))
+    rows = []
+    for r in records:
+        accrued = (r.annual_rent * (today - r.lease_starts_on).days / 365).quantize(Decimal("0.01"))
+        owed = max(_d(r.case.amount_due), accrued)
+        received = _d(r.case.amount_received)
+        rows.append(
+            _case_row(r.case, lessee=r.lessee, annual_rent=r.annual_rent, owed=owed, received=received,
+                      arrears=owed - received, detail=f"承租方{r.lessee}，应收{owed:,.2f}元，实收{received:,.2f}元")
+        )  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
+def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
+    """Open cases not yet executed whose appraisal (评估基准日 + Policy.appraisal_validity_days) expires within 30
+    days or has expired: the deal must be made on a valid appraisal."""
+    validity = Policy.current().appraisal_validity_days
+    not_executed = [s for s in OPEN_STATES if s != CaseState.EXECUTED]
+    qs = ExecutionRecord.objects.filter(
+        case__state__in=not_executed,
+        appraisal_date__isnull=False,
+        appraisal_date__lte=today + dt.timedelta(days=APPRAISAL_EXPIRY_DAYS - validity),
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    count, records = _alert(qs.order_by("appraisal_date", "pk"))
+    rows = []
+    for r in records:
+        expires = r.appraisal_date + dt.timedelta(days=validity)
+        days = (expires - today).days
+        when = f"{'已于' if days < 0 else '将于'}{cn_date(expires)}"
+        rows.append(
+            _case_row(r.case, appraisal_date=r.appraisal_date, expires_on=expires, days=days,
+                      detail=f"评估报告{when}失效")
+        )  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
+def idle_without_case(scope: SupervisionScope, today: dt.date) -> dict:
+    """Assets idle for more than 12 months and in normal ledger status (在用: no open case): nobody reported them."""
+    cutoff = today - relativedelta(months=IDLE_WITHOUT_CASE_MONTHS)
+    qs = Asset.objects.filter(usage_status=UsageStatus.IDLE, idle_since__lt=cutoff, status=AssetStatus.IN_USE)
+    qs = _scoped(qs, asset_scope_q(scope)).select_related("holding_unit", "category")
+    count, assets = _alert(qs.order_by("idle_since", "pk"))
+    rows = [
+        {"asset_id": a.pk, "asset_code": a.code, "asset_name": a.name, "holding_unit": a.holding_unit.name,
+         "idle_since": a.idle_since, "months": a.idle_months(today), "detail": f"已闲置{a.idle_months(today)}个月"}
+        for a in assets
+    ]  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
+def _finance_threshold():
+    """The 原值 at or above which finance approves a plan, per row: the lowest limit among the active rules that
+    require finance and match the plan's category and holding-unit kind, whatever the method (a limit bound to one
+    method is already summed per method by route_plan; splitting across methods is what the alert looks for). None
+    when no rule sets a limit."""
+    rules = RoutingRule.objects.filter(is_active=True, requires_finance=True, min_value__isnull=False, method="")
+    whens, default = [], None
+    for rule in rules.order_by("min_value", "pk"):  # Case takes the first match: the lowest limit
+        condition = Q()
+        if rule.category_id is not None:
+            condition &= Q(asset__category_id=rule.category_id)
+        if rule.unit_kind:
+            condition &= Q(holding_unit__kind=rule.unit_kind)
+        if not condition:
+            default = rule.min_value  # applies to every plan: no higher limit can matter
+            break
+        whens.append(When(condition, then=Value(rule.min_value)))
+    if not whens and default is None:
+        return None
+    return Case(*whens, default=Value(default), output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+class DayNumber(Func):
+    """A moment as a (fractional) number of days, so that a RANGE window can span days on PostgreSQL and SQLite."""
+
+    output_field = FloatField()
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra_context)
+
+
+class DaysPreceding(ValueRange):
+    """RANGE BETWEEN n PRECEDING AND CURRENT ROW. PostgreSQL (≥ 11) and SQLite (≥ 3.28) both run it; Django still
+    refuses a fixed RANGE distance on PostgreSQL, so the frame is written here."""
+
+    def window_frame_start_end(self, connection, start, end):
+        return f"{abs(int(start))} {connection.ops.PRECEDING}", connection.ops.CURRENT_ROW
+
+
+def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> dict:
+    """拆分规避审批: one holding unit's plans for one category, submitted within the policy's batch window (30 days),
+    each below the finance threshold of the active routing rules but together at or above it. Plans of the year up to
+    the period's end (and today), withdrawn ones aside.
+
+    One window query finds every plan that closes such a window (the sum over the unit's plans of that category in
+    the 30 days up to it); the alert lists, per unit and category, the window with the largest sum."""
+    threshold = _finance_threshold()
+    if threshold is None:
+        return {"count": 0, "rows": []}
+    days = Policy.current().batch_window_days
+    until = min(_moment(period.end), _moment(today + dt.timedelta(days=1)))
+    plans = (
+        DisposalCase.objects.order_by()
+        .filter(plan_submitted_at__gte=_moment(period.year_start), plan_submitted_at__lt=until)
+        .exclude(state=CaseState.WITHDRAWN)
+        .annotate(threshold=threshold)
+        .filter(threshold__isnull=False, asset__original_value__lt=F("threshold"))
+    )
+    plans = _scoped(plans, case_scope_q(scope))
+    window = {
+        "partition_by": [F("holding_unit_id"), F("asset__category_id")],
+        "order_by": DayNumber("plan_submitted_at").asc(),
+        "frame": DaysPreceding(start=-days, end=0),
+    }
+    position = Window(RowNumber(), partition_by=window["partition_by"], order_by=[window["order_by"], F("pk").asc()])
+    ends = plans.annotate(
+        window_n=Window(Count("pk"), **window),
+        window_total=Window(Sum("asset__original_value"), **window),
+        position=position,
+    ).filter(window_n__gte=2, window_total__gte=F("threshold"))
+    # The largest window of each unit and category, ranked once more in SQL around the ORM's query (Django cannot
+    # window over a filtered window), so only one row per unit and category comes back.
+    sql, params = ends.values_list(
+        "holding_unit_id", "asset__category_id", "window_n", "window_total", "threshold", "position"
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT holding_unit_id, asset__category_id, window_n, window_total, threshold, position FROM ("
+            " SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.holding_unit_id, e.asset__category_id"
+            " ORDER BY e.window_total DESC, e.position) AS best"
+            f" FROM ({sql}) e) b WHERE best = 1 ORDER BY window_total DESC, holding_unit_id, asset__category_id",
+            params,
+        )
+        best = cursor.fetchall()
+    count = len(best)
+    listed = [
+        ((unit_id, category_id), (n, _d(total), _d(limit), position))
+        for unit_id, category_id, n, total, limit, position in best[:SPLIT_ROWS_LISTED]
+    ]
+    if not listed:
+        return {"count": 0, "rows": []}
+    # A window's plans are the n up to its last one in the unit's and category's order: the first few name it, the
+    # last one dates it.
+    members_q = Q()
+    for (unit_id, category_id), (n, _, _, last) in listed:
+        first = last - n + 1
+        shown = Q(position__gte=first, position__lte=min(last, first + SPLIT_CASES_LISTED - 1)) | Q(position=last)
+        members_q |= Q(holding_unit_id=unit_id, asset__category_id=category_id) & shown
+    fields = ("pk", "position", "holding_unit_id", "asset__category_id", "plan_submitted_at", "asset__code",
+              "asset__name", "asset__original_value", "holding_unit__name", "asset__category__name")  # fmt: skip
+    members: dict[tuple[int, int], list[dict]] = {}
+    for case in plans.annotate(position=position).filter(members_q).order_by("plan_submitted_at", "pk").values(*fields):
+        members.setdefault((case["holding_unit_id"], case["asset__category_id"]), []).append(case)
+    rows = []
+    for key, (n, total, limit, _) in listed:
+        cases = members.get(key, [])
+        if not cases:
+            continue
+        first, final = cases[0], cases[-1]  # ordered by time: the last one is the window's last plan
+        first_on = timezone.localtime(first["plan_submitted_at"]).date()
+        last_on = timezone.localtime(final["plan_submitted_at"]).date()
+        rows.append(
+            {
+                "holding_unit": first["holding_unit__name"],
+                "category": first["asset__category__name"],
+                "n": n,
+                "total": total,
+                "threshold": limit,
+                "first_on": first_on,
+                "last_on": last_on,
+                "window_text": f"{cn_date(first_on)}至{cn_date(last_on)}",
+                "cases": [
+                    {"case_id": c["pk"], "asset_code": c["asset__code"], "asset_name": c["asset__name"],
+                     "original_value": c["asset__original_value"]}
+                    for c in cases[:SPLIT_CASES_LISTED]
+                ],
+                "detail": f"{cn_date(first_on)}至{cn_date(last_on)}提交{n}项方案，合计原值{total:,.2f}元，"
+                f"达到财政审批标准{limit:,.2f}元",
+            }
+        )  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
+def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> dict:
+    alerts = {
+        "leases_expiring": leases_expiring(scope, today),
+        "rent_arrears": rent_arrears(scope, today),
+        "appraisals_expiring": appraisals_expiring(scope, today),
+        "idle_without_case": idle_without_case(scope, today),
+        "batch_splitting": batch_splitting(scope, period, today),
+    }
+    for key, alert in alerts.items():
+        alert["title"] = ALERT_TITLES[key]
+    return alerts
+
+
+# -- everything -----------------------------------------------------------------------------------------------------
+
+
+def dashboard_figures(scope: SupervisionScope, period: Period, today: dt.date | None = None) -> dict:
+    """Every figure of the dashboard, the workbook and the report, for one scope and period, as of `today`."""
+    today = today or timezone.localdate()
+    scope = _prepared(scope)
+    ledger = ledger_figures(scope)
+    closed = _closed_groups(scope, period)
+    alerts = alert_figures(scope, period, today)
+    targets = target_figures(scope, period, closed)
+    return {
+        "scope": {"level": scope.level, "label": scope.label},
+        "period": period.as_dict(),
+        "today": today,
+        "ledger": ledger,
+        "stages": stage_figures(scope, ledger["category_totals"]),
+        "revitalized": revitalized_figures(scope, period, closed),
+        "targets": targets,
+        "targets_behind": sum(1 for t in targets if t["behind"]),
+        "proceeds": proceeds_figures(scope, period),
+        "overdue": overdue_figures(scope, today),
+        "step_durations": step_duration_figures(scope, period),
+        "completion": completion_figures(scope, period, ledger=ledger, closed=closed),
+        "alerts": alerts,
+        "alert_count": sum(alert["count"] for alert in alerts.values()),
+    }
+
+
+def frozen(value):
+    """The figures as plain JSON (Decimal and dates as strings): what a report's document keeps."""
+    if isinstance(value, dict):
+        return {str(k): frozen(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [frozen(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    return value
