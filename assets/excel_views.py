@@ -12,6 +12,7 @@ from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
+from core.errors import DomainError
 from core.forms import Form
 from core.http import as_download, client_ip
 
@@ -27,7 +28,6 @@ from .imports import (
 )
 from .models import ImportBatch, ImportStatus
 from .selectors import asset_list_filtered, user_can_import
-from .services import RegisterError
 
 RECENT_BATCHES = 10
 
@@ -121,7 +121,7 @@ def import_commit(request, pk):
     batch = _own_batch(request, pk)
     try:
         batch = import_batch_commit(batch=batch, user=request.user)
-    except RegisterError as exc:
+    except DomainError as exc:
         return _detail_response(request, batch, error=str(exc), status=422)
     if batch.status == ImportStatus.COMMITTED:
         messages.success(request, f"已导入 {batch.processed_rows} 项资产。")

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from core.formatting import mu_to_sqm, sqm_to_mu
 from core.forms import Form, ModelForm
 from core.uploads import sniff_upload
 
@@ -16,8 +17,6 @@ from .models import (
     Organization,
     UsageStatus,
     areas_agree,
-    mu_to_sqm,
-    sqm_to_mu,
 )
 
 SORTS = {

@@ -27,7 +27,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from audit.services import audit_record
+from core.errors import DomainError
 from core.excel import text_cell
+from core.formatting import mu_to_sqm, sqm_to_mu
 from core.text import clean_text, normalize_code
 from core.uploads import check_package, office_package_limits, sniff_upload
 
@@ -47,11 +50,8 @@ from .models import (
     UsageStatus,
     User,
     areas_agree,
-    mu_to_sqm,
-    sqm_to_mu,
 )
 from .selectors import units_user_may_register_for, user_can_import
-from .services import RegisterError
 
 logger = logging.getLogger(__name__)
 
@@ -1079,7 +1079,7 @@ REFUSALS = {
 def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | None = None) -> ImportBatch:
     """Writes a checked batch into the register, all rows or none; refuses anyone but the uploader, and twice."""
     if batch.created_by_id != user.pk:
-        raise RegisterError("只能确认本人上传的导入批次。")
+        raise DomainError("只能确认本人上传的导入批次。")
     if not user_can_import(user=user):
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
     # Claimed with a conditional UPDATE, so a double click or two tabs commit the batch once.
@@ -1088,7 +1088,7 @@ def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | No
     )
     if not claimed:
         batch.refresh_from_db()
-        raise RegisterError(REFUSALS.get(batch.status, "该批次当前不能导入。"))
+        raise DomainError(REFUSALS.get(batch.status, "该批次当前不能导入。"))
     if background if background is not None else _runs_in_background(batch.total_rows):
         from .tasks import import_batch_commit_task
 
@@ -1130,6 +1130,11 @@ def import_batch_commit_run(*, batch_id) -> None:
             ):
                 return
             Asset.objects.bulk_create(assets, batch_size=BULK_BATCH_SIZE)
+            audit_record(
+                user=batch.created_by, action="import_commit", organization=batch.organization,
+                data={"batch": batch.pk, "file": batch.original_name, "rows": len(assets),
+                      "codes": [assets[0].code, assets[-1].code] if assets else []},
+            )  # fmt: skip
     except IntegrityError:
         # Someone registered one of these codes between the re-check and the insert; the transaction rolled back.
         codes = {a.code: a._import_row for a in outcome.assets}

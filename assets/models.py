@@ -11,27 +11,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core import formatting
+from core.formatting import mu_to_sqm, sqm_to_mu
 from core.fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.text import normalize_code
 
 from .uscc import validate_uscc
 
+
 # 1 亩 = 10000/15 m² (市制面积单位), kept exact so m² → 亩 → m² round-trips.
-SQM_PER_MU = Decimal(10000) / Decimal(15)
-
-
-def sqm_to_mu(area_m2: Decimal | None) -> Decimal | None:
-    if area_m2 is None:
-        return None
-    return (Decimal(area_m2) / SQM_PER_MU).quantize(Decimal("0.01"))
-
-
-def mu_to_sqm(area_mu: Decimal | None) -> Decimal | None:
-    if area_mu is None:
-        return None
-    return (Decimal(area_mu) * SQM_PER_MU).quantize(Decimal("0.01"))
-
-
 def areas_agree(area_m2: Decimal, area_mu: Decimal) -> bool:
     """Whether an area given in both units is the same area: within 1 ㎡, or the ㎡ figure rounded to 0.01 亩
     (one 0.01 亩 step is 6.67 ㎡, so a 亩 figure shown or exported to two places must still read back)."""
@@ -133,8 +121,8 @@ class User(AbstractUser):
 
 
 class AreaUnit(models.TextChoices):
-    SQM = "m2", "平方米"
-    MU = "mu", "亩"
+    SQM = formatting.SQM, "平方米"
+    MU = formatting.MU, "亩"
 
 
 class Category(models.Model):
@@ -380,9 +368,9 @@ class Asset(ConcurrentTransitionMixin, models.Model):
 
     @property
     def lead_department(self) -> Organization:
-        if self.subtype_id and self.subtype.lead_department_id:
-            return self.subtype.lead_department
-        return self.category.lead_department
+        """Who verifies and reviews this asset (DESIGN.md's 责任单位 table): its sub-type's department where the
+        sub-type names one, else its category's (as in led_by_q)."""
+        return self.subtype.effective_lead_department if self.subtype_id else self.category.lead_department
 
     @property
     def area_mu(self) -> Decimal | None:

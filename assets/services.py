@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from audit.changes import changes_between, snapshot
+from audit.services import audit_record
+from core.errors import DomainError
 from core.fsm import ConcurrentTransition
 from core.uploads import sniff_upload
 
@@ -53,37 +56,47 @@ def role_groups_ensure() -> None:
 PROTECTED_FIELDS = ["status"]
 
 
-class RegisterError(Exception):
-    """A broken register rule; views show the message, the API answers 4xx."""
-
-
 def _check_may_register(*, user: User, unit_id: int) -> None:
     if not units_user_may_register_for(user=user).filter(pk=unit_id).exists():
         raise PermissionDenied("只能登记本单位的资产。")
 
 
-def asset_create(*, user: User, asset: Asset) -> Asset:
-    """Registers a new ledger row for a unit the user keeps the ledger of."""
+def asset_create(*, user: User, asset: Asset, ip: str | None = None) -> Asset:
+    """Registers a new ledger row for a unit the user keeps the ledger of; the trail keeps what was registered."""
     _check_may_register(user=user, unit_id=asset.holding_unit_id)
     asset.created_by = user
     asset.full_clean(exclude=PROTECTED_FIELDS)
-    asset.save()
+    with transaction.atomic():
+        asset.save()
+        stored = snapshot(Asset.objects.get(pk=asset.pk))
+        audit_record(
+            user=user, action="asset_create", asset=asset, organization=asset.holding_unit, ip=ip,
+            data={"code": asset.code, "name": asset.name, "changes": changes_between(Asset, {}, stored)},
+        )  # fmt: skip
     return asset
 
 
-def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None) -> Asset:
-    """Saves an edited ledger row; refuses if someone else changed it since the form was loaded."""
+def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None, ip: str | None = None) -> Asset:
+    """Saves an edited ledger row; refuses if someone else changed it since the form was loaded. The trail keeps each
+    changed field's value before and after (净值 6,000 → 5,500)."""
     if not asset_can_edit(user=user, asset=asset):
         raise PermissionDenied("无权修改该资产。")
     asset.full_clean(exclude=PROTECTED_FIELDS)
     with transaction.atomic():
         current = Asset.objects.select_for_update().get(pk=asset.pk)
         if loaded_at is not None and current.updated_at != loaded_at:
-            raise RegisterError("该资产已被他人修改，请刷新页面查看最新内容后再修改。")
+            raise DomainError("该资产已被他人修改，请刷新页面查看最新内容后再修改。")
+        before = snapshot(current)
         try:
             asset.save()
         except ConcurrentTransition as exc:
-            raise RegisterError("该资产已进入处置流程，台账信息不能再修改。") from exc
+            raise DomainError("该资产已进入处置流程，台账信息不能再修改。") from exc
+        changes = changes_between(Asset, before, snapshot(Asset.objects.get(pk=asset.pk)))  # as stored
+        if changes:
+            audit_record(
+                user=user, action="asset_change", asset=asset, organization=asset.holding_unit, ip=ip,
+                data={"code": asset.code, "name": asset.name, "changes": changes},
+            )  # fmt: skip
     return asset
 
 
@@ -95,13 +108,14 @@ def attachment_add(
     kind: str,
     description: str = "",
     on_behalf_of: User | None = None,
+    ip: str | None = None,
 ) -> AssetAttachment:
     """Keeps an evidence file (already checked by content) under a random name, with its SHA-256. A substitute
     uploads `on_behalf_of` the colleague they stand in for: that colleague's right to attach applies."""
     if not asset_can_attach(user=on_behalf_of or user, asset=asset, kind=kind):
         raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
     if asset.status == AssetStatus.DISPOSED:
-        raise RegisterError("资产已处置，不能再上传材料。")
+        raise DomainError("资产已处置，不能再上传材料。")
     sniffed = sniff_upload(upload, max_bytes=settings.PANHUO["ATTACHMENT_MAX_BYTES"])
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -118,5 +132,11 @@ def attachment_add(
         uploaded_by=user,
     )
     attachment.file.save(f"upload.{sniffed.extension}", upload, save=False)
-    attachment.save()
+    with transaction.atomic():
+        attachment.save()
+        audit_record(
+            user=user, acting_for=on_behalf_of, action="evidence_upload", asset=asset, ip=ip,
+            data={"kind": attachment.get_kind_display(), "file": attachment.original_name, "size": attachment.size,
+                  "sha256": attachment.sha256},
+        )  # fmt: skip
     return attachment

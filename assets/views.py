@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
@@ -16,7 +16,8 @@ from django.utils.dateparse import parse_datetime
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.http import stored_file_problem
+from core.errors import refusals_on
+from core.http import client_ip, stored_file_problem
 from core.storage import StoredFileError, stored_check
 
 from .forms import AssetForm, AttachmentForm
@@ -29,7 +30,7 @@ from .selectors import (
     units_user_may_register_for,
     user_can_import,
 )
-from .services import RegisterError, asset_create, asset_update, attachment_add
+from .services import asset_create, asset_update, attachment_add
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +106,8 @@ class AssetCreateView(View):
     def post(self, request):
         form = AssetForm(request.POST, units=self.units)
         if form.is_valid():
-            try:
-                asset = asset_create(user=request.user, asset=form.save(commit=False))
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
+            with refusals_on(form):
+                asset = asset_create(user=request.user, asset=form.save(commit=False), ip=client_ip(request))
                 messages.success(request, f"已登记资产 {asset.code} {asset.name}。")
                 return redirect(_register_url("detail", asset.pk))
         return self.render(form, status=422)
@@ -137,11 +135,11 @@ class AssetUpdateView(View):
         loaded_at_raw = request.POST.get("loaded_at", "")
         form = AssetForm(request.POST, instance=self.asset, units=units)
         if form.is_valid():
-            try:
-                asset_update(user=request.user, asset=form.save(commit=False), loaded_at=_loaded_at(loaded_at_raw))
-            except (RegisterError, ValidationError) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
-            else:
+            with refusals_on(form):
+                asset_update(
+                    user=request.user, asset=form.save(commit=False), loaded_at=_loaded_at(loaded_at_raw),
+                    ip=client_ip(request),
+                )  # fmt: skip
                 messages.success(request, "已保存修改。")
                 return redirect(_register_url("detail", pk))
         return self.render(form, loaded_at_raw, status=422)
@@ -163,17 +161,15 @@ class AttachmentUploadView(View):
             raise PermissionDenied("只有持有单位的经办人可以上传佐证材料。")
         form = AttachmentForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
+            with refusals_on(form):
                 attachment_add(
+                    ip=client_ip(request),
                     user=request.user,
                     asset=asset,
                     upload=form.cleaned_data["file"],
                     kind=form.cleaned_data["kind"],
                     description=form.cleaned_data["description"],
                 )
-            except RegisterError as exc:
-                form.add_error(None, str(exc))
-            else:
                 messages.success(request, f"已上传“{form.cleaned_data['file'].name}”。")
                 return redirect(_register_url("detail", pk))
         return _asset_detail_response(request, asset, attachment_form=form, status=422)

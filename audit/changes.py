@@ -22,8 +22,8 @@ def snapshot(obj) -> dict:
     """The admin-editable state of a row, as the trail shows it: choices and relations by name, secrets hidden."""
     values = {}
     for field in obj._meta.concrete_fields:
-        if field.name in SECRET_FIELDS:
-            continue
+        if field.name in SECRET_FIELDS or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue  # secrets, and the save's own timestamps
         if field.is_relation:
             values[field.name] = shown(getattr(obj, field.name))
         elif field.choices:

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from assets.models import AssetStatus, Role, UsageStatus
 from assets.selectors import asset_list_visible, units_user_may_register_for, user_can_import
+from workflows.models import Policy
 from workflows.selectors import notifications_unread_count, task_inbox, task_queue
 
 
@@ -15,19 +16,22 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        # 闲置: 连续停用超过6个月 (seed 000, 一(三)1); the same cut as the ledger's "idle > N months" filter.
-        six_months_ago = timezone.localdate() - relativedelta(months=6)
+        # 闲置: 连续停用超过 N 个月 (seed 000, 一(三)1; N is Policy.idle_months, data); the same cut as the ledger's
+        # "idle > N months" filter.
+        idle_months = Policy.current().idle_months
+        cutoff = timezone.localdate() - relativedelta(months=idle_months)
         stats = asset_list_visible(user=user).aggregate(
             total=Count("pk"),
             original_value=Sum("original_value"),
             in_case=Count("pk", filter=Q(status=AssetStatus.IN_CASE)),
             idle=Count("pk", filter=Q(usage_status=UsageStatus.IDLE)),
-            idle_6m=Count("pk", filter=Q(idle_since__lt=six_months_ago, status=AssetStatus.IN_USE)),
+            idle_long=Count("pk", filter=Q(idle_since__lt=cutoff, status=AssetStatus.IN_USE)),
         )
         return {
             **super().get_context_data(**kwargs),
             "page_title": "首页",
             "stats": stats,
+            "idle_months": idle_months,
             "roles": user.role_labels,
             "can_register": units_user_may_register_for(user=user).exists(),
             "can_import": user_can_import(user=user),

@@ -20,7 +20,7 @@ import logging
 import mimetypes
 import threading
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,6 +36,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from core import formatting
 from core.text import printable
 
 from .kinds import KIND_TITLES
@@ -243,7 +244,7 @@ def document_html(
         "number": number,
         "verify_url": verify_url,
         "sha256": content_sha256,
-        "issued_on": cn_date(issued.date()),
+        "issued_on": formatting.cn_date(issued.date()),
         "created": issued.replace(microsecond=0).isoformat(),
         "qr": mark_safe(_qr_svg(verify_url)),  # our own markup: digits of a path, no user text
         "signers": [
@@ -304,40 +305,15 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment) if timezone.is_aware(moment) else moment
 
 
-def cn_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def money(value: Any) -> str:
-    """'3600000.00' -> '3,600,000.00 元'; anything unparsable is printed as it came."""
-    number = _decimal(value)
-    if number is None:
-        return "" if value is None else str(value)
-    return f"{number.quantize(Decimal('0.01'), ROUND_HALF_UP):,} 元"
-
-
-def area(value: Any) -> str:
-    number = _decimal(value)
-    if number is None:
-        return "" if value is None else str(value)
-    return f"{number:,f} m²"
+    return formatting.yuan(value, blank="")
 
 
 def date_text(value: Any) -> str:
     if not value:
         return ""
     try:
-        return cn_date(datetime.date.fromisoformat(str(value)[:10]))
+        return formatting.cn_date(datetime.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 
@@ -349,7 +325,7 @@ def moment_text(value: Any) -> str:
         moment = _local(datetime.datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value)
-    return f"{cn_date(moment.date())} {moment:%H:%M}"
+    return f"{formatting.cn_date(moment.date())} {moment:%H:%M}"
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -370,7 +346,7 @@ def _upper_group(number: int) -> str:
 
 def rmb_upper(value: Any) -> str:
     """The amount in capital numerals as written on vouchers: '3600000.00' -> '人民币叁佰陆拾万元整'."""
-    number = _decimal(value)
+    number = formatting.decimal_or_none(value)
     if number is None:
         return ""
     cents = int(abs(number).quantize(Decimal("0.01"), ROUND_HALF_UP) * 100)
@@ -406,6 +382,10 @@ def rmb_upper(value: Any) -> str:
 def _formatted(value: Any, key: str = "") -> Any:
     """A copy of the context with money, dates and areas made readable; other values unchanged."""
     if isinstance(value, dict):
+        if AREA_KEYS & value.keys():  # an area is printed in its category's unit, where the context names it
+            unit = value.get("area_unit") or formatting.SQM
+            return {k: formatting.area_text(v, unit, blank="") if k in AREA_KEYS else _formatted(v, k)
+                    for k, v in value.items()}  # fmt: skip
         return {k: _formatted(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_formatted(v) for v in value]
@@ -413,8 +393,6 @@ def _formatted(value: Any, key: str = "") -> Any:
         return money(value)
     if key in DATE_KEYS:
         return date_text(value)
-    if key in AREA_KEYS:
-        return area(value)
     # Printed as stored, minus what could make the page read differently (bidi overrides) or not at all.
     return printable(value) if isinstance(value, str) else value
 

@@ -400,7 +400,8 @@ def archive_batch_assets(*, scope: str, params: dict) -> QuerySet[Asset]:
         qs = qs.filter(category_id=params["category"])
     elif scope == ArchiveScope.QUARTER:
         start, end = _quarter_range(params["year"], params["quarter"])
-        events = AuditEvent.objects.filter(asset=OuterRef("pk"), at__gte=start, at__lt=end)
+        # 办理记录: a case's events in the quarter (a ledger edit or an evidence upload alone is not a handling).
+        events = AuditEvent.objects.filter(asset=OuterRef("pk"), case__isnull=False, at__gte=start, at__lt=end)
         qs = qs.filter(Exists(events))
     else:
         raise ValueError(f"unknown archive scope: {scope}")

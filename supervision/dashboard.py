@@ -64,11 +64,10 @@ from assets.models import (
     Category,
     CategorySubtype,
     Organization,
-    OrganizationKind,
     UsageStatus,
-    sqm_to_mu,
 )
 from assets.selectors import SupervisionScope
+from core import formatting
 from workflows.models import (
     EARNING_METHODS,
     OPEN_STATES,
@@ -82,6 +81,7 @@ from workflows.models import (
     Step,
     cn_date,
 )
+from workflows.routing import finance_picker, step_holder
 
 from .models import ReportKind, Target, TargetMeasure
 
@@ -90,9 +90,6 @@ SQM_PER_HECTARE = Decimal(10000)
 # How many rows of each alert and list the page, the workbook and the PDF show (the count is always the full one).
 LIST_LIMIT = 50
 # Alert windows (days), as the supervision brief sets them; the appraisal validity itself is Policy data.
-LEASE_EXPIRY_DAYS = 60
-APPRAISAL_EXPIRY_DAYS = 30
-IDLE_WITHOUT_CASE_MONTHS = 12
 SPLIT_CASES_LISTED = 10  # plans named per suspected split
 SPLIT_ROWS_LISTED = 20  # suspected splits listed (the count covers them all)
 TASK_AGE_LIMIT_DAYS = 366  # tasks older than this at the period's start are left out of the average days per step
@@ -101,18 +98,18 @@ PENDING_USAGE = (UsageStatus.IDLE, UsageStatus.LOW_EFFICIENCY)
 ACTIVE_LEDGER = (AssetStatus.IN_USE, AssetStatus.IN_CASE)
 
 # Who holds each step's task (workflows/flows.py): the holding unit, the lead department, the receiving unit or finance.
-UNIT_STEPS = (Step.REPORT, Step.SIGN_OFF, Step.PLAN, Step.EXECUTE)
-DEPARTMENT_STEPS = (Step.VERIFY, Step.DEPT_REVIEW)
-FINANCE_STEPS = (Step.FINANCE_APPROVE, Step.CONFIRM_REMITTANCE, Step.CLOSE)
 STEP_ORDER = list(Step.values)
 
-ALERT_TITLES = {
-    "leases_expiring": f"租期{LEASE_EXPIRY_DAYS}日内到期",
-    "rent_arrears": "租金欠缴",
-    "appraisals_expiring": f"评估报告{APPRAISAL_EXPIRY_DAYS}日内失效或已失效",
-    "idle_without_case": f"闲置超过{IDLE_WITHOUT_CASE_MONTHS}个月未申报盘活",
-    "batch_splitting": "疑似拆分规避审批",
-}
+
+def alert_titles(policy: Policy) -> dict[str, str]:
+    """The alerts' titles, with the windows the county set (Policy, in the admin)."""
+    return {
+        "leases_expiring": f"租期{policy.lease_alert_days}日内到期",
+        "rent_arrears": "租金欠缴",
+        "appraisals_expiring": f"评估报告{policy.appraisal_alert_days}日内失效或已失效",
+        "idle_without_case": f"闲置超过{policy.idle_alert_months}个月未申报盘活",
+        "batch_splitting": "疑似拆分规避审批",
+    }
 
 
 class PeriodError(ValueError):
@@ -319,12 +316,7 @@ def percent(part, whole) -> Decimal | None:
 
 
 def area_text(area_m2, unit: str = AreaUnit.SQM) -> str:
-    """An area as county staff read it: land in 公顷 with 亩 beside it, everything else in m²."""
-    area_m2 = _d(area_m2)
-    if unit == AreaUnit.MU:
-        hectares = (area_m2 / SQM_PER_HECTARE).quantize(Decimal("0.01"))
-        return f"{hectares:,.2f} 公顷（{sqm_to_mu(area_m2):,.2f} 亩）"
-    return f"{area_m2:,.2f} m²"
+    return formatting.area_text(_d(area_m2), unit)
 
 
 MEASURE_UNITS = {
@@ -341,24 +333,6 @@ def measure_text(measure: str, value) -> str:
     if measure == TargetMeasure.COUNT:
         return f"{value:,.0f} 项"
     return f"{value:,.2f} {MEASURE_UNITS[measure]}"
-
-
-def _finance_picker():
-    """Which finance organization holds a case's finance steps, without a query per case: the same choice as
-    workflows.routing.finance_organization_id (国资中心 first for county enterprises, never the holding unit)."""
-    rows = list(
-        Organization.objects.filter(
-            kind__in=[OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER], is_active=True
-        ).order_by("pk").values_list("pk", "kind")
-    )  # fmt: skip
-    finance = [pk for pk, kind in rows if kind == OrganizationKind.FINANCE]
-    center = [pk for pk, kind in rows if kind == OrganizationKind.ASSET_CENTER]
-
-    def pick(holding_unit_id: int, holding_kind: str) -> int | None:
-        order = center + finance if holding_kind == OrganizationKind.STATE_ENTERPRISE else finance + center
-        return next((pk for pk in order if pk != holding_unit_id), None)
-
-    return pick
 
 
 # -- the ledger: by category, stage and unit --------------------------------------------------------------------------
@@ -625,16 +599,13 @@ def overdue_figures(scope: SupervisionScope, today: dt.date) -> dict:
     groups = qs.values(
         "current_step", "holding_unit_id", "verifying_department_id", "receiving_unit_id", "holding_unit__kind"
     ).annotate(n=Count("pk"), oldest=Min("step_due_on"))
-    finance_of = _finance_picker()
+    finance_of = finance_picker()
 
     def holder(step, holding_id, department_id, receiving_id, holding_kind) -> int | None:
-        if step in DEPARTMENT_STEPS:
-            return department_id
-        if step == Step.CONFIRM_RECEIPT:
-            return receiving_id
-        if step in FINANCE_STEPS:
-            return finance_of(holding_id, holding_kind)
-        return holding_id
+        return step_holder(
+            step, holding_id=holding_id, department_id=department_id, receiving_id=receiving_id,
+            finance_id=lambda: finance_of(holding_id, holding_kind),
+        )  # fmt: skip
 
     by_org: dict[int | None, dict] = {}
     for g in groups:
@@ -762,12 +733,12 @@ def _case_row(case: DisposalCase, **extra) -> dict:
 
 
 def leases_expiring(scope: SupervisionScope, today: dt.date) -> dict:
-    """Leases (executed or closed lease cases) whose term ends within the next 60 days."""
+    """Leases (executed or closed lease cases) whose term ends within the next Policy.lease_alert_days."""
     qs = ExecutionRecord.objects.filter(
         case__method=DisposalMethod.LEASE,
         case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
         lease_ends_on__gte=today,
-        lease_ends_on__lte=today + dt.timedelta(days=LEASE_EXPIRY_DAYS),
+        lease_ends_on__lte=today + dt.timedelta(days=Policy.current().lease_alert_days),
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
     count, records = _alert(qs.order_by("lease_ends_on", "pk"))
@@ -817,14 +788,15 @@ def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
 
 
 def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
-    """Open cases not yet executed whose appraisal (评估基准日 + Policy.appraisal_validity_days) expires within 30
-    days or has expired: the deal must be made on a valid appraisal."""
-    validity = Policy.current().appraisal_validity_days
+    """Open cases not yet executed whose appraisal (评估基准日 + Policy.appraisal_validity_days) expires within
+    Policy.appraisal_alert_days or has expired: the deal must be made on a valid appraisal."""
+    policy = Policy.current()
+    validity = policy.appraisal_validity_days
     not_executed = [s for s in OPEN_STATES if s != CaseState.EXECUTED]
     qs = ExecutionRecord.objects.filter(
         case__state__in=not_executed,
         appraisal_date__isnull=False,
-        appraisal_date__lte=today + dt.timedelta(days=APPRAISAL_EXPIRY_DAYS - validity),
+        appraisal_date__lte=today + dt.timedelta(days=policy.appraisal_alert_days - validity),
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
     count, records = _alert(qs.order_by("appraisal_date", "pk"))
@@ -841,8 +813,9 @@ def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
 
 
 def idle_without_case(scope: SupervisionScope, today: dt.date) -> dict:
-    """Assets idle for more than 12 months and in normal ledger status (在用: no open case): nobody reported them."""
-    cutoff = today - relativedelta(months=IDLE_WITHOUT_CASE_MONTHS)
+    """Assets idle for more than Policy.idle_alert_months and in normal ledger status (在用: no open case): nobody
+    reported them."""
+    cutoff = today - relativedelta(months=Policy.current().idle_alert_months)
     qs = Asset.objects.filter(usage_status=UsageStatus.IDLE, idle_since__lt=cutoff, status=AssetStatus.IN_USE)
     qs = _scoped(qs, asset_scope_q(scope)).select_related("holding_unit", "category")
     count, assets = _alert(qs.order_by("idle_since", "pk"))
@@ -996,8 +969,9 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
         "idle_without_case": idle_without_case(scope, today),
         "batch_splitting": batch_splitting(scope, period, today),
     }
+    titles = alert_titles(Policy.current())
     for key, alert in alerts.items():
-        alert["title"] = ALERT_TITLES[key]
+        alert["title"] = titles[key]
     return alerts
 
 

@@ -1,6 +1,8 @@
 """Administrators edit the rule tables here; cases and the trail are read-only."""
 
 from django.contrib import admin
+from viewflow.workflow.admin import ProcessAdmin, TaskAdmin
+from viewflow.workflow.models import Process, Task
 
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
 
@@ -68,3 +70,19 @@ class DisposalCaseAdmin(ReadOnlyAdmin):
     list_display = ["asset", "holding_unit", "state", "method", "current_step", "step_due_on"]
     list_filter = ["state", "method"]
     search_fields = ["asset__code", "asset__name"]
+
+
+# viewflow's own admin edits live processes and tasks (owner, status) behind the flow's and the trail's back. Here they
+# are evidence like the cases: shown, never changed; a task changes hands only by claim, release or 转办, on the trail.
+class ReadOnlyProcessAdmin(ReadOnlyAdmin, ProcessAdmin):
+    pass
+
+
+class ReadOnlyTaskAdmin(ReadOnlyAdmin, TaskAdmin):
+    pass
+
+
+for model, model_admin in ((Process, ReadOnlyProcessAdmin), (Task, ReadOnlyTaskAdmin)):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)

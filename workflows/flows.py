@@ -11,28 +11,11 @@ from assets.models import Role
 from . import task_views as views
 from .models import CaseState, DisposalCase, DisposalMethod, Step
 from .nodes import CaseTask
-from .routing import finance_organization_id
 
 
 def _state(*states):
     # The gateway's activation may hold the case as loaded before the step; the task view hands it the fresh one.
     return lambda activation: activation.process.state in states
-
-
-def _holding(case: DisposalCase) -> int:
-    return case.holding_unit_id
-
-
-def _verifying(case: DisposalCase) -> int:
-    return case.verifying_department_id
-
-
-def _receiving(case: DisposalCase) -> int:
-    return case.receiving_unit_id
-
-
-def _finance(case: DisposalCase) -> int:
-    return finance_organization_id(case)
 
 
 def _remittance_due(activation) -> bool:
@@ -51,12 +34,8 @@ class DisposalFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_case).Annotation(title="申报").Next(this.sign_off)
 
-    sign_off = CaseTask(views.SignOffView, step=Step.SIGN_OFF, role=Role.UNIT_HEAD, organization=_holding).Next(
-        this.verify
-    )
-    verify = CaseTask(views.VerifyView, step=Step.VERIFY, role=Role.DEPT_REVIEWER, organization=_verifying).Next(
-        this.after_verify
-    )
+    sign_off = CaseTask(views.SignOffView, step=Step.SIGN_OFF, role=Role.UNIT_HEAD).Next(this.verify)
+    verify = CaseTask(views.VerifyView, step=Step.VERIFY, role=Role.DEPT_REVIEWER).Next(this.after_verify)
     after_verify = (
         flow.Switch()
         .Annotation(title="认定结果")
@@ -64,10 +43,10 @@ class DisposalFlow(flow.Flow):
         .Case(this.sign_off, _state(CaseState.DRAFT))  # returned: back to the unit with the reason
         .Default(this.rejected)
     )
-    plan = CaseTask(views.PlanView, step=Step.PLAN, role=Role.UNIT_CLERK, organization=_holding).Next(this.dept_review)
-    dept_review = CaseTask(
-        views.DeptReviewView, step=Step.DEPT_REVIEW, role=Role.DEPT_REVIEWER, organization=_verifying
-    ).Next(this.after_dept_review)
+    plan = CaseTask(views.PlanView, step=Step.PLAN, role=Role.UNIT_CLERK).Next(this.dept_review)
+    dept_review = CaseTask(views.DeptReviewView, step=Step.DEPT_REVIEW, role=Role.DEPT_REVIEWER).Next(
+        this.after_dept_review
+    )
     after_dept_review = (
         flow.Switch()
         .Annotation(title="审核结果")
@@ -76,7 +55,9 @@ class DisposalFlow(flow.Flow):
         .Default(this.plan)
     )
     finance_approve = CaseTask(
-        views.FinanceApproveView, step=Step.FINANCE_APPROVE, role=Role.FINANCE_APPROVER, organization=_finance
+        views.FinanceApproveView,
+        step=Step.FINANCE_APPROVE,
+        role=Role.FINANCE_APPROVER,
     ).Next(this.after_finance_approve)
     after_finance_approve = (
         flow.Switch()
@@ -84,9 +65,7 @@ class DisposalFlow(flow.Flow):
         .Case(this.execute, _state(CaseState.PLAN_APPROVED))
         .Default(this.plan)
     )
-    execute = CaseTask(views.StartExecutionView, step=Step.EXECUTE, role=Role.UNIT_CLERK, organization=_holding).Next(
-        this.after_execute
-    )
+    execute = CaseTask(views.StartExecutionView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)
     after_execute = (
         flow.Switch()
         .Annotation(title="处置方式")
@@ -94,10 +73,15 @@ class DisposalFlow(flow.Flow):
         .Default(this.record_result)
     )
     confirm_receipt = CaseTask(
-        views.ConfirmReceiptView, step=Step.CONFIRM_RECEIPT, role=Role.UNIT_CLERK, organization=_receiving
+        views.ConfirmReceiptView,
+        step=Step.CONFIRM_RECEIPT,
+        role=Role.UNIT_CLERK,
     ).Next(this.after_result)
     record_result = CaseTask(
-        views.RecordResultView, step=Step.EXECUTE, role=Role.UNIT_CLERK, organization=_holding, title="登记执行结果"
+        views.RecordResultView,
+        step=Step.EXECUTE,
+        role=Role.UNIT_CLERK,
+        title="登记执行结果",
     ).Next(this.after_result)
     after_result = (
         flow.Switch()
@@ -107,9 +91,11 @@ class DisposalFlow(flow.Flow):
         .Default(this.close)
     )
     confirm_remittance = CaseTask(
-        views.ConfirmRemittanceView, step=Step.CONFIRM_REMITTANCE, role=Role.FINANCE_APPROVER, organization=_finance
+        views.ConfirmRemittanceView,
+        step=Step.CONFIRM_REMITTANCE,
+        role=Role.FINANCE_APPROVER,
     ).Next(this.close)
-    close = CaseTask(views.CloseView, step=Step.CLOSE, role=Role.FINANCE_APPROVER, organization=_finance).Next(this.end)
+    close = CaseTask(views.CloseView, step=Step.CLOSE, role=Role.FINANCE_APPROVER).Next(this.end)
     rejected = flow.End().Annotation(title="不予认定")
     end = flow.End().Annotation(title="已销号")
 

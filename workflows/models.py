@@ -49,6 +49,18 @@ class Policy(models.Model):
         default=3,
         help_text="逾期先提醒承办人，再过这些工作日仍未办理的提醒单位负责人",
     )
+    # The dashboard's alert windows (DESIGN.md "Dashboards"): how far ahead, or how long idle, before a row is raised.
+    lease_alert_days = models.PositiveSmallIntegerField(
+        "租期到期预警（天）", default=60, validators=[MinValueValidator(1)], help_text="租期在此天数内到期的列入预警"
+    )
+    appraisal_alert_days = models.PositiveSmallIntegerField(
+        "评估报告失效预警（天）", default=30, validators=[MinValueValidator(1)],
+        help_text="评估报告在此天数内失效（或已失效）且尚未执行的列入预警",
+    )  # fmt: skip
+    idle_alert_months = models.PositiveSmallIntegerField(
+        "闲置未申报预警（月）", default=12, validators=[MinValueValidator(1)],
+        help_text="闲置超过此月数仍未申报盘活的资产列入预警",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "盘活规则参数"

@@ -17,6 +17,7 @@ from assets.models import Role, User
 
 from .models import OPEN_TASK_STATUSES, DisposalCase, Step
 from .permissions import own_role_keys, parse_role_key, role_key, role_keys
+from .routing import holder_of
 
 
 def case_url(case_pk: int) -> str:
@@ -39,12 +40,13 @@ def task_organization_id(task: Task) -> int | None:
 
 
 class CaseTask(flow.View):
-    """A human step of the case: `role` at the organization `organization(case)` returns."""
+    """A human step of the case: `role` at the organization that holds the step (workflows.routing.STEP_HOLDERS)."""
 
     # Cancel / undo / revive would move the process without the step services; they are not offered.
     cancel_view_class = undo_view_class = revive_view_class = None
 
-    def __init__(self, view_class, *, step: str, role: str, organization, title: str | None = None):
+    def __init__(self, view_class, *, step: str, role: str, title: str | None = None):
+        organization = holder_of(step)
         super().__init__(view_class.as_view())
         self.step, self.role, self.organization_of = step, role, organization
         self.view_class = view_class

@@ -76,3 +76,12 @@ class RoleInOrganizationBackend:
 
     def has_perm(self, user_obj, perm, obj=None):
         return perm.startswith(PREFIX) and perm in role_keys(user_obj)
+
+
+WITHDRAW_REFUSED = "只有资产持有单位（经办人或负责人）可以撤回处置事项。"
+
+
+def may_withdraw(user: User, case) -> bool:
+    """Who may withdraw a case: the holding unit's clerk or head (when, before the plan is submitted, is the FSM's
+    `DisposalCase.withdraw`)."""
+    return user.organization_id == case.holding_unit_id and user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD)

@@ -11,7 +11,7 @@ from assets.selectors import COUNTY_WIDE_ROLES
 from audit.models import AuditEvent
 
 from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
-from .permissions import principals_for, role_keys
+from .permissions import may_withdraw, principals_for, role_keys
 
 
 def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -34,11 +34,7 @@ def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
 
 def case_may_withdraw(*, user: User, case: DisposalCase) -> bool:
     """The holding unit (clerk or head) may withdraw while the FSM allows it (before the plan is submitted)."""
-    return (
-        user.organization_id == case.holding_unit_id
-        and user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD)
-        and case.withdraw._django_fsm.has_transition(case.state)
-    )
+    return may_withdraw(user, case) and case.withdraw._django_fsm.has_transition(case.state)
 
 
 def case_list_visible(*, user: User) -> QuerySet[DisposalCase]:

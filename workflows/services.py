@@ -26,6 +26,7 @@ from assets.models import (
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.data import jsonable
+from core.errors import DomainError, NotAllowed
 from core.fsm import ConcurrentTransition
 from documents.services import document_request
 
@@ -48,6 +49,7 @@ from .models import (
     idle_long_enough,
     unmet_conditions,
 )
+from .permissions import WITHDRAW_REFUSED, may_withdraw
 from .trail import event_label
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
@@ -57,18 +59,6 @@ STEP_EVENTS = (
     "report", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve", "return_plan",
     "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
 )  # fmt: skip
-
-
-class WorkflowError(Exception):
-    """A step that may not happen now, with a message the user can act on (views show it as a form error)."""
-
-    def __init__(self, message: str | list[str]):
-        self.messages = [message] if isinstance(message, str) else list(message)
-        super().__init__("；".join(self.messages))
-
-
-class NotAllowed(WorkflowError):
-    """The user's role or organization may not take this step (views answer 403)."""
 
 
 @dataclass(frozen=True)
@@ -145,10 +135,10 @@ def _fire(case: DisposalCase, transition_name: str) -> tuple[str, str]:
     bound = getattr(case, transition_name)
     before = case.state
     if not bound._django_fsm.has_transition(before):
-        raise WorkflowError(f"该事项当前为“{case.get_state_display()}”，不能进行此操作（可能已被他人处理，请刷新）。")
+        raise DomainError(f"该事项当前为“{case.get_state_display()}”，不能进行此操作（可能已被他人处理，请刷新）。")
     unmet = unmet_conditions(case, bound)
     if unmet:
-        raise WorkflowError(unmet)
+        raise DomainError(unmet)
     bound()
     return before, case.state
 
@@ -158,7 +148,7 @@ def _save(case: DisposalCase) -> None:
         with transaction.atomic():
             case.save()
     except ConcurrentTransition as exc:
-        raise WorkflowError("该事项已被他人处理，请刷新页面查看最新状态。") from exc
+        raise DomainError("该事项已被他人处理，请刷新页面查看最新状态。") from exc
 
 
 def _set_step(case: DisposalCase, step: str | None, *, start: date | None = None) -> None:
@@ -216,6 +206,7 @@ def document_context(case: DisposalCase, step: str) -> dict:
             "original_value": str(asset.original_value),
             "net_value": str(asset.net_value),
             "area_m2": str(asset.area_m2) if asset.area_m2 is not None else "",
+            "area_unit": asset.category.area_unit,
             "address": asset.address,
             "acquired_on": str(asset.acquired_on),
             "idle_since": str(asset.idle_since) if asset.idle_since else "",
@@ -266,7 +257,7 @@ def document_context(case: DisposalCase, step: str) -> dict:
 def _link_evidence(case: DisposalCase, attachments: list[AssetAttachment], step: str) -> None:
     for attachment in attachments:
         if attachment.asset_id != case.asset_id:
-            raise WorkflowError("所选材料不属于该资产。")
+            raise DomainError("所选材料不属于该资产。")
         CaseAttachment.objects.get_or_create(case=case, attachment=attachment, defaults={"step": step})
 
 
@@ -281,11 +272,11 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
     if not statement.strip():
         raise ValidationError({"statement": "请填写申报说明。"})
     if asset.status not in (AssetStatus.IN_USE, AssetStatus.REVITALIZED):
-        raise WorkflowError(f"资产当前为“{asset.get_status_display()}”，不能申报。")
+        raise DomainError(f"资产当前为“{asset.get_status_display()}”，不能申报。")
     department = asset.lead_department
     if department.pk == asset.holding_unit_id:
         # A verifying organization can never be the holding unit itself (DESIGN.md, segregation of duties).
-        raise WorkflowError("本单位是该类资产的牵头核查部门，不能自行认定；请联系县财政局指定核查部门。")
+        raise DomainError("本单位是该类资产的牵头核查部门，不能自行认定；请联系县财政局指定核查部门。")
     from .flows import DisposalFlow
 
     fields = {
@@ -299,7 +290,7 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
     probe = DisposalCase(**fields)
     # The idle period is checked now too: an "idle" report under the threshold is refused at once (DESIGN.md).
     if not idle_long_enough(probe):
-        raise WorkflowError(idle_long_enough.message(probe))
+        raise DomainError(idle_long_enough.message(probe))
     asset.open_case()
     asset.save()
     _set_step(probe, Step.SIGN_OFF)
@@ -308,7 +299,7 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
             # The flow's start saves the case (it is the viewflow process) and opens the head's sign-off task.
             case = DisposalFlow.start.run(**fields, current_step=probe.current_step, step_due_on=probe.step_due_on)
     except IntegrityError as exc:
-        raise WorkflowError("该资产已有办理中的处置事项。") from exc
+        raise DomainError("该资产已有办理中的处置事项。") from exc
     # The evidence the report rests on (the latest 停用说明 and 会议纪要 on the asset's file) is linked to the case.
     latest = {a.kind: a for a in asset.attachments.filter(kind__in=REPORT_EVIDENCE).order_by("uploaded_at", "pk")}
     _link_evidence(case, list(latest.values()), Step.REPORT)
@@ -405,8 +396,8 @@ def case_withdraw(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalC
     """The holding unit withdraws its case, at the latest before the plan is submitted."""
     case = _locked(case)
     principal = actor.principal
-    if principal.organization_id != case.holding_unit_id or not principal.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
-        raise NotAllowed("只有持有单位可以撤回。")
+    if not may_withdraw(principal, case):
+        raise NotAllowed(WITHDRAW_REFUSED)
     states = _fire(case, "withdraw")
     if not reason.strip():
         raise ValidationError({"reason": "请填写撤回原因。"})
@@ -435,16 +426,16 @@ def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> Reallocat
     if not principal.has_role(Role.UNIT_CLERK) or principal.organization_id is None:
         raise NotAllowed("只有单位经办人可以申请调剂。")
     if principal.organization_id == case.holding_unit_id:
-        raise WorkflowError("不能申请调剂本单位的资产。")
+        raise DomainError("不能申请调剂本单位的资产。")
     if case.state != CaseState.VERIFIED or case.listed_until is None or timezone.localdate() > case.listed_until:
-        raise WorkflowError("该资产不在调剂公示期内。")
+        raise DomainError("该资产不在调剂公示期内。")
     if not reason.strip():
         raise ValidationError({"reason": "请填写申请理由。"})
     application, created = ReallocationApplication.objects.get_or_create(
         case=case, unit_id=principal.organization_id, defaults={"applicant": principal, "reason": reason.strip()}
     )
     if not created:
-        raise WorkflowError("本单位已申请过该资产。")
+        raise DomainError("本单位已申请过该资产。")
     audit_record(
         user=actor.user,
         acting_for=actor.acting_for,
@@ -539,7 +530,7 @@ def case_review(*, actor: Actor, case: DisposalCase, approve: bool, opinion: str
         actor, [case.reported_by, case.submitted_by, case.plan_proposed_by], "申报人不能审核自己的方案。"
     )
     if case.state == CaseState.PLAN_SUBMITTED and case.dept_approved_by_id is not None:
-        raise WorkflowError("主管部门已审核过该方案，待财政审批。")
+        raise DomainError("主管部门已审核过该方案，待财政审批。")
     if not approve:
         return _return_plan(actor, case, opinion, Role.DEPT_REVIEWER)
     case.dept_approved_by = actor.principal
@@ -563,7 +554,7 @@ def case_finance_approve(*, actor: Actor, case: DisposalCase, approve: bool, opi
         "已参与该事项申报或审核的人员不能再审批。",
     )  # fmt: skip
     if case.state != CaseState.PLAN_SUBMITTED or not case.needs_finance or case.dept_approved_by_id is None:
-        raise WorkflowError("该方案当前不需要或尚不能由财政审批。")
+        raise DomainError("该方案当前不需要或尚不能由财政审批。")
     if not approve:
         return _return_plan(actor, case, opinion, Role.FINANCE_APPROVER)
     case.finance_approved_by = actor.principal
@@ -777,7 +768,7 @@ def case_confirm_remittance(*, actor: Actor, case: DisposalCase, note: str = "")
     _require_finance(actor, case, "确认收入上缴")
     _not_the_same_person(actor, [case.execution_recorded_by], "登记收入的人员不能确认上缴。")
     if case.remittance_confirmed_by_id:
-        raise WorkflowError("已确认上缴。")
+        raise DomainError("已确认上缴。")
     states = _fire(case, "confirm_remittance")
     case.remittance_confirmed_by, case.remittance_confirmed_at = actor.principal, timezone.now()
     _set_step(case, Step.CLOSE)
@@ -892,7 +883,7 @@ def task_reassign(*, actor: Actor, task, to: User) -> None:
     if not node.can_reassign(actor.user, task):
         raise NotAllowed("只有本单位负责人可以转办任务。")
     if to.pk not in {u.pk for u in node.candidates(task)}:
-        raise WorkflowError(f"{to}不能办理该任务（须为本单位的{Role(node.role).label}）。")
+        raise DomainError(f"{to}不能办理该任务（须为本单位的{Role(node.role).label}）。")
     previous = task.owner
     activation = node.activation_class(task)
     if task.status == STATUS.NEW:

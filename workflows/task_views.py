@@ -2,7 +2,6 @@
 from the service comes back as an error on the form (HTTP 422), never as a half-done step."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -10,15 +9,14 @@ from django.views import View
 from viewflow.workflow.status import STATUS
 
 from assets.models import Asset
-from assets.services import RegisterError, attachment_add
+from assets.services import attachment_add
+from core.errors import refusals_on
 from core.http import client_ip
 
 from . import forms
 from .models import DisposalCase, DisposalMethod
 from .nodes import case_url
 from .services import (
-    NotAllowed,
-    WorkflowError,
     actor_for_task,
     case_close,
     case_confirm_remittance,
@@ -35,17 +33,6 @@ from .services import (
     task_reassign,
     task_release,
 )
-
-
-def apply_errors(form, exc: Exception) -> None:
-    """Puts a service's refusal on the form: field errors next to their fields, the rest on top."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, list(getattr(exc, "messages", [str(exc)])))
 
 
 class CaseTaskView(View):
@@ -76,14 +63,10 @@ class CaseTaskView(View):
         if not form.is_valid():
             return self.render(form, status=422)
         actor = actor_for_task(user=request.user, task=self.task, ip=client_ip(request))
-        try:
-            with transaction.atomic():  # a refused step keeps none of the files uploaded with it
-                evidence = self.store_evidence(form, actor)
-                case = self.perform(actor, form, evidence)
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except (WorkflowError, ValidationError, RegisterError) as exc:
-            apply_errors(form, exc)
+        with refusals_on(form), transaction.atomic():  # a refused step keeps none of the files uploaded with it
+            evidence = self.store_evidence(form, actor)
+            case = self.perform(actor, form, evidence)
+        if form.errors:
             return self.render(form, status=422)
         # The gateways after this task read the case: hand them the one the service just saved.
         self.activation.process = self.activation.task.process = case
@@ -94,7 +77,9 @@ class CaseTaskView(View):
     def store_evidence(self, form, actor) -> list:
         asset = Asset.objects.select_related("category", "subtype").get(pk=self.case.asset_id)
         return [
-            attachment_add(user=actor.user, asset=asset, upload=f, kind=kind, on_behalf_of=actor.acting_for)
+            attachment_add(
+                user=actor.user, asset=asset, upload=f, kind=kind, on_behalf_of=actor.acting_for, ip=actor.ip
+            )
             for kind, f in form.evidence()
         ]
 
@@ -237,10 +222,7 @@ class TaskClaimView(View):
 
     def post(self, request, *args, **kwargs):
         task = request.activation.task
-        try:
-            task_claim(actor=actor_for_task(user=request.user, task=task, ip=client_ip(request)), task=task)
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
+        task_claim(actor=actor_for_task(user=request.user, task=task, ip=client_ip(request)), task=task)
         messages.success(request, f"已认领“{task.flow_task.task_title}”，请办理。")
         return HttpResponseRedirect(task.flow_task.reverse("execute", args=[task.process_id, task.pk]))
 
@@ -251,10 +233,7 @@ class TaskReleaseView(View):
 
     def post(self, request, *args, **kwargs):
         task = request.activation.task
-        try:
-            task_release(actor=actor_for_task(user=request.user, task=task, ip=client_ip(request)), task=task)
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
+        task_release(actor=actor_for_task(user=request.user, task=task, ip=client_ip(request)), task=task)
         messages.success(request, "任务已退回本单位待认领。")
         return HttpResponseRedirect(case_url(task.process_id))
 
@@ -275,15 +254,11 @@ class TaskReassignView(View):
         if not form.is_valid():
             return self.render(form, status=422)
         actor = actor_for_task(user=request.user, task=task, ip=client_ip(request))
-        try:
+        with refusals_on(form):
             task_reassign(actor=actor, task=task, to=form.cleaned_data["to"])
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except WorkflowError as exc:
-            apply_errors(form, exc)
-            return self.render(form, status=422)
-        messages.success(request, f"已转办给{form.cleaned_data['to']}。")
-        return HttpResponseRedirect(case_url(task.process_id))
+            messages.success(request, f"已转办给{form.cleaned_data['to']}。")
+            return HttpResponseRedirect(case_url(task.process_id))
+        return self.render(form, status=422)
 
     def render(self, form, status=200):
         task = self.request.activation.task

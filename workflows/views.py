@@ -2,7 +2,7 @@
 调剂 board and notifications. Reads go through workflows.selectors, writes through one service each."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +19,8 @@ from viewflow.workflow.models import Task
 
 from assets.models import Role
 from assets.selectors import asset_list_visible, supervision_scope
-from assets.services import RegisterError, attachment_add
+from assets.services import attachment_add
+from core.errors import NotAllowed, refusals_on
 from core.http import as_download, client_ip, stored_file_problem
 from core.storage import StoredFileError
 from documents.models import DocumentStatus
@@ -35,7 +36,7 @@ from .models import (
     Substitution,
 )
 from .nodes import case_url
-from .permissions import TASK_ROLES
+from .permissions import TASK_ROLES, WITHDRAW_REFUSED, may_withdraw
 from .selectors import (
     board_listings,
     case_is_visible,
@@ -48,8 +49,6 @@ from .selectors import (
     tasks_open_of_case,
 )
 from .services import (
-    NotAllowed,
-    WorkflowError,
     actor_for,
     actor_for_task,
     case_report,
@@ -59,7 +58,6 @@ from .services import (
     substitution_set,
     task_claim,
 )
-from .task_views import apply_errors
 from .trail import event_rows
 
 PAGE_SIZE = 30
@@ -153,25 +151,20 @@ class CaseWithdrawView(View):
     def post(self, request, pk: int):
         case = _visible_case_or_404(request.user, pk)
         user = request.user
-        if user.organization_id != case.holding_unit_id or not user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
-            raise PermissionDenied("只有资产持有单位可以撤回处置事项。")
+        if not may_withdraw(user, case):
+            raise PermissionDenied(WITHDRAW_REFUSED)
         form = forms.WithdrawForm(request.POST)
         if form.is_valid():
             from .flows import DisposalFlow
 
             try:
-                with DisposalFlow.lock(case.pk), transaction.atomic():
+                with refusals_on(form), DisposalFlow.lock(case.pk), transaction.atomic():
                     case_withdraw(actor=actor_for(user=request.user, ip=client_ip(request)), case=case,
                                   reason=form.cleaned_data["reason"])  # fmt: skip
-            except NotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except (WorkflowError, ValidationError) as exc:
-                apply_errors(form, exc)
+                    messages.success(request, "已撤回，资产恢复在用。")
+                    return HttpResponseRedirect(case_url(case.pk))
             except FlowLockFailed:
                 form.add_error(None, "该事项正由他人办理，请稍后再试。")
-            else:
-                messages.success(request, "已撤回，资产恢复在用。")
-                return HttpResponseRedirect(case_url(case.pk))
         context = case_context(request, case) | {"page_title": f"撤回处置事项 #{case.pk}", "withdraw_form": form}
         return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
 
@@ -194,18 +187,13 @@ class ReportView(View):
             return self.render(form, status=422)
         data = form.cleaned_data
         actor = actor_for(user=request.user, ip=client_ip(request))
-        try:
-            with transaction.atomic():
-                for kind, upload in form.evidence():
-                    attachment_add(user=request.user, asset=self.asset, upload=upload, kind=kind)
-                case = case_report(actor=actor, asset=self.asset, basis=data["basis"], statement=data["statement"])
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except (WorkflowError, ValidationError, RegisterError) as exc:
-            apply_errors(form, exc)
-            return self.render(form, status=422)
-        messages.success(request, "已申报，待本单位负责人签发。")
-        return HttpResponseRedirect(case_url(case.pk))
+        with refusals_on(form), transaction.atomic():
+            for kind, upload in form.evidence():
+                attachment_add(user=request.user, asset=self.asset, upload=upload, kind=kind, ip=actor.ip)
+            case = case_report(actor=actor, asset=self.asset, basis=data["basis"], statement=data["statement"])
+            messages.success(request, "已申报，待本单位负责人签发。")
+            return HttpResponseRedirect(case_url(case.pk))
+        return self.render(form, status=422)
 
     def render(self, form, status=200):
         context = {
@@ -369,14 +357,9 @@ class BoardApplyView(View):
     def post(self, request, pk: int):
         form = forms.ApplyForm(request.POST)
         if form.is_valid():
-            try:
+            with refusals_on(form):
                 listing_apply(actor=actor_for(user=request.user, ip=client_ip(request)), case=self.case,
                               reason=form.cleaned_data["reason"])  # fmt: skip
-            except NotAllowed as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except (WorkflowError, ValidationError) as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, "调剂申请已提交，持有单位拟定处置方案时可选择本单位为调入单位。")
                 return HttpResponseRedirect(reverse("board:list"))
         return self.render(form, status=422)
@@ -432,11 +415,8 @@ class SubstitutionView(View):
         form = forms.SubstitutionForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals_on(form):
                 substitution_set(actor=actor_for(user=request.user, ip=client_ip(request)), **data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
                 messages.success(request, f"已设置{data['substitute']}在此期间代理您办理任务。")
                 return HttpResponseRedirect(request.path)
         return self.render(form, status=422)

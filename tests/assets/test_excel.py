@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -23,8 +22,9 @@ from assets.imports import (
     import_batch_create,
     ledger_export_workbook,
 )
-from assets.models import Asset, Category, ImportBatch, ImportStatus, Organization, UsageStatus, User, mu_to_sqm
-from assets.services import RegisterError
+from assets.models import Asset, Category, ImportBatch, ImportStatus, UsageStatus
+from core.errors import DomainError
+from core.formatting import mu_to_sqm
 
 from ..clock import TODAY
 from ..factories import AssetFactory, UserFactory, category, subtype
@@ -304,7 +304,7 @@ def test_it_rejects_a_bad_row_with_a_chinese_error_and_saves_nothing(alice, town
     assert [(e["row"], e["column"]) for e in batch.errors] == [(2, column)]
     assert message in batch.errors[0]["message"]
     assert [p["ok"] for p in batch.preview] == [False, True]
-    with pytest.raises(RegisterError, match="存在错误"):
+    with pytest.raises(DomainError, match="存在错误"):
         import_batch_commit(batch=batch, user=alice)
     assert not Asset.objects.exists()
 
@@ -462,7 +462,7 @@ def test_nothing_is_saved_when_the_insert_fails_midway(alice, school, monkeypatc
 
 def test_a_batch_is_committed_once_only_by_its_uploader(client, alice, bob):
     batch = import_batch_create(user=alice, upload=xlsx(rows_of(2)))
-    with pytest.raises(RegisterError, match="只能确认本人上传的导入批次"):
+    with pytest.raises(DomainError, match="只能确认本人上传的导入批次"):
         import_batch_commit(batch=batch, user=bob)
 
     import_batch_commit(batch=batch, user=alice)
@@ -694,16 +694,3 @@ def test_a_validation_error_is_what_a_bad_upload_raises(alice):
 
 
 # -- the benchmark -----------------------------------------------------------------------------------------------
-
-
-def test_the_import_benchmark_runs_and_leaves_nothing_behind():
-    organizations, users = Organization.objects.count(), User.objects.count()
-    out = io.StringIO()
-
-    call_command("bench", "import", "--rows", "40", stdout=out)
-
-    assert "validate + commit" in out.getvalue()
-    assert "rows saved" in out.getvalue()
-    assert (Organization.objects.count(), User.objects.count()) == (organizations, users)
-    assert not Asset.objects.exists()
-    assert not ImportBatch.objects.exists()

@@ -5,8 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from assets.models import Asset, AssetStatus, Organization, UsageStatus, mu_to_sqm, sqm_to_mu
+from assets.models import Asset, AssetStatus, Organization, UsageStatus
 from assets.uscc import validate_uscc
+from core.formatting import mu_to_sqm, sqm_to_mu
 from core.fsm import ConcurrentTransition, TransitionNotAllowed
 
 from ..clock import TODAY

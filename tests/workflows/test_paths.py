@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from assets.models import Asset, AssetStatus, AttachmentKind
 from audit.models import AuditEvent
+from core.errors import DomainError
 from workflows.models import CaseState, DisposalMethod, Notification, Step
 from workflows.services import (
-    WorkflowError,
     case_close,
     case_confirm_remittance,
     case_finance_approve,
@@ -56,7 +56,7 @@ def test_reallocation_moves_the_asset_to_the_receiving_units_ledger(computer, al
         actor=as_(alice), case=case, record={"handover_on": TODAY, "handover_list": "主机1台、显示器1台"}
     )
     assert case.current_step == Step.CONFIRM_RECEIPT
-    with pytest.raises(WorkflowError):
+    with pytest.raises(DomainError):
         case_record_execution(actor=as_(alice), case=case)  # only the receiving unit confirms receipt
     case = case_record_execution(actor=as_(bob), case=case)
     assert case.state == CaseState.EXECUTED and case.receipt_confirmed_by == bob
@@ -81,10 +81,10 @@ def test_reallocation_moves_the_asset_to_the_receiving_units_ledger(computer, al
 
 def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(building, alice, henry, hugo, fiona, fred):
     case = verified(building, alice, henry, hugo)
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租")
     assert "调剂优先" in exc.value.messages[0]  # the window is open: a lease needs a reason
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位需求")
     assert exc.value.messages == ["按审批规则须集体决策：请上传会议纪要。"]  # 原值 3,600,000 ≥ 500,000
 
@@ -109,7 +109,7 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
     assert case.state == CaseState.PLAN_APPROVED
 
     case = case_start_execution(actor=as_(alice), case=case)
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_record_execution(
             actor=as_(alice),
             case=case,
@@ -117,7 +117,7 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
             proceeds=proceeds("40000", remitted="40000"),
         )
     assert exc.value.messages == ["年租金不能低于底价。"]
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         long = lease_record(lease_ends_on=years_after(TODAY, 6))
         case_record_execution(actor=as_(alice), case=case, record=long, proceeds=proceeds())
     assert exc.value.messages == ["出租期限不能超过5年。"]
@@ -131,7 +131,7 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
         Decimal("52000"),
         Step.CONFIRM_REMITTANCE,
     )
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_close(actor=as_(fiona), case=case)
     assert "收支两条线" in exc.value.messages[0]
     case = case_confirm_remittance(actor=as_(fred), case=case)
@@ -144,7 +144,7 @@ def test_an_auction_needs_a_valid_appraisal_and_a_low_bid_goes_back_for_approval
 ):
     case = approved_auction(building, alice, henry, hugo, fiona)
     stale = auction_record(appraisal_date=TODAY - datetime.timedelta(days=400))
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_record_execution(
             actor=as_(alice), case=case, record=stale, proceeds=proceeds("2300000", remitted="2300000")
         )
@@ -183,7 +183,7 @@ def test_scrapping_before_the_minimum_service_life_needs_a_technical_appraisal(s
     case = case_review(actor=as_(rita), case=case, approve=True, opinion="同意")
     case = case_start_execution(actor=as_(alice), case=case)
     record = {"recycler": "茂县再生资源回收站", "residual_value": Decimal("200")}
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_record_execution(actor=as_(alice), case=case, record=record, proceeds=proceeds("200", remitted="200"))
     assert exc.value.messages == ["未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。"]
 
@@ -237,6 +237,6 @@ def test_no_withdrawal_once_the_plan_is_submitted(computer, alice, henry, rita, 
     case = case_propose(
         actor=as_(alice), case=case, method=DisposalMethod.REALLOCATE, summary="调剂", receiving_unit=town
     )
-    with pytest.raises(WorkflowError):
+    with pytest.raises(DomainError):
         case_withdraw(actor=as_(alice), case=case, reason="")
     assert fetch(case).state == CaseState.PLAN_SUBMITTED

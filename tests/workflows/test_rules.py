@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 
 from assets.models import Asset, AssetStatus, AttachmentKind, Role
 from audit.models import AuditEvent
+from core.errors import DomainError, NotAllowed
 from workflows.models import CaseState, DisposalCase, Policy, RoutingRule, Substitution
 from workflows.services import (
-    NotAllowed,
-    WorkflowError,
     actor_for,
     case_close,
     case_confirm_remittance,
@@ -39,7 +38,7 @@ def report(asset, clerk, basis="idle"):
 class TestIdentification:
     def test_an_idle_report_under_six_months_is_refused_at_once(self, school, alice):
         asset = AssetFactory(holding_unit=school, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=150))
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             report(asset, alice)
         assert "认定闲置须连续停用超过6个月" in exc.value.messages[0]
         assert Asset.objects.get(pk=asset.pk).status == AssetStatus.IN_USE
@@ -54,7 +53,7 @@ class TestIdentification:
         asset = AssetFactory(holding_unit=school, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=400))
         attach(asset, AttachmentKind.STOP_STATEMENT)
         case = report(asset, alice)
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             case_submit(actor=as_(henry), case=case)
         assert exc.value.messages == ["认定闲置须在资产档案中上传停用说明和会议纪要（seed 000，一(三)1）。"]
         assert DisposalCase.objects.get(pk=case.pk).state == CaseState.DRAFT
@@ -65,7 +64,7 @@ class TestIdentification:
         asset = AssetFactory(holding_unit=school, usage_status="low_efficiency")
         case = report(asset, alice, basis="low_efficiency")
         case_submit(actor=as_(henry), case=case)
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             case_verify(actor=as_(rita), case=case, opinion="使用率低")
         assert exc.value.messages == ["认定低效须由主管部门上传核查记录（seed 000，一(三)2）。"]
         record = attach(asset, AttachmentKind.VERIFICATION_RECORD, user=rita)
@@ -73,7 +72,7 @@ class TestIdentification:
 
     def test_one_open_case_per_asset(self, computer, alice):
         report(computer, alice)
-        with pytest.raises(WorkflowError):
+        with pytest.raises(DomainError):
             report(computer, alice)
         assert DisposalCase.objects.count() == 1
 
@@ -83,7 +82,7 @@ class TestIdentification:
         bureau = Organization.objects.get(name="茂县机关事务管理局")
         own_clerk = UserFactory(username="jg_clerk", organization=bureau, roles=[Role.UNIT_CLERK])
         asset = AssetFactory(holding_unit=bureau, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=400))
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             report(asset, own_clerk)
         assert "不能自行认定" in exc.value.messages[0]
 
@@ -146,14 +145,14 @@ class TestConcurrency:
         case = report(computer, alice)
         stale = DisposalCase.objects.get(pk=case.pk)
         case_submit(actor=as_(henry), case=case)
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             case_submit(actor=as_(henry), case=stale)
         assert "不能进行此操作" in exc.value.messages[0]
         assert AuditEvent.objects.filter(case=case, action="submit").count() == 1
 
     def test_an_illegal_transition_is_refused(self, computer, alice, fiona):
         case = report(computer, alice)
-        with pytest.raises(WorkflowError):
+        with pytest.raises(DomainError):
             case_close(actor=as_(fiona), case=case)
         assert DisposalCase.objects.get(pk=case.pk).state == CaseState.DRAFT
 
@@ -213,7 +212,7 @@ class TestListing:
         case = report(computer, alice)
         case_submit(actor=as_(henry), case=case)
         case_verify(actor=as_(rita), case=case, opinion="属实")
-        with pytest.raises(WorkflowError):
+        with pytest.raises(DomainError):
             listing_apply(actor=as_(alice), case=case, reason="x")
 
     def test_a_unit_applies_once_and_only_during_the_window(self, computer, alice, henry, rita, bob):
@@ -221,11 +220,11 @@ class TestListing:
         case_submit(actor=as_(henry), case=case)
         case = case_verify(actor=as_(rita), case=case, opinion="属实")
         listing_apply(actor=as_(bob), case=case, reason="缺电脑")
-        with pytest.raises(WorkflowError):
+        with pytest.raises(DomainError):
             listing_apply(actor=as_(bob), case=case, reason="再申请")
         with time_machine.travel(CLOCK + datetime.timedelta(days=16)):
             other = UserFactory(username="carol", roles=[Role.UNIT_CLERK])
-            with pytest.raises(WorkflowError) as exc:
+            with pytest.raises(DomainError) as exc:
                 listing_apply(actor=as_(other), case=case, reason="晚了")
         assert "不在调剂公示期内" in exc.value.messages[0]
 
@@ -242,7 +241,7 @@ class TestListing:
         case = report(computer, alice)
         case_submit(actor=as_(henry), case=case)
         case_verify(actor=as_(rita), case=case, opinion="属实")
-        with pytest.raises(WorkflowError) as exc:
+        with pytest.raises(DomainError) as exc:
             case_propose(actor=as_(alice), case=case, method="reallocate", summary="调剂", receiving_unit=town)
         assert "申请调剂的单位" in exc.value.messages[0]
 
@@ -308,6 +307,6 @@ def test_evidence_of_another_asset_cannot_be_linked(computer, school, alice, hen
     foreign = attach(other, AttachmentKind.VERIFICATION_RECORD)
     case = report(computer, alice, basis="low_efficiency")
     case_submit(actor=as_(henry), case=case)
-    with pytest.raises(WorkflowError) as exc:
+    with pytest.raises(DomainError) as exc:
         case_verify(actor=as_(rita), case=case, opinion="x", records=[foreign])
     assert exc.value.messages == ["所选材料不属于该资产。"]

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from openpyxl import Workbook
 
@@ -166,27 +166,26 @@ class Command(BaseCommand):
         if not Category.objects.exists():
             raise CommandError("No categories: run `manage.py migrate` first.")
         results: dict[str, float] = {}
-        # A throwaway unit and administrator; they, the batch, its file and its rows are removed afterwards.
-        run = secrets.token_hex(3)
-        unit = Organization.objects.create(
-            name=f"性能测试单位（临时 {run}）", short_name=f"性能测试{run}", kind=OrganizationKind.INSTITUTION
-        )
-        user = User.objects.create(username=f"bench-import-{run}", full_name="性能测试", organization=unit)
-        user.groups.add(Group.objects.get_or_create(name=Role.ADMIN)[0])
         batches: list[ImportBatch] = []
-        try:
-            # Everything in-process, whatever REDIS_URL says: the benchmark times the work, not a queue.
-            with override_settings(PANHUO={**settings.PANHUO, "IMPORT_ASYNC_ROWS": rows + 1}):
-                self._run_import(rows, seed, trace, no_dimension, unit, user, results, batches)
-        finally:
-            started = time.perf_counter()
-            for batch in batches:
-                Asset.objects.filter(import_batch=batch).delete()
-                batch.file.delete(save=False)
-                batch.delete()
-            user.delete()
-            unit.delete()
-            results["cleanup"] = time.perf_counter() - started
+        # A throwaway unit and administrator, in one transaction rolled back at the end: they, the batches, their rows
+        # and the trail's import events leave nothing behind (the trail is append-only); the files are removed.
+        with transaction.atomic():
+            run = secrets.token_hex(3)
+            unit = Organization.objects.create(
+                name=f"性能测试单位（临时 {run}）", short_name=f"性能测试{run}", kind=OrganizationKind.INSTITUTION
+            )
+            user = User.objects.create(username=f"bench-import-{run}", full_name="性能测试", organization=unit)
+            user.groups.add(Group.objects.get_or_create(name=Role.ADMIN)[0])
+            try:
+                # Everything in-process, whatever REDIS_URL says: the benchmark times the work, not a queue.
+                with override_settings(PANHUO={**settings.PANHUO, "IMPORT_ASYNC_ROWS": rows + 1}):
+                    self._run_import(rows, seed, trace, no_dimension, unit, user, results, batches)
+            finally:
+                started = time.perf_counter()
+                for batch in batches:
+                    batch.file.delete(save=False)
+                transaction.set_rollback(True)
+                results["cleanup"] = time.perf_counter() - started
         self._report(rows, results, no_dimension)
 
     def _run_import(self, rows, seed, trace, no_dimension, unit, user, results, batches) -> None:
