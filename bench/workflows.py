@@ -634,7 +634,7 @@ class Seeder:
             if task.owner_permission != expected or case.current_step != node.step:
                 raise RuntimeError(
                     f"bench: seeded {node.name} task has {task.owner_permission} / step {case.current_step}, "
-                    f"the flow computes {expected} / {node.step}: update workflows/benchmark.py."
+                    f"the flow computes {expected} / {node.step}: update bench/workflows.py."
                 )
 
 

@@ -10,8 +10,9 @@ STEP_KIND_TITLES: dict[str, str] = {
     "scrap_form": "报废处置单",
     "closure": "销号确认单",
 }
-# Not a case's: the signed report of a supervision scope for a month or a quarter (workflows/reports.py). Their context
-# is the dashboard's figures, not a case's: whatever prints or times the step documents iterates STEP_KIND_TITLES.
+# Not a case's: the signed report of a supervision scope for a month or a quarter (supervision/reports.py). Their
+# context is the dashboard's figures, not a case's: whatever prints or times the step documents iterates
+# STEP_KIND_TITLES.
 REPORT_KIND_TITLES: dict[str, str] = {
     "monthly_report": "闲置低效资产盘活月调度报告",
     "quarterly_evaluation": "闲置低效资产盘活季度评估报告",

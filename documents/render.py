@@ -384,7 +384,7 @@ def _formatted(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         if AREA_KEYS & value.keys():  # an area is printed in its category's unit, where the context names it
             unit = value.get("area_unit") or formatting.SQM
-            return {k: formatting.area_text(v, unit, blank="") if k in AREA_KEYS else _formatted(v, k)
+            return {k: printable(formatting.area_text(v, unit, blank="")) if k in AREA_KEYS else _formatted(v, k)
                     for k, v in value.items()}  # fmt: skip
         return {k: _formatted(v, k) for k, v in value.items()}
     if isinstance(value, list):

@@ -732,13 +732,13 @@ def _case_row(case: DisposalCase, **extra) -> dict:
             "asset_name": case.asset.name, "holding_unit": case.holding_unit.name, **extra}  # fmt: skip
 
 
-def leases_expiring(scope: SupervisionScope, today: dt.date) -> dict:
+def leases_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
     """Leases (executed or closed lease cases) whose term ends within the next Policy.lease_alert_days."""
     qs = ExecutionRecord.objects.filter(
         case__method=DisposalMethod.LEASE,
         case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
         lease_ends_on__gte=today,
-        lease_ends_on__lte=today + dt.timedelta(days=Policy.current().lease_alert_days),
+        lease_ends_on__lte=today + dt.timedelta(days=(policy or Policy.current()).lease_alert_days),
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
     count, records = _alert(qs.order_by("lease_ends_on", "pk"))
@@ -787,10 +787,10 @@ def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
     return {"count": count, "rows": rows}
 
 
-def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
+def appraisals_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
     """Open cases not yet executed whose appraisal (评估基准日 + Policy.appraisal_validity_days) expires within
     Policy.appraisal_alert_days or has expired: the deal must be made on a valid appraisal."""
-    policy = Policy.current()
+    policy = policy or Policy.current()
     validity = policy.appraisal_validity_days
     not_executed = [s for s in OPEN_STATES if s != CaseState.EXECUTED]
     qs = ExecutionRecord.objects.filter(
@@ -812,10 +812,10 @@ def appraisals_expiring(scope: SupervisionScope, today: dt.date) -> dict:
     return {"count": count, "rows": rows}
 
 
-def idle_without_case(scope: SupervisionScope, today: dt.date) -> dict:
+def idle_without_case(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
     """Assets idle for more than Policy.idle_alert_months and in normal ledger status (在用: no open case): nobody
     reported them."""
-    cutoff = today - relativedelta(months=Policy.current().idle_alert_months)
+    cutoff = today - relativedelta(months=(policy or Policy.current()).idle_alert_months)
     qs = Asset.objects.filter(usage_status=UsageStatus.IDLE, idle_since__lt=cutoff, status=AssetStatus.IN_USE)
     qs = _scoped(qs, asset_scope_q(scope)).select_related("holding_unit", "category")
     count, assets = _alert(qs.order_by("idle_since", "pk"))
@@ -867,7 +867,7 @@ class DaysPreceding(ValueRange):
         return f"{abs(int(start))} {connection.ops.PRECEDING}", connection.ops.CURRENT_ROW
 
 
-def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> dict:
+def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date, policy: Policy | None = None) -> dict:
     """拆分规避审批: one holding unit's plans for one category, submitted within the policy's batch window (30 days),
     each below the finance threshold of the active routing rules but together at or above it. Plans of the year up to
     the period's end (and today), withdrawn ones aside.
@@ -877,7 +877,7 @@ def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> 
     threshold = _finance_threshold()
     if threshold is None:
         return {"count": 0, "rows": []}
-    days = Policy.current().batch_window_days
+    days = (policy or Policy.current()).batch_window_days
     until = min(_moment(period.end), _moment(today + dt.timedelta(days=1)))
     plans = (
         DisposalCase.objects.order_by()
@@ -962,14 +962,15 @@ def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date) -> 
 
 
 def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> dict:
+    policy = Policy.current()  # the windows, read once
     alerts = {
-        "leases_expiring": leases_expiring(scope, today),
+        "leases_expiring": leases_expiring(scope, today, policy),
         "rent_arrears": rent_arrears(scope, today),
-        "appraisals_expiring": appraisals_expiring(scope, today),
-        "idle_without_case": idle_without_case(scope, today),
-        "batch_splitting": batch_splitting(scope, period, today),
+        "appraisals_expiring": appraisals_expiring(scope, today, policy),
+        "idle_without_case": idle_without_case(scope, today, policy),
+        "batch_splitting": batch_splitting(scope, period, today, policy),
     }
-    titles = alert_titles(Policy.current())
+    titles = alert_titles(policy)
     for key, alert in alerts.items():
         alert["title"] = titles[key]
     return alerts

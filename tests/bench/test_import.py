@@ -12,11 +12,12 @@ from audit.models import AuditEvent
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 
-def test_the_import_benchmark_runs_and_leaves_nothing_behind():
+@pytest.mark.parametrize("extra", [[], ["--no-dimension"]], ids=["as-excel-saves-it", "no-stored-dimension"])
+def test_the_import_benchmark_runs_and_leaves_nothing_behind(extra):
     organizations, users = Organization.objects.count(), User.objects.count()
     out = io.StringIO()
 
-    call_command("bench", "import", "--rows", "40", stdout=out)
+    call_command("bench", "import", "--rows", "40", *extra, stdout=out)
 
     assert "validate + commit" in out.getvalue()
     assert "rows saved" in out.getvalue()
