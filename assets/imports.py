@@ -31,6 +31,7 @@ from audit.services import audit_record
 from core.errors import DomainError
 from core.excel import text_cell
 from core.formatting import mu_to_sqm, sqm_to_mu
+from core.jobs import enqueue_on_commit
 from core.text import clean_text, normalize_code
 from core.uploads import check_package, office_package_limits, sniff_upload
 
@@ -1011,10 +1012,8 @@ def import_batch_create(*, user: User, upload: UploadedFile, background: bool | 
     if background is None:
         background = rows is None or _runs_in_background(rows)
     if background:
-        from .tasks import import_batch_validate_task
-
         batch_id = str(batch.pk)
-        transaction.on_commit(lambda: import_batch_validate_task.delay(batch_id))
+        enqueue_on_commit("assets.tasks.import_batch_validate_task", batch_id)
     else:
         import_batch_validate(batch_id=batch.pk)
     # Outside a transaction the job may already have run (in-process mode): report what it found.
@@ -1090,10 +1089,8 @@ def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | No
         batch.refresh_from_db()
         raise DomainError(REFUSALS.get(batch.status, "该批次当前不能导入。"))
     if background if background is not None else _runs_in_background(batch.total_rows):
-        from .tasks import import_batch_commit_task
-
         batch_id = str(batch.pk)
-        transaction.on_commit(lambda: import_batch_commit_task.delay(batch_id))
+        enqueue_on_commit("assets.tasks.import_batch_commit_task", batch_id)
     else:
         import_batch_commit_run(batch_id=batch.pk)
     batch.refresh_from_db()
@@ -1163,22 +1160,18 @@ def import_batches_sweep(*, stalled_after: datetime.timedelta = datetime.timedel
     update on the heartbeat it was seen with: a job that is in fact alive keeps its batch."""
     from .tasks import import_batch_commit_task, import_batch_validate_task
 
-    now = timezone.now()
-    never_started = now - datetime.timedelta(minutes=5)
-    quiet = models.Q(heartbeat_at__isnull=True) | models.Q(heartbeat_at__lt=now - stalled_after)
     requeued = 0
-    for batch in ImportBatch.objects.filter(
-        (models.Q(status=ImportStatus.PENDING, created_at__lt=never_started)
-         & (models.Q(heartbeat_at__isnull=True) | models.Q(heartbeat_at__lt=never_started)))
-        | (models.Q(status__in=(ImportStatus.VALIDATING, ImportStatus.COMMITTING)) & quiet)
-    ).only("pk", "status", "heartbeat_at"):  # fmt: skip
-        seen = ImportBatch.objects.filter(pk=batch.pk, status=batch.status, heartbeat_at=batch.heartbeat_at)
+    lost = ImportBatch.lost(
+        pending=[ImportStatus.PENDING], running=[ImportStatus.VALIDATING, ImportStatus.COMMITTING],
+        stalled_after=stalled_after,
+    )  # fmt: skip
+    for batch in lost:
         if batch.status == ImportStatus.COMMITTING:
-            if not seen.update(heartbeat_at=now):
+            if not batch.take_back():
                 continue
             import_batch_commit_task.delay(str(batch.pk))
         else:
-            if not seen.update(status=ImportStatus.PENDING, heartbeat_at=now):
+            if not batch.take_back(status=ImportStatus.PENDING):
                 continue
             import_batch_validate_task.delay(str(batch.pk))
         logger.warning("Import batch %s (%s) had lost its job: queued again", batch.pk, batch.status)

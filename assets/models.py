@@ -14,6 +14,7 @@ from django.utils import timezone
 from core import formatting
 from core.formatting import mu_to_sqm, sqm_to_mu
 from core.fsm import ConcurrentTransitionMixin, FSMField, transition
+from core.jobs import BackgroundJob
 from core.text import normalize_code
 
 from .uscc import validate_uscc
@@ -534,8 +535,12 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-class ImportBatch(models.Model):
-    """One uploaded ledger workbook: checked row by row, previewed, then committed all-or-nothing."""
+class ImportBatch(BackgroundJob):
+    """One uploaded ledger workbook: checked row by row, previewed, then committed all-or-nothing (a background job:
+    core.jobs)."""
+
+    PROGRESS = ("total_rows", "processed_rows")
+    DONE_STATUSES = (ImportStatus.COMMITTED,)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -550,10 +555,7 @@ class ImportBatch(models.Model):
     error_rows = models.PositiveIntegerField("错误行数", default=0)
     errors = models.JSONField("错误明细", default=list, blank=True)
     preview = models.JSONField("预览", default=list, blank=True)
-    message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    # Touched whenever its job makes progress: a batch in progress that stops beating lost its job (a restart).
-    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
 
     class Meta:
@@ -563,9 +565,3 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.get_status_display()}）"
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assets.models import Organization
 from audit.services import audit_record
+from core.jobs import enqueue_on_commit
 from core.storage import ALTERED, MISSING, StoredFileError, stored_bytes
 
 from .models import KIND_TITLES, Document, DocumentSequence, DocumentStatus
@@ -61,7 +62,7 @@ def document_request(*, kind: str, subject: Any, step: str, context: dict, signe
         context=context,
         content_sha256=content_digest(context),
     )
-    transaction.on_commit(lambda: document_enqueue(document.pk))
+    enqueue_on_commit(document_enqueue, document.pk)
     return document
 
 
@@ -211,7 +212,7 @@ def document_regenerate(*, document_id: int, user, ip: str | None = None) -> Doc
             data={"document": str(document.uuid), "kind": document.kind, "title": document.title,
                   "version": document.version, "step": document.step, "last_error": document.last_error[:500]},
         )  # fmt: skip
-        transaction.on_commit(lambda: document_enqueue(document.pk))
+        enqueue_on_commit(document_enqueue, document.pk)
     return Document.objects.get(pk=document.pk)
 
 

@@ -31,6 +31,7 @@ from assets.models import Asset, Category, Organization, Role, User
 from assets.selectors import SupervisionScope, supervision_scope
 from audit.models import CHAINED_FIELDS, AuditEvent
 from audit.services import audit_record
+from core.jobs import enqueue_on_commit
 from documents.models import DocumentStatus
 from documents.services import documents_of, verify_url
 from workflows.models import CaseState
@@ -458,14 +459,8 @@ def archive_batch_request(
             user=user, action="export", ip=ip,
             data={"what": "archive_batch", "scope": scope, "title": batch.title, "batch": str(batch.pk)},
         )  # fmt: skip
-        transaction.on_commit(lambda: _enqueue(batch.pk))
+        enqueue_on_commit("supervision.tasks.archive_batch_build_task", str(batch.pk))
     return batch
-
-
-def _enqueue(batch_id) -> None:
-    from .tasks import archive_batch_build_task
-
-    archive_batch_build_task.delay(str(batch_id))
 
 
 def archive_batch_build(*, batch_id: str) -> ArchiveBatch | None:
@@ -510,18 +505,12 @@ def archive_batches_sweep(*, stalled_after: timedelta = timedelta(minutes=10)) -
     on the heartbeat it was seen with, so a job that is in fact alive and beats meanwhile keeps its batch."""
     from .tasks import archive_batch_build_task
 
-    now = timezone.now()
     requeued = 0
-    for batch in ArchiveBatch.objects.filter(
-        Q(status=JobStatus.PENDING, created_at__lt=now - timedelta(minutes=5))
-        | Q(status=JobStatus.RUNNING, heartbeat_at__lt=now - stalled_after)
-    ).only("pk", "status", "heartbeat_at"):
-        if batch.status == JobStatus.RUNNING:
-            taken = ArchiveBatch.objects.filter(
-                pk=batch.pk, status=JobStatus.RUNNING, heartbeat_at=batch.heartbeat_at
-            ).update(status=JobStatus.PENDING, done=0)
-            if not taken:
-                continue
+    for batch in ArchiveBatch.lost(
+        pending=[JobStatus.PENDING], running=[JobStatus.RUNNING], stalled_after=stalled_after
+    ):
+        if not batch.take_back(status=JobStatus.PENDING, done=0):
+            continue
         archive_batch_build_task.delay(str(batch.pk))
         requeued += 1
     return requeued

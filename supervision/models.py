@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assets.models import Category, Organization, OrganizationKind, User
+from core.jobs import BackgroundJob
 
 
 class TargetMeasure(models.TextChoices):
@@ -67,9 +68,13 @@ class ArchiveScope(models.TextChoices):
     QUARTER = "quarter", "按季度"
 
 
-class ArchiveBatch(models.Model):
+class ArchiveBatch(BackgroundJob):
     """Archive packages for many assets at once (a unit, a category, a quarter), built by a Celery job that
-    reports its progress here; the result is one ZIP of the assets' packages under a signed manifest."""
+    reports its progress here (a background job: core.jobs); the result is one ZIP of the assets' packages under a
+    signed manifest."""
+
+    PROGRESS = ("total", "done")
+    DONE_STATUSES = (JobStatus.DONE,)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
@@ -82,12 +87,8 @@ class ArchiveBatch(models.Model):
     file = models.FileField("文件", upload_to="archives/%Y/%m/", max_length=200, blank=True)
     sha256 = models.CharField("文件摘要（SHA-256）", max_length=64, blank=True)
     size = models.PositiveBigIntegerField("大小", default=0)
-    message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    # Touched by the job as it goes: a running batch whose job stopped beating (a killed worker) is taken again by
-    # `archive_batches_sweep`.
-    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
 
     class Meta:
         db_table = "workflows_archivebatch"  # moved from workflows state-only
@@ -97,12 +98,6 @@ class ArchiveBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.get_status_display()}）"
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total:
-            return 100 if self.status == JobStatus.DONE else 0
-        return min(100, self.done * 100 // self.total)
 
 
 class ReportKind(models.TextChoices):
