@@ -23,6 +23,7 @@ from assets.models import (
     User,
 )
 from core.fsm import ConcurrentTransitionMixin, FSMField, transition
+from core.policy import cited
 
 # -- rules as data ------------------------------------------------------------------------------------------------
 
@@ -280,7 +281,8 @@ def idle_long_enough(case: "DisposalCase") -> bool:
     return case.asset.idle_since is not None and case.asset.idle_since < case.idle_cutoff()
 
 
-@condition("认定闲置须在资产档案中上传停用说明和会议纪要（seed 000，一(三)1）。")
+# seed 000, 一(三)1
+@condition(f"认定闲置须在资产档案中上传停用说明和会议纪要（依据{cited('一(三)1')}）。")
 def idle_evidence_attached(case: "DisposalCase") -> bool:
     if case.basis != Basis.IDLE:
         return True
@@ -288,7 +290,8 @@ def idle_evidence_attached(case: "DisposalCase") -> bool:
     return {AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES} <= kinds
 
 
-@condition("认定低效须由主管部门上传核查记录（seed 000，一(三)2）。")
+# seed 000, 一(三)2
+@condition(f"认定低效须由主管部门上传核查记录（依据{cited('一(三)2')}）。")
 def verification_record_attached(case: "DisposalCase") -> bool:
     if case.basis != Basis.LOW_EFFICIENCY:
         return True

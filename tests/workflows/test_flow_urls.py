@@ -235,6 +235,8 @@ def test_scrapping_an_old_computer_closes_after_the_residual_value_is_remitted(
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
     do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
     assert Asset.objects.get(pk=computer.pk).status == AssetStatus.DISPOSED
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "该事项已销号，没有待办任务。" in page and "已已" not in page
     names = [t.flow_task.name for t in Task.objects.filter(process_id=case.pk).order_by("pk")]
     assert names == [
         "start", "sign_off", "verify", "after_verify", "plan", "dept_review", "after_dept_review", "execute",

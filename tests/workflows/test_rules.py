@@ -30,6 +30,9 @@ from ..factories import AssetFactory, UserFactory, category
 
 pytestmark = pytest.mark.django_db
 
+# Users read the policy cited by its title, never by the project's seed numbers.
+PLAN = "《茂县闲置低效资产资源盘活利用工作实施方案》"
+
 
 def report(asset, clerk, basis="idle"):
     return case_report(actor=as_(clerk), asset=asset, basis=basis, statement="闲置说明")
@@ -55,7 +58,9 @@ class TestIdentification:
         case = report(asset, alice)
         with pytest.raises(DomainError) as exc:
             case_submit(actor=as_(henry), case=case)
-        assert exc.value.messages == ["认定闲置须在资产档案中上传停用说明和会议纪要（seed 000，一(三)1）。"]
+        assert exc.value.messages == [
+            "认定闲置须在资产档案中上传停用说明和会议纪要（依据《茂县闲置低效资产资源盘活利用工作实施方案》一(三)1）。"
+        ]
         assert DisposalCase.objects.get(pk=case.pk).state == CaseState.DRAFT
         attach(asset, AttachmentKind.MEETING_MINUTES)
         assert case_submit(actor=as_(henry), case=case).state == CaseState.SUBMITTED
@@ -66,7 +71,9 @@ class TestIdentification:
         case_submit(actor=as_(henry), case=case)
         with pytest.raises(DomainError) as exc:
             case_verify(actor=as_(rita), case=case, opinion="使用率低")
-        assert exc.value.messages == ["认定低效须由主管部门上传核查记录（seed 000，一(三)2）。"]
+        assert exc.value.messages == [
+            "认定低效须由主管部门上传核查记录（依据《茂县闲置低效资产资源盘活利用工作实施方案》一(三)2）。"
+        ]
         record = attach(asset, AttachmentKind.VERIFICATION_RECORD, user=rita)
         assert case_verify(actor=as_(rita), case=case, opinion="使用率低", records=[record]).state == CaseState.VERIFIED
 
