@@ -68,6 +68,7 @@ from assets.models import (
 )
 from assets.selectors import SupervisionScope
 from core import formatting
+from core.formatting import cn_date
 from workflows.models import (
     EARNING_METHODS,
     OPEN_STATES,
@@ -79,7 +80,6 @@ from workflows.models import (
     Policy,
     RoutingRule,
     Step,
-    cn_date,
 )
 from workflows.routing import finance_picker, step_holder
 

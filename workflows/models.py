@@ -22,6 +22,7 @@ from assets.models import (
     OrganizationKind,
     User,
 )
+from core.formatting import cn_date
 from core.fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.policy import cited
 
@@ -239,10 +240,6 @@ class Basis(models.TextChoices):
 
 
 # -- conditions of the transitions: each says, in Chinese, what is missing when it does not hold --------------
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def condition(message):

@@ -27,6 +27,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from core.data import jsonable
 from core.errors import DomainError, NotAllowed
+from core.formatting import cn_date
 from core.fsm import ConcurrentTransition
 from documents.services import document_request
 
@@ -45,7 +46,6 @@ from .models import (
     RoutingRule,
     Step,
     Substitution,
-    cn_date,
     idle_long_enough,
     unmet_conditions,
 )

@@ -4,9 +4,9 @@ from what to what) with the document it produced. Shared by the case page's time
 import datetime
 
 from assets.models import Role
-from assets.templatetags.panhuo import cn_date, yuan
 from audit.labels import ACTION_LABELS
 from audit.models import AuditEvent
+from core.formatting import cn_date, yuan
 from documents.models import Document, DocumentStatus
 from documents.services import documents_of
 

@@ -6,24 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-APP = "audit"
-
-
-def content_types_follow(names):
-    """The moved models' content types follow them, so their permissions (held by the role groups) and the documents
-    that hang from them by content type (an issued 月调度 report) keep pointing at the same rows."""
-
-    def forward(apps, schema_editor):
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        for model in names:
-            if not ContentType.objects.filter(app_label=APP, model=model).exists():
-                ContentType.objects.filter(app_label="workflows", model=model).update(app_label=APP)
-
-    def backward(apps, schema_editor):
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        ContentType.objects.filter(app_label=APP, model__in=names).update(app_label="workflows")
-
-    return migrations.RunPython(forward, backward)
+from core.model_moves import content_types_follow
 
 
 class Migration(migrations.Migration):
@@ -146,5 +129,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        content_types_follow(("auditevent", "auditchainhead")),
+        content_types_follow(from_app="workflows", to_app="audit", models=("auditevent", "auditchainhead")),
     ]

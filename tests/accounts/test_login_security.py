@@ -310,3 +310,16 @@ def test_a_server_error_is_explained_in_chinese(client, alice, settings):
     client.force_login(alice)
     response = client.get("/boom/")
     assert response.status_code == 500 and "系统出错了" in response.content.decode()
+
+
+def test_a_100000_character_name_or_password_is_refused_by_the_form_before_any_lookup(client, alice):
+    for data, limit in (
+        ({"username": "a" * 100_000, "password": PASSWORD}, "不超过 150 字符"),
+        ({"username": "alice", "password": "x" * 100_000}, "不超过 1024 字符"),
+    ):
+        response = client.post("/accounts/login/", data)
+        page = response.content.decode()
+        assert response.status_code == 200 and limit in page and "a" * 151 not in page  # said, and not echoed whole
+        assert "_auth_user_id" not in client.session
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(alice.pk)  # the refusals counted as no guess against her
