@@ -3,6 +3,7 @@ opinion rows of every signed document all print an event under this label."""
 
 ACTION_LABELS = {
     "report": "申报",
+    "revise": "补正申报",
     "submit": "签发报送",
     "verify": "认定属实",
     "return": "退回补正",
@@ -19,6 +20,7 @@ ACTION_LABELS = {
     "confirm_remittance": "确认收入上缴",
     "close": "销号",
     "claim": "认领任务",
+    "assign": "分派任务",
     "release": "释放任务",
     "reassign": "转办任务",
     "overdue": "超期提醒",

@@ -776,13 +776,11 @@ def _form(step: str, case: DisposalCase) -> dict:
                 "minutes": _upload("会议纪要.pdf")}  # fmt: skip
     if step in ("dept_review", "finance_approve"):
         return {"decision": "approve", "opinion": "同意"}
-    if step == "execute":
-        if case.method == DisposalMethod.REALLOCATE:
-            return {"handover_on": today.isoformat(), "handover_list": "主机一台、显示器一台"}
-        return {"note": ""}
+    if step == "execute" and case.method == DisposalMethod.REALLOCATE:
+        return {"handover_on": today.isoformat(), "handover_list": "主机一台、显示器一台"}
     if step in ("confirm_receipt", "confirm_remittance", "close"):
         return {"confirm": "on"}
-    if step == "record_result":
+    if step in ("execute", "record_result"):  # one step for every method but 调剂 (record_result: cases from before)
         money = {"received": "52000", "fees": "0", "remitted": "52000", "receipt_no": "川财缴2026-00123"}
         if case.method == DisposalMethod.LEASE:
             ends = today.replace(year=today.year + 3) if not (today.month == 2 and today.day == 29) else today

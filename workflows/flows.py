@@ -34,13 +34,21 @@ class DisposalFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_case).Annotation(title="申报").Next(this.sign_off)
 
-    sign_off = CaseTask(views.SignOffView, step=Step.SIGN_OFF, role=Role.UNIT_HEAD).Next(this.verify)
+    sign_off = CaseTask(views.SignOffView, step=Step.SIGN_OFF, role=Role.UNIT_HEAD).Next(this.after_sign_off)
+    after_sign_off = (
+        flow.Switch()
+        .Annotation(title="签发结果")
+        .Case(this.verify, _state(CaseState.SUBMITTED))
+        .Default(this.revise)  # still a draft: the head sent it back to the clerk with the reason
+    )
+    # 退回补正: the clerk who wrote the report corrects it; the head then signs it off again.
+    revise = CaseTask(views.ReviseView, step=Step.REPORT, role=Role.UNIT_CLERK, title="补正申报").Next(this.sign_off)
     verify = CaseTask(views.VerifyView, step=Step.VERIFY, role=Role.DEPT_REVIEWER).Next(this.after_verify)
     after_verify = (
         flow.Switch()
         .Annotation(title="认定结果")
         .Case(this.plan, _state(CaseState.VERIFIED))
-        .Case(this.sign_off, _state(CaseState.DRAFT))  # returned: back to the unit with the reason
+        .Case(this.revise, _state(CaseState.DRAFT))  # returned: to the unit's clerk with the reason
         .Default(this.rejected)
     )
     plan = CaseTask(views.PlanView, step=Step.PLAN, role=Role.UNIT_CLERK).Next(this.dept_review)
@@ -65,20 +73,23 @@ class DisposalFlow(flow.Flow):
         .Case(this.execute, _state(CaseState.PLAN_APPROVED))
         .Default(this.plan)
     )
-    execute = CaseTask(views.StartExecutionView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)
+    # One step for every method but 调剂, whose receiving unit confirms receipt in a second one.
+    execute = CaseTask(views.ExecuteView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)
     after_execute = (
         flow.Switch()
         .Annotation(title="处置方式")
         .Case(this.confirm_receipt, lambda a: a.process.method == DisposalMethod.REALLOCATE)
-        .Default(this.record_result)
+        .Default(this.after_result)
     )
     confirm_receipt = CaseTask(
         views.ConfirmReceiptView,
         step=Step.CONFIRM_RECEIPT,
         role=Role.UNIT_CLERK,
     ).Next(this.after_result)
+    # Execution took two tasks before (执行处置, then 登记执行结果): a case whose result was still to record then
+    # finishes here with the same page. No new case comes this way.
     record_result = CaseTask(
-        views.RecordResultView,
+        views.ExecuteView,
         step=Step.EXECUTE,
         role=Role.UNIT_CLERK,
         title="登记执行结果",

@@ -59,6 +59,10 @@ class ReportForm(EvidenceMixin, Form):
     meeting_minutes = EvidenceField(label="会议纪要", kind=AttachmentKind.MEETING_MINUTES)
 
 
+class ReviseForm(StepForm, ReportForm):
+    """补正申报: the report's own form, on the returned case."""
+
+
 class SignOffForm(StepForm):
     opinion = forms.CharField(label="签发意见", widget=TEXTAREA, max_length=1000, required=False)
 
@@ -187,6 +191,12 @@ class ResultForm(StepForm):
         return {key: data.get(key) for key in ("received", "fees", "remitted", "receipt_no")}
 
 
+class ExecutionForm(ResultForm):
+    """执行处置 in one step (出租 / 拍卖 / 报废): the result form, with what the start of execution used to ask."""
+
+    note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
+
+
 class WithdrawForm(Form):
     reason = forms.CharField(label="撤回原因", widget=TEXTAREA, max_length=1000)
 
@@ -197,12 +207,17 @@ class ApplyForm(Form):
 
 class ReassignForm(Form):
     to = forms.ModelChoiceField(label="转办给", queryset=None, empty_label="请选择")
+    reason = forms.CharField(
+        label="转办理由", widget=TEXTAREA, max_length=1000, help_text="如：原办理人出差、工作量调整"
+    )
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
         from assets.models import User
 
-        self.fields["to"].queryset = User.objects.filter(pk__in=[u.pk for u in candidates]).order_by("username")
+        # The current holder is not offered: a task is given to someone else (task_reassign refuses it too).
+        ids = [u.pk for u in candidates if holder is None or u.pk != holder.pk]
+        self.fields["to"].queryset = User.objects.filter(pk__in=ids).order_by("username")
 
 
 class BoardFilterForm(Form):
@@ -228,5 +243,9 @@ class SubstitutionForm(Form):
         super().__init__(*args, **kwargs)
         from assets.models import User
 
+        from .permissions import substitute_roles
+
+        # Only colleagues who hold one of the user's task roles (不相容岗位分离; substitution_set checks it too).
         colleagues = User.objects.filter(is_active=True, organization_id=user.organization_id).exclude(pk=user.pk)
-        self.fields["substitute"].queryset = colleagues.order_by("username")
+        ids = [c.pk for c in colleagues.prefetch_related("groups") if substitute_roles(user, c)]
+        self.fields["substitute"].queryset = User.objects.filter(pk__in=ids).order_by("username")

@@ -1,5 +1,6 @@
 """The disposal case and its state machine, the rules that steer it (as data), the calendar, and the trail."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -591,6 +592,13 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         """A returned report, corrected, goes back to the department."""
 
     @transition(
+        field=state, source=CaseState.DRAFT, target=CaseState.DRAFT, conditions=[lambda c: bool(c.returned_reason)]
+    )
+    def revise(self) -> None:
+        """The unit clerk corrects a returned report; the head signs it off again (workflows.services.case_revise also
+        asks the conditions of `resubmit`, so the clerk hears now what the head's sign-off would refuse)."""
+
+    @transition(
         field=state, source=CaseState.SUBMITTED, target=CaseState.VERIFIED, conditions=[verification_record_attached]
     )
     def verify(self) -> None:
@@ -766,3 +774,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def staged_upload_path(instance: "StagedUpload", filename: str) -> str:
+    # Random, like the evidence files: the user's file name is kept only for display.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"staging/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+class StagedUpload(models.Model):
+    """A file chosen on a form that failed to submit, kept for that user and that form until it is submitted (and the
+    file becomes evidence on the asset's file), removed, or given up (workflows.staging)."""
+
+    user = models.ForeignKey(User, verbose_name="上传人", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField("表单", max_length=60, help_text="task:<任务号> 或 report:<资产号>")
+    field = models.CharField("字段", max_length=60)
+    file = models.FileField("文件", upload_to=staged_upload_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    staged_at = models.DateTimeField("暂存时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "暂存文件"
+        verbose_name_plural = "暂存文件"
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "field"], name="one_staged_file_per_field")]
+
+    def __str__(self) -> str:
+        return self.original_name

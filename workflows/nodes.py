@@ -11,12 +11,13 @@ from django.urls import path, reverse
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from assets.models import Role, User
 
 from .models import OPEN_TASK_STATUSES, DisposalCase, Step
-from .permissions import own_role_keys, parse_role_key, role_key, role_keys
+from .permissions import own_role_keys, parse_role_key, role_key, role_keys, stands_in_for
 from .routing import holder_of
 
 
@@ -39,9 +40,23 @@ def task_organization_id(task: Task) -> int | None:
     return parsed[1] if parsed else None
 
 
+class CaseTaskActivation(ViewActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        """The new task is offered to its organization's role, then given to one person where the choice is plain
+        (workflows.services.task_assign_on_create)."""
+        from .services import task_assign_on_create
+
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        if prev_activation.task.flow_task_type != "START":  # case_report assigns the first task after its own event
+            task_assign_on_create(task=activation.task, after=prev_activation.task)
+        return activation
+
+
 class CaseTask(flow.View):
     """A human step of the case: `role` at the organization that holds the step (workflows.routing.STEP_HOLDERS)."""
 
+    activation_class = CaseTaskActivation
     # Cancel / undo / revive would move the process without the step services; they are not offered.
     cancel_view_class = undo_view_class = revive_view_class = None
 
@@ -59,7 +74,9 @@ class CaseTask(flow.View):
         return task.owner_id is None and task.status == STATUS.NEW and task.owner_permission in role_keys(user)
 
     def can_execute(self, user, task) -> bool:
-        return task.owner_id == user.pk and task.owner_permission in role_keys(user)
+        # The owner, or their substitute while they are away (请假代理 covers the tasks they had claimed).
+        owned = task.owner_id == user.pk or stands_in_for(user, task) is not None
+        return owned and task.owner_permission in role_keys(user)
 
     def can_unassign(self, user, task) -> bool:
         if task.owner_id is None or task.status != STATUS.ASSIGNED:
@@ -141,6 +158,10 @@ def _call(request, node: CaseTask, view, task: Task, action: str):
     if action == "assign" and claimed_by_a_colleague and task.owner_permission in role_keys(request.user):
         messages.info(request, f"该任务已由{task.owner}认领。")
         return HttpResponseRedirect(case_url(task.process_id))
+    if action == "assign" and task.owner_id == request.user.pk:
+        # Assigned to them already (task_assign_on_create): claiming it again just opens it.
+        messages.info(request, "该任务已在您的待办中，请办理。")
+        return HttpResponseRedirect(node.reverse("execute", args=[task.process_id, task.pk]))
     request.activation = node.activation_class(task)
     allowed = _permission(node, action)
     if allowed is not None and not allowed(request.user, task):

@@ -11,7 +11,7 @@ from assets.selectors import COUNTY_WIDE_ROLES
 from audit.models import AuditEvent
 
 from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
-from .permissions import may_withdraw, principals_for, role_keys
+from .permissions import covering, may_withdraw, principals_for, role_keys
 
 
 def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -59,13 +59,17 @@ def _task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
-    """Tasks the user has claimed (or that were assigned to them), soonest deadline first."""
-    qs = Task.objects.filter(owner=user, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+    """Tasks the user has claimed (or that were assigned to them), and those the colleagues they stand in for today
+    had claimed, in the roles the user holds too (请假代理); soonest deadline first."""
+    mine = Q(owner=user)
+    for colleague_id, (_colleague, keys) in covering(user).items():
+        mine |= Q(owner_id=colleague_id, owner_permission__in=keys)
+    qs = Task.objects.filter(mine, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
     return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
-    """Unclaimed tasks of the user's organization and role (and of whom they substitute for)."""
+    """Unclaimed tasks of the user's organization and roles."""
     keys = role_keys(user)
     qs = Task.objects.filter(status=STATUS.NEW, owner_permission__in=keys) if keys else Task.objects.none()
     return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")

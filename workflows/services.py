@@ -35,6 +35,7 @@ from .calendar import step_due_on
 from .models import (
     OPEN_STATES,
     OPEN_TASK_STATUSES,
+    Basis,
     CaseAttachment,
     CaseState,
     DisposalCase,
@@ -56,9 +57,19 @@ FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
 REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
 # The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
 STEP_EVENTS = (
-    "report", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve", "return_plan",
-    "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
+    "report", "revise", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve",
+    "return_plan", "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
 )  # fmt: skip
+# 不相容岗位分离 (DESIGN.md "Segregation of duties"): who may not hold a step of a case, because they did an earlier
+# one. The step services refuse them, and no task is ever assigned to them (task_assign_on_create).
+EXCLUDED_AT = {
+    Step.SIGN_OFF: ("reported_by",),
+    Step.VERIFY: ("reported_by", "submitted_by"),
+    Step.DEPT_REVIEW: ("reported_by", "submitted_by", "plan_proposed_by"),
+    Step.FINANCE_APPROVE: ("reported_by", "submitted_by", "plan_proposed_by", "dept_approved_by"),
+    Step.CONFIRM_REMITTANCE: ("execution_recorded_by",),
+    Step.CLOSE: ("execution_recorded_by", "receipt_confirmed_by"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,23 +102,31 @@ def actor_for(*, user: User, acting_for: User | None = None, ip: str | None = No
 
 
 def _require(actor: Actor, role: str, organization_id: int | None, what: str) -> None:
-    principal = actor.principal
-    if not principal.has_role(role) or (organization_id is not None and principal.organization_id != organization_id):
-        raise NotAllowed(f"您无权{what}。")
+    # A substitute acts only in a role they hold themselves, there (不相容岗位分离): both people must qualify.
+    for person in {actor.principal, actor.user}:
+        if not person.has_role(role) or (organization_id is not None and person.organization_id != organization_id):
+            raise NotAllowed(f"您无权{what}。")
 
 
 def _require_finance(actor: Actor, case: DisposalCase, what: str) -> None:
-    principal = actor.principal
-    org = principal.organization
-    if not principal.has_role(Role.FINANCE_APPROVER) or org is None or org.kind not in FINANCE_KINDS:
-        raise NotAllowed(f"只有财政审批人可以{what}。")
+    for person in {actor.principal, actor.user}:
+        org = person.organization
+        if not person.has_role(Role.FINANCE_APPROVER) or org is None or org.kind not in FINANCE_KINDS:
+            raise NotAllowed(f"只有财政审批人可以{what}。")
+    org = actor.principal.organization
     if org.pk == case.holding_unit_id:
         raise NotAllowed("审批单位不能是资产持有单位本身。")
 
 
-def _not_the_same_person(actor: Actor, others: list[User | None], message: str) -> None:
+def excluded_ids(case: DisposalCase, step: str) -> set[int]:
+    """The people who may not hold `step` of this case (EXCLUDED_AT)."""
+    ids = (getattr(case, f"{name}_id") for name in EXCLUDED_AT.get(step, ()))
+    return {pk for pk in ids if pk is not None}
+
+
+def _not_the_same_person(actor: Actor, case: DisposalCase, step: str, message: str) -> None:
     # 不相容岗位分离: whoever did an earlier step of the same case may not do this one, nor stand in for it.
-    ids = {u.pk for u in others if u is not None}
+    ids = excluded_ids(case, step)
     if actor.user.pk in ids or actor.principal.pk in ids:
         raise NotAllowed(message)
 
@@ -304,6 +323,8 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
     latest = {a.kind: a for a in asset.attachments.filter(kind__in=REPORT_EVIDENCE).order_by("uploaded_at", "pk")}
     _link_evidence(case, list(latest.values()), Step.REPORT)
     _audit(actor, case, "report", Role.UNIT_CLERK, ("", case.state), {"basis": basis, "statement": statement})
+    for task in Task.objects.filter(process_id=case.pk, flow_task_type="HUMAN", status=STATUS.NEW):
+        task_assign_on_create(task=task, after=None)
     _notify(_users(Role.UNIT_HEAD, [case.holding_unit_id]), case, f"待签发：{asset.code} {asset.name}")
     return case
 
@@ -313,7 +334,7 @@ def case_submit(*, actor: Actor, case: DisposalCase, opinion: str = "") -> Dispo
     """The unit head signs the report off (or re-submits a returned one) to the lead department."""
     case = _locked(case)
     _require(actor, Role.UNIT_HEAD, case.holding_unit_id, "签发本单位的申报")
-    _not_the_same_person(actor, [case.reported_by], "申报人不能签发自己的申报。")
+    _not_the_same_person(actor, case, Step.SIGN_OFF, "申报人不能签发自己的申报。")
     states = _fire(case, "resubmit" if case.returned_reason else "submit")
     case.submitted_by, case.submitted_at = actor.principal, timezone.now()
     _set_step(case, Step.VERIFY)
@@ -330,7 +351,7 @@ def case_submit(*, actor: Actor, case: DisposalCase, opinion: str = "") -> Dispo
 
 def _require_reviewer(actor: Actor, case: DisposalCase, what: str) -> None:
     _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, what)
-    _not_the_same_person(actor, [case.reported_by, case.submitted_by], "申报人、签发人不能核查认定自己的申报。")
+    _not_the_same_person(actor, case, Step.VERIFY, "申报人、签发人不能核查认定自己的申报。")
 
 
 # -- 核查认定 -----------------------------------------------------------------------------------------------------
@@ -359,17 +380,45 @@ def case_verify(*, actor: Actor, case: DisposalCase, opinion: str, records: list
 
 @transaction.atomic
 def case_return(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
-    """The department sends the report back to the unit with a reason."""
+    """退回补正: the department sends the report back with a reason, to the unit's clerk who corrects it
+    (case_revise); the head then signs it off again."""
     case = _locked(case)
     _require_reviewer(actor, case, "退回该事项")
     if not reason.strip():
         raise ValidationError({"reason": "请填写退回原因。"})
     states = _fire(case, "return_to_unit")
     case.returned_reason = reason.strip()
-    _set_step(case, Step.SIGN_OFF)
+    _set_step(case, Step.REPORT)
     _save(case)
     _audit(actor, case, "return", Role.DEPT_REVIEWER, states, {"reason": reason})
-    _notify([case.reported_by], case, f"申报被退回：{case.asset.code}，原因：{reason.strip()[:80]}")
+    _notify([case.reported_by], case, f"申报被退回，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
+    return case
+
+
+@transaction.atomic
+def case_revise(
+    *, actor: Actor, case: DisposalCase, basis: str, statement: str, evidence: list[AssetAttachment] = ()
+) -> DisposalCase:
+    """补正申报: the unit clerk corrects a returned report (its basis, statement and evidence) for the head to sign
+    off again. What the head's sign-off would refuse is refused here, while the clerk can still fix it."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "补正该申报")
+    if basis not in Basis.values:
+        raise ValidationError({"basis": "请选择认定类型。"})
+    if not statement.strip():
+        raise ValidationError({"statement": "请填写申报说明。"})
+    before = {"basis": case.basis, "statement": case.statement}
+    case.basis, case.statement = basis, statement.strip()
+    _link_evidence(case, list(evidence), Step.REPORT)
+    unmet = unmet_conditions(case, case.resubmit)
+    if unmet:
+        raise DomainError(unmet)
+    states = _fire(case, "revise")
+    _set_step(case, Step.SIGN_OFF)
+    _save(case)
+    data = {"basis": basis, "statement": statement, "before": before, "evidence": [a.pk for a in evidence]}
+    _audit(actor, case, "revise", Role.UNIT_CLERK, states, data)
+    _notify(_users(Role.UNIT_HEAD, [case.holding_unit_id]), case, f"申报已补正，待签发：{case.asset.code}")
     return case
 
 
@@ -526,9 +575,7 @@ def case_review(*, actor: Actor, case: DisposalCase, approve: bool, opinion: str
     """The lead department reviews the plan: approve (to finance if the route asks) or return it to the unit."""
     case = _locked(case)
     _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, "审核该处置方案")
-    _not_the_same_person(
-        actor, [case.reported_by, case.submitted_by, case.plan_proposed_by], "申报人不能审核自己的方案。"
-    )
+    _not_the_same_person(actor, case, Step.DEPT_REVIEW, "申报人不能审核自己的方案。")
     if case.state == CaseState.PLAN_SUBMITTED and case.dept_approved_by_id is not None:
         raise DomainError("主管部门已审核过该方案，待财政审批。")
     if not approve:
@@ -549,10 +596,7 @@ def case_finance_approve(*, actor: Actor, case: DisposalCase, approve: bool, opi
     """县财政局 approves a plan the route sends to it, after the department, or returns it."""
     case = _locked(case)
     _require_finance(actor, case, "审批该处置方案")
-    _not_the_same_person(
-        actor, [case.reported_by, case.submitted_by, case.plan_proposed_by, case.dept_approved_by],
-        "已参与该事项申报或审核的人员不能再审批。",
-    )  # fmt: skip
+    _not_the_same_person(actor, case, Step.FINANCE_APPROVE, "已参与该事项申报或审核的人员不能再审批。")
     if case.state != CaseState.PLAN_SUBMITTED or not case.needs_finance or case.dept_approved_by_id is None:
         raise DomainError("该方案当前不需要或尚不能由财政审批。")
     if not approve:
@@ -723,6 +767,28 @@ def case_record_execution(
     return case
 
 
+@transaction.atomic
+def case_execute(
+    *,
+    actor: Actor,
+    case: DisposalCase,
+    record: dict,
+    proceeds: dict | None = None,
+    evidence: list[AssetAttachment] = (),
+    note: str = "",
+) -> DisposalCase:
+    """执行处置 in one step, for the methods no second party confirms (出租, 拍卖, 报废): the unit starts the approved
+    plan and records its result together, so the trail and the execution document read as before (开始执行, then
+    登记执行结果). 调剂 takes two: the handover (case_start_execution), then the receiving unit's receipt."""
+    case = _locked(case)
+    if case.method == DisposalMethod.REALLOCATE:
+        raise DomainError("调剂须先登记交接，再由调入单位确认接收。")
+    if case.state == CaseState.PLAN_APPROVED:
+        case = case_start_execution(actor=actor, case=case, note=note)
+        note = ""  # said at the start, as before
+    return case_record_execution(actor=actor, case=case, record=record, proceeds=proceeds, evidence=evidence, note=note)
+
+
 def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
     received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
     remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
@@ -766,7 +832,7 @@ def case_confirm_remittance(*, actor: Actor, case: DisposalCase, note: str = "")
     """Finance confirms the proceeds reached the treasury; never the person who recorded them."""
     case = _locked(case)
     _require_finance(actor, case, "确认收入上缴")
-    _not_the_same_person(actor, [case.execution_recorded_by], "登记收入的人员不能确认上缴。")
+    _not_the_same_person(actor, case, Step.CONFIRM_REMITTANCE, "登记收入的人员不能确认上缴。")
     if case.remittance_confirmed_by_id:
         raise DomainError("已确认上缴。")
     states = _fire(case, "confirm_remittance")
@@ -783,9 +849,7 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     """销号 by finance: the asset's ledger status follows the method (调剂 moves it to the receiving unit)."""
     case = _locked(case)
     _require_finance(actor, case, "销号")
-    _not_the_same_person(
-        actor, [case.execution_recorded_by, case.receipt_confirmed_by], "登记执行或收入的人员不能销号。"
-    )
+    _not_the_same_person(actor, case, Step.CLOSE, "登记执行或收入的人员不能销号。")
     states = _fire(case, "close")
     case.closed_by, case.closed_at = actor.principal, timezone.now()
     _set_step(case, None)
@@ -824,13 +888,12 @@ def routing_rule_revise(*, rule: RoutingRule, changed: dict) -> RoutingRule:
 
 
 def actor_for_task(*, user: User, task, ip: str | None = None) -> Actor:
-    """The Actor for a task: the user, or the colleague whose task it is when the user substitutes for them."""
-    from .permissions import principal_for_key
+    """The Actor for a task: the user, acting for the colleague who had claimed it when the user is their substitute
+    (the trail then records both names)."""
+    from .permissions import stands_in_for
 
-    principal = principal_for_key(user, task.owner_permission or "")
-    if principal is not None and principal.pk != user.pk:
-        return Actor(user=user, acting_for=principal, ip=ip)
-    return Actor(user=user, ip=ip)
+    colleague = stands_in_for(user, task)
+    return Actor(user=user, acting_for=colleague, ip=ip) if colleague is not None else Actor(user=user, ip=ip)
 
 
 def _task_locked(task):
@@ -876,25 +939,69 @@ def task_release(*, actor: Actor, task) -> None:
 
 
 @transaction.atomic
-def task_reassign(*, actor: Actor, task, to: User) -> None:
-    """转办: the organization's head gives a task to a colleague who holds the same role there."""
+def task_reassign(*, actor: Actor, task, to: User, reason: str) -> None:
+    """转办: the organization's head gives a task to a colleague who holds the same role there, saying why; the
+    colleague's notification names the asset and the case."""
     task = _task_locked(task)
     node = task.flow_task
     if not node.can_reassign(actor.user, task):
         raise NotAllowed("只有本单位负责人可以转办任务。")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写转办理由。"})
+    previous = task.owner
+    if previous is not None and previous.pk == to.pk:
+        raise ValidationError({"to": f"该任务已由{to}办理，请选择其他同事。"})
     if to.pk not in {u.pk for u in node.candidates(task)}:
         raise DomainError(f"{to}不能办理该任务（须为本单位的{Role(node.role).label}）。")
-    previous = task.owner
     activation = node.activation_class(task)
     if task.status == STATUS.NEW:
         activation.assign(to)
     else:
         activation.reassign(user=to)
-    data = {"to": {"id": to.pk, "name": str(to)}}
+    data = {"to": {"id": to.pk, "name": str(to)}, "reason": reason}
     if previous is not None:
         data["from"] = {"id": previous.pk, "name": str(previous)}
     _task_audit(actor, task, "reassign", data)
-    _notify([to], DisposalCase.objects.get(pk=task.process_id), f"{actor.user}将任务转给您：{node.task_title}")
+    case = DisposalCase.objects.select_related("asset").get(pk=task.process_id)
+    _notify(
+        [to], case,
+        f"{actor.user}将任务“{node.task_title}”转给您：{case.asset.code} {case.asset.name}（处置事项 #{case.pk}）。"
+        f"转办理由：{reason}",
+    )  # fmt: skip
+
+
+def _completed_by(task) -> User | None:
+    """Who completed the human task a new task follows (through the gateways between them), if anyone did."""
+    while task is not None and task.flow_task_type != "HUMAN":
+        task = task.previous.select_related("owner").first()
+    return task.owner if task is not None and task.status == STATUS.DONE else None
+
+
+def task_assign_on_create(*, task, after) -> User | None:
+    """A new task goes straight to someone's 我的待办 instead of the queue when the choice is plain: to whoever just
+    completed the case's previous step, if they may hold this one too; else to the one person who can hold it. Never
+    to someone the step's segregation of duties excludes (EXCLUDED_AT), who then does not count as a candidate."""
+    from .permissions import role_keys
+
+    case = DisposalCase.objects.get(pk=task.process_id)
+    excluded = excluded_ids(case, task.flow_task.step)
+    owner, why = None, ""
+    previous = _completed_by(after)
+    if previous is not None and previous.is_active and task.owner_permission in role_keys(previous):
+        if previous.pk not in excluded:
+            owner, why = previous, "下一环节由本人继续办理"
+    if owner is None:
+        candidates = [u for u in task.flow_task.candidates(task) if u.pk not in excluded]
+        if len(candidates) == 1:
+            owner, why = candidates[0], "仅一人可办理该环节"
+    if owner is None:
+        return None
+    task.owner, task.status = owner, STATUS.ASSIGNED
+    task.save(update_fields=["owner", "status"])
+    data = {"task": task.pk, "step": task.flow_task.step, "to": {"id": owner.pk, "name": str(owner)}, "reason": why}
+    audit_record(user=None, role="system", action="assign", case=case, data=data)
+    return owner
 
 
 # -- deadlines ----------------------------------------------------------------------------------------------------
@@ -961,7 +1068,12 @@ def _system_audit(case: DisposalCase, action: str, data: dict) -> None:
 def substitution_set(
     *, actor: Actor, substitute: User, starts_on: date, ends_on: date, reason: str = ""
 ) -> Substitution:
-    """A user names a colleague who acts for them from `starts_on` to `ends_on` (leave); the trail records both."""
+    """A user names a colleague who acts for them from `starts_on` to `ends_on` (leave); the trail records both. The
+    colleague must hold one of the user's task roles, in the user's organization (不相容岗位分离)."""
+    from .permissions import substitute_roles
+
+    if substitute.organization_id == actor.user.organization_id and not substitute_roles(actor.user, substitute):
+        raise ValidationError({"substitute": substitute_role_refusal(actor.user, substitute)})
     substitution = Substitution(
         user=actor.user, substitute=substitute, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
     )
@@ -976,6 +1088,13 @@ def substitution_set(
         data={"substitute": substitute, "starts_on": starts_on, "ends_on": ends_on, "reason": reason.strip()},
     )
     return substitution
+
+
+def substitute_role_refusal(user: User, substitute: User) -> str:
+    from .permissions import TASK_ROLES
+
+    roles = "、".join(Role(r).label for r in TASK_ROLES if r in user.roles) or "办理任务的角色"
+    return f"{substitute}不是本单位的{roles}，不能代理您办理任务：代理人须担任与您相同的角色（不相容岗位分离）。"
 
 
 @transaction.atomic

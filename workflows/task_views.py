@@ -1,5 +1,7 @@
 """The pages of the flow's human tasks. Each does form → step service → `activation.execute()` → redirect; a refusal
-from the service comes back as an error on the form (HTTP 422), never as a half-done step."""
+from the service comes back as an error on the form (HTTP 422), never as a half-done step, and the files chosen for it
+stay staged for the next submit (workflows.staging). Rework opens prefilled: a returned plan's form holds the plan as
+it was submitted, and every rework form says why it came back."""
 
 from django.contrib import messages
 from django.db import transaction
@@ -10,22 +12,25 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Asset
 from assets.services import attachment_add
+from audit.models import AuditEvent
 from core.errors import refusals_on
 from core.http import client_ip
 
 from . import forms
-from .models import DisposalCase, DisposalMethod
+from .models import CaseState, DisposalCase, DisposalMethod, Step
 from .nodes import case_url
 from .services import (
     actor_for_task,
     case_close,
     case_confirm_remittance,
+    case_execute,
     case_finance_approve,
     case_propose,
     case_record_execution,
     case_reject,
     case_return,
     case_review,
+    case_revise,
     case_start_execution,
     case_submit,
     case_verify,
@@ -33,6 +38,31 @@ from .services import (
     task_reassign,
     task_release,
 )
+from .staging import UNSTAGE, Staging
+
+# The trail's actions that send a case back for rework (退回补正 of a report, 退回修改 of a plan).
+RETURN_ACTIONS = ("return", "return_plan")
+
+
+def last_return(case: DisposalCase) -> AuditEvent | None:
+    """Who sent the case back last, when, and from which organization."""
+    events = AuditEvent.objects.filter(case=case, action__in=RETURN_ACTIONS).select_related("actor", "organization")
+    return events.order_by("-seq").first()
+
+
+def plan_as_submitted(case: DisposalCase) -> dict:
+    """The returned plan as its form's initial values: what the proposal recorded on the trail (so a field the plan
+    form gains is prefilled too), over it what the case holds."""
+    event = AuditEvent.objects.filter(case=case, action="propose").order_by("-seq").first()
+    recorded = {
+        name: value["id"] if isinstance(value, dict) and "id" in value else value
+        for name, value in (event.data if event else {}).items()
+    }
+    held = {
+        "method": case.method, "summary": case.plan_summary, "justification": case.justification,
+        "receiving_unit": case.receiving_unit_id,
+    }  # fmt: skip
+    return recorded | held
 
 
 class CaseTaskView(View):
@@ -49,30 +79,45 @@ class CaseTaskView(View):
         self.case = DisposalCase.objects.select_related(
             "asset__category", "asset__subtype", "holding_unit", "verifying_department", "receiving_unit"
         ).get(pk=self.task.process_id)
+        self.staging = Staging(user=request.user, scope=f"task:{self.task.pk}")
         return super().dispatch(request, *args, **kwargs)
+
+    def initial(self) -> dict:
+        """What the form opens with (a rework form: what was submitted before)."""
+        return {}
 
     def get_form(self):
         data = (self.request.POST, self.request.FILES) if self.request.method == "POST" else ()
-        return self.form_class(*data, case=self.case)
+        if data:
+            self.staging.discard(self.request.POST.getlist(UNSTAGE))
+        return self.form_class(*data, case=self.case, initial=self.initial() | self.staging.initial())
 
     def get(self, request, *args, **kwargs):
         return self.render(self.get_form())
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        if not form.is_valid():
-            return self.render(form, status=422)
-        actor = actor_for_task(user=request.user, task=self.task, ip=client_ip(request))
-        with refusals_on(form), transaction.atomic():  # a refused step keeps none of the files uploaded with it
-            evidence = self.store_evidence(form, actor)
-            case = self.perform(actor, form, evidence)
+        if form.is_valid():
+            actor = actor_for_task(user=request.user, task=self.task, ip=client_ip(request))
+            with refusals_on(form), transaction.atomic():  # a refused step keeps none of the files uploaded with it
+                evidence = self.store_evidence(form, actor)
+                case = self.perform(actor, form, evidence)
         if form.errors:
+            self.staging.keep(form, request.FILES)
             return self.render(form, status=422)
+        self.staging.done()
         # The gateways after this task read the case: hand them the one the service just saved.
         self.activation.process = self.activation.task.process = case
         self.activation.execute()
         messages.success(request, self.success_message)
+        self.say_where_next(case)
         return HttpResponseRedirect(case_url(case.pk))
+
+    def say_where_next(self, case) -> None:
+        from .selectors import tasks_open_of_case
+
+        for task in tasks_open_of_case(case).filter(owner=self.request.user):
+            messages.info(self.request, f"下一环节“{task.flow_task.task_title}”已在您的待办中。")
 
     def store_evidence(self, form, actor) -> list:
         asset = Asset.objects.select_related("category", "subtype").get(pk=self.case.asset_id)
@@ -90,13 +135,48 @@ class CaseTaskView(View):
         from .views import case_context
 
         context = case_context(self.request, self.case)
+        self.staging.show(form)
         context |= {
             "page_title": f"{self.task.flow_task.task_title}：{self.case.asset.code} {self.case.asset.name}",
             "form": form,
             "task": self.task,
             "submit_label": self.submit_label,
+            "returned": self.returned(),
+            "staging_problems": self.staging.problems,
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
+
+    def returned(self) -> dict | None:
+        """Why this task is rework, for the top of its form: None for a first pass."""
+        return None
+
+    def returned_with(self, step: str) -> dict:
+        """The last return of the case, and the evidence the earlier pass at `step` linked (kept unless replaced)."""
+        return {
+            "event": last_return(self.case),
+            "reason": self.case.returned_reason,
+            "kept": self.case.evidence.filter(step=step).select_related("attachment").order_by("pk"),
+        }
+
+
+class ReviseView(CaseTaskView):
+    """补正申报: the clerk corrects the returned report, which opens as it was reported."""
+
+    form_class = forms.ReviseForm
+    submit_label = "提交补正"
+    success_message = "申报已补正，待本单位负责人签发。"
+
+    def initial(self):
+        return {"basis": self.case.basis, "statement": self.case.statement}
+
+    def returned(self):
+        return self.returned_with(Step.REPORT)
+
+    def perform(self, actor, form, evidence):
+        data = form.cleaned_data
+        return case_revise(
+            actor=actor, case=self.case, basis=data["basis"], statement=data["statement"], evidence=evidence
+        )
 
 
 class SignOffView(CaseTaskView):
@@ -126,6 +206,16 @@ class PlanView(CaseTaskView):
     submit_label = "提交处置方案"
     success_message = "处置方案已提交审核。"
 
+    def rework(self) -> bool:
+        # A verified case that has a method had a plan submitted, and it came back (退回修改).
+        return self.case.state == CaseState.VERIFIED and bool(self.case.method)
+
+    def initial(self):
+        return plan_as_submitted(self.case) if self.rework() else {}
+
+    def returned(self):
+        return self.returned_with(Step.PLAN) if self.rework() else None
+
     def perform(self, actor, form, evidence):
         data = form.cleaned_data
         return case_propose(
@@ -153,15 +243,33 @@ class FinanceApproveView(CaseTaskView):
         return case_finance_approve(actor=actor, case=self.case, approve=approve, opinion=data["opinion"])
 
 
-class StartExecutionView(CaseTaskView):
-    form_class = forms.HandoverForm
-    submit_label = "开始执行"
-    success_message = "已开始执行处置方案。"
+class ExecuteView(CaseTaskView):
+    """执行处置: 调剂 records the handover (the receiving unit confirms receipt next); the other methods record the
+    result, the money and its evidence in this one step."""
+
+    @property
+    def handover(self) -> bool:
+        return self.case.method == DisposalMethod.REALLOCATE
+
+    @property
+    def form_class(self):
+        return forms.HandoverForm if self.handover else forms.ExecutionForm
+
+    @property
+    def submit_label(self):
+        return "开始执行" if self.handover else "登记执行结果"
+
+    @property
+    def success_message(self):
+        return "已开始执行处置方案。" if self.handover else "执行结果已登记。"
 
     def perform(self, actor, form, evidence):
-        record = form.record() if self.case.method == DisposalMethod.REALLOCATE else None
         note = form.cleaned_data["note"]
-        return case_start_execution(actor=actor, case=self.case, record=record, note=note, evidence=evidence)
+        if self.handover:
+            return case_start_execution(actor=actor, case=self.case, record=form.record(), note=note, evidence=evidence)
+        return case_execute(
+            actor=actor, case=self.case, record=form.record(), proceeds=form.proceeds(), evidence=evidence, note=note
+        )
 
 
 class ConfirmReceiptView(CaseTaskView):
@@ -171,17 +279,6 @@ class ConfirmReceiptView(CaseTaskView):
 
     def perform(self, actor, form, evidence):
         return case_record_execution(actor=actor, case=self.case, evidence=evidence, note=form.cleaned_data["note"])
-
-
-class RecordResultView(CaseTaskView):
-    form_class = forms.ResultForm
-    submit_label = "登记执行结果"
-    success_message = "执行结果已登记。"
-
-    def perform(self, actor, form, evidence):
-        return case_record_execution(
-            actor=actor, case=self.case, record=form.record(), proceeds=form.proceeds(), evidence=evidence
-        )
 
 
 class ConfirmRemittanceView(CaseTaskView):
@@ -246,7 +343,7 @@ class TaskReassignView(View):
 
     def form(self, data=None):
         task = self.request.activation.task
-        return forms.ReassignForm(data, candidates=task.flow_task.candidates(task))
+        return forms.ReassignForm(data, candidates=task.flow_task.candidates(task), holder=task.owner)
 
     def post(self, request, *args, **kwargs):
         task = request.activation.task
@@ -255,7 +352,7 @@ class TaskReassignView(View):
             return self.render(form, status=422)
         actor = actor_for_task(user=request.user, task=task, ip=client_ip(request))
         with refusals_on(form):
-            task_reassign(actor=actor, task=task, to=form.cleaned_data["to"])
+            task_reassign(actor=actor, task=task, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"])
             messages.success(request, f"已转办给{form.cleaned_data['to']}。")
             return HttpResponseRedirect(case_url(task.process_id))
         return self.render(form, status=422)

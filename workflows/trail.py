@@ -53,14 +53,14 @@ DOCUMENT_STEP_OF_ACTION = {
 
 # The trail's 环节 filter: groups of actions a supervisor asks about together.
 STEP_FILTERS = {
-    "report": ("申报与签发", ["report", "submit"]),
+    "report": ("申报与签发", ["report", "revise", "submit"]),
     "verify": ("核查认定", ["verify", "return", "reject"]),
     "plan": ("处置方案与调剂", ["propose", "return_plan", "withdraw", "listing_apply"]),
     "approve": ("审核审批", ["dept_review", "finance_approve", "low_bid"]),
     "execute": ("执行", ["start_execution", "record_execution"]),
     "remit": ("收入上缴", ["confirm_remittance"]),
     "close": ("销号", ["close"]),
-    "tasks": ("任务认领与转办", ["claim", "release", "reassign", "overdue", "escalate"]),
+    "tasks": ("任务认领与转办", ["claim", "assign", "release", "reassign", "overdue", "escalate"]),
     "documents": ("文书签发", ["document_issued", "document_regenerate", "stored_files_check"]),
     "export": ("导出", ["export"]),
     "admin": ("系统管理", ["admin_add", "admin_change", "admin_delete"]),

@@ -58,6 +58,7 @@ from .services import (
     substitution_set,
     task_claim,
 )
+from .staging import UNSTAGE, Staging
 from .trail import event_rows
 
 PAGE_SIZE = 30
@@ -176,31 +177,36 @@ class ReportView(View):
         self.asset = get_object_or_404(asset_list_visible(user=request.user), pk=pk)
         if not (request.user.has_role(Role.UNIT_CLERK) and request.user.organization_id == self.asset.holding_unit_id):
             raise PermissionDenied("只有持有单位的经办人可以申报。")
+        self.staging = Staging(user=request.user, scope=f"report:{self.asset.pk}")
         return super().dispatch(request, pk)
 
     def get(self, request, pk: int):
-        return self.render(forms.ReportForm())
+        return self.render(forms.ReportForm(initial=self.staging.initial()))
 
     def post(self, request, pk: int):
-        form = forms.ReportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(form, status=422)
-        data = form.cleaned_data
-        actor = actor_for(user=request.user, ip=client_ip(request))
-        with refusals_on(form), transaction.atomic():
-            for kind, upload in form.evidence():
-                attachment_add(user=request.user, asset=self.asset, upload=upload, kind=kind, ip=actor.ip)
-            case = case_report(actor=actor, asset=self.asset, basis=data["basis"], statement=data["statement"])
-            messages.success(request, "已申报，待本单位负责人签发。")
-            return HttpResponseRedirect(case_url(case.pk))
+        self.staging.discard(request.POST.getlist(UNSTAGE))
+        form = forms.ReportForm(request.POST, request.FILES, initial=self.staging.initial())
+        if form.is_valid():
+            data = form.cleaned_data
+            actor = actor_for(user=request.user, ip=client_ip(request))
+            with refusals_on(form), transaction.atomic():
+                for kind, upload in form.evidence():
+                    attachment_add(user=request.user, asset=self.asset, upload=upload, kind=kind, ip=actor.ip)
+                case = case_report(actor=actor, asset=self.asset, basis=data["basis"], statement=data["statement"])
+                self.staging.done()
+                messages.success(request, "已申报，待本单位负责人签发。")
+                return HttpResponseRedirect(case_url(case.pk))
+        self.staging.keep(form, request.FILES)
         return self.render(form, status=422)
 
     def render(self, form, status=200):
+        self.staging.show(form)
         context = {
             "page_title": f"申报盘活：{self.asset.code} {self.asset.name}",
             "asset": self.asset,
             "form": form,
             "open_case": self.asset.cases.filter(state__in=OPEN_STATES).first(),
+            "staging_problems": self.staging.problems,
         }
         return TemplateResponse(self.request, "workflows/report_form.html", context, status=status)
 

@@ -135,7 +135,8 @@ def test_reallocation_end_to_end_through_the_inboxes(client, computer, alice, he
     linked = set(case.evidence.values_list("step", "attachment__kind"))
     assert linked == {("report", "stop_statement"), ("report", "meeting_minutes"),
                       ("verify", "verification_record"), ("execute", "handover_list")}  # fmt: skip
-    assert actions(case)[:3] == ["report", "claim", "submit"] and actions(case)[-1] == "close"
+    # The school has one head: the sign-off went straight to him, with no claim.
+    assert actions(case)[:3] == ["report", "assign", "submit"] and actions(case)[-1] == "close"
     client.force_login(alice)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "销号" in page and "李晓红" in page and "调剂给凤仪镇" in page
@@ -181,16 +182,19 @@ def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     assert fresh(case).current_step == Step.FINANCE_APPROVE
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意公开招租"})
-    do(client, alice, case, DisposalFlow.execute, {"note": "已委托公共资源交易中心"})
 
-    task = claim(client, alice, case, DisposalFlow.record_result)
-    response = client.post(url(DisposalFlow.record_result, task), {**LEASE, "annual_rent": "40000", "received": "40000",
-                                                                  "remitted": "40000"})  # fmt: skip
+    # Execution is one step: the lease's record, the rent and its remittance, with what the start used to ask.
+    task = claim(client, alice, case, DisposalFlow.execute)
+    response = client.post(url(DisposalFlow.execute, task), {**LEASE, "annual_rent": "40000", "received": "40000",
+                                                            "remitted": "40000"})  # fmt: skip
     assert response.status_code == 422 and "年租金不能低于底价" in response.content.decode()
-    do(client, alice, case, DisposalFlow.record_result, LEASE, claim_first=False)
+    assert fresh(case).state == CaseState.PLAN_APPROVED  # refused whole: not even started
+    do(client, alice, case, DisposalFlow.execute, {**LEASE, "note": "已委托公共资源交易中心"}, claim_first=False)
     assert fresh(case).current_step == Step.CONFIRM_REMITTANCE
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
-    do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
+    # fred may close what he confirmed (only whoever recorded the money may not): it waits in his own inbox.
+    assert open_task(case, DisposalFlow.close).owner == fred
+    do(client, fred, case, DisposalFlow.close, {"confirm": "on"})
     assert fresh(case).state == CaseState.CLOSED
     asset = Asset.objects.get(pk=building.pk)
     assert (asset.status, asset.usage_status, asset.idle_since) == (AssetStatus.REVITALIZED, "normal", None)
@@ -206,16 +210,14 @@ def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
     do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute)
-    do(client, alice, case, DisposalFlow.record_result, auction("1700000"))  # 85% of the appraisal
+    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # 85% of the appraisal
 
     case = fresh(case)
     assert (case.state, case.current_step) == (CaseState.PLAN_SUBMITTED, Step.DEPT_REVIEW)
     assert "low_bid" in actions(case)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意按成交价处置"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute)
-    do(client, alice, case, DisposalFlow.record_result, auction("1700000"))  # the approved bid, recorded again
+    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # the approved bid, recorded again
     assert fresh(case).current_step == Step.CONFIRM_REMITTANCE
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
     do(client, fred, case, DisposalFlow.close, {"confirm": "on"})
@@ -228,23 +230,22 @@ def test_scrapping_an_old_computer_closes_after_the_residual_value_is_remitted(
     case = verified_via_urls(client, computer, alice, henry, rita)
     do(client, alice, case, DisposalFlow.plan, {"method": "scrap", "summary": "主板损坏，无维修价值"})
     do(client, rita, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意报废"})
-    do(client, alice, case, DisposalFlow.execute)
     result = {"recycler": "茂县再生资源回收站", "residual_value": "200", "received": "200", "fees": "0",
               "remitted": "200", "receipt_no": "川财缴2026-00789"}  # fmt: skip
-    do(client, alice, case, DisposalFlow.record_result, result)
+    do(client, alice, case, DisposalFlow.execute, result)
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
-    do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
+    do(client, fred, case, DisposalFlow.close, {"confirm": "on"})
     assert Asset.objects.get(pk=computer.pk).status == AssetStatus.DISPOSED
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "该事项已销号，没有待办任务。" in page and "已已" not in page
     names = [t.flow_task.name for t in Task.objects.filter(process_id=case.pk).order_by("pk")]
     assert names == [
-        "start", "sign_off", "verify", "after_verify", "plan", "dept_review", "after_dept_review", "execute",
-        "after_execute", "record_result", "after_result", "confirm_remittance", "close", "end",
+        "start", "sign_off", "after_sign_off", "verify", "after_verify", "plan", "dept_review", "after_dept_review",
+        "execute", "after_execute", "after_result", "confirm_remittance", "close", "end",
     ]  # fmt: skip
 
 
-def test_a_returned_report_comes_back_to_the_head_with_the_reason_and_can_be_resubmitted(
+def test_a_returned_report_comes_back_to_the_clerk_with_the_reason_and_is_resubmitted_by_the_head(
     client, computer, alice, henry, rita
 ):
     case = report(client, alice, computer)
@@ -254,6 +255,8 @@ def test_a_returned_report_comes_back_to_the_head_with_the_reason_and_can_be_res
     assert (case.state, case.returned_reason) == (CaseState.DRAFT, "请补充停用时间的证明")
     client.force_login(henry)
     assert "请补充停用时间的证明" in client.get(f"/cases/{case.pk}/").content.decode()
+    revised = {"basis": "idle", "statement": "停用两年，附停用时间证明", "stop_statement": pdf("停用证明.pdf")}
+    do(client, alice, case, DisposalFlow.revise, revised)
     do(client, henry, case, DisposalFlow.sign_off, {"opinion": "已补充"})
     do(client, rita, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()})
     assert fresh(case).state == CaseState.VERIFIED

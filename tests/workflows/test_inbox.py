@@ -39,12 +39,13 @@ def test_a_reviewer_sees_only_the_categories_their_department_leads(client, comp
                                                                     hugo, bob):  # fmt: skip
     pc = submitted(client, computer, alice, henry)
     house = submitted(client, building, alice, henry)
+    # Each department has one reviewer: the task is theirs at once (我的待办), nobody else's.
     client.force_login(rita)
-    queue = client.get("/cases/queue/").content.decode()
-    assert computer.code in queue and building.code not in queue
+    inbox = client.get("/cases/inbox/").content.decode()
+    assert computer.code in inbox and building.code not in inbox
     client.force_login(hugo)
-    queue = client.get("/cases/queue/").content.decode()
-    assert building.code in queue and computer.code not in queue
+    inbox = client.get("/cases/inbox/").content.decode()
+    assert building.code in inbox and computer.code not in inbox
     assert client.get(f"/cases/{pc.pk}/").status_code == 404
     assert client.get(f"/cases/{pc.pk}/chart/").status_code == 404
     assert client.get(f"/cases/{house.pk}/").status_code == 200
@@ -66,22 +67,24 @@ def test_queue_rows_name_the_asset_unit_step_and_due_date_soonest_first_with_ove
     with time_machine.travel(at(TODAY + datetime.timedelta(days=7))):
         second = submitted(client, later_asset, alice, henry)
     client.force_login(rita)
-    page = client.get("/cases/queue/").content.decode()
+    page = client.get("/cases/inbox/").content.decode()
     assert page.index(computer.code) < page.index("MX-YZ-PC-200")
     assert "茂县第一中学" in page and "主管部门核查认定" in page and "已超期" not in page
 
     due = fresh(first).step_due_on
     with time_machine.travel(at(due + datetime.timedelta(days=1))):
         client.force_login(rita)  # the first login's session ended after 14 days
-        page = client.get("/cases/queue/").content.decode()
+        page = client.get("/cases/inbox/").content.decode()
         assert page.count("已超期") == 1 and fresh(second).step_due_on > due
 
 
 def test_several_tasks_can_be_claimed_at_once_and_only_ones_own(client, computer, building, school, alice, henry,
                                                                 rita, hugo):  # fmt: skip
+    # A second reviewer at rita's department: her department's tasks wait in the queue to be claimed.
+    UserFactory(username="rosa", organization=rita.organization, roles=[Role.DEPT_REVIEWER])
     a = submitted(client, computer, alice, henry)
     b = submitted(client, another_computer(school, "MX-YZ-PC-300"), alice, henry)
-    c = submitted(client, building, alice, henry)
+    c = submitted(client, building, alice, henry)  # 住建局's, and hugo's alone: assigned to him at once
     ids = [open_task(x, DisposalFlow.verify).pk for x in (a, b, c)]
     client.force_login(rita)
     response = client.post("/cases/queue/assign/", {"pk": ids})
@@ -93,7 +96,7 @@ def test_several_tasks_can_be_claimed_at_once_and_only_ones_own(client, computer
         a.pk,
         b.pk,
     }
-    assert Task.objects.get(pk=ids[2]).owner is None
+    assert Task.objects.get(pk=ids[2]).owner == hugo
     inbox = client.get("/cases/inbox/").content.decode()
     assert computer.code in inbox and "MX-YZ-PC-300" in inbox
 
@@ -114,12 +117,20 @@ def test_the_owner_releases_a_task_and_the_head_hands_one_on_to_a_colleague(clie
     assert Task.objects.get(pk=task.pk).status == STATUS.NEW
 
     client.force_login(boss)
-    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": alice.pk})
+    reason = {"reason": "陈丽出差一周"}
+    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": alice.pk, **reason})
     assert response.status_code == 422  # not a reviewer of this department
     response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": colleague.pk})
+    assert response.status_code == 422 and "这个字段是必填项" in response.content.decode()  # a reason is asked
+    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": colleague.pk, **reason})
     assert response.status_code == 302
     assert Task.objects.get(pk=task.pk).owner == colleague
-    assert Notification.objects.filter(user=colleague, message__contains="将任务转给您").exists()
+    note = Notification.objects.get(user=colleague, message__contains="转给您")
+    assert computer.code in note.message and computer.name in note.message and "陈丽出差一周" in note.message
+    page = client.get(url(DisposalFlow.verify, task, "reassign")).content.decode()
+    assert f'value="{colleague.pk}"' not in page  # the current holder is not offered
+    response = client.post(url(DisposalFlow.verify, task, "reassign"), {"to": colleague.pk, **reason})
+    assert response.status_code == 422
     assert list(AuditEvent.objects.filter(case=case).values_list("action", flat=True))[-3:] == [
         "claim", "release", "reassign"
     ]  # fmt: skip
@@ -157,13 +168,19 @@ def test_an_overdue_step_reminds_its_holder_then_the_head_once_each(client, comp
 
 
 def test_a_substitute_acts_for_a_colleague_on_leave_and_the_trail_records_both(client, computer, alice, henry, rita):
-    rex = UserFactory(username="rex", full_name="冉丽君", organization=rita.organization, roles=[Role.UNIT_CLERK])
+    clerk = UserFactory(username="rex_clerk", organization=rita.organization, roles=[Role.UNIT_CLERK])
+    rex = UserFactory(username="rex", full_name="冉丽君", organization=rita.organization, roles=[Role.DEPT_REVIEWER])
     case = submitted(client, computer, alice, henry)
+    task = claim(client, rita, case, DisposalFlow.verify)  # rita claimed it before her leave
     client.force_login(rex)
-    assert computer.code not in client.get("/cases/queue/").content.decode()
+    assert computer.code not in client.get("/cases/inbox/").content.decode()
 
     client.force_login(rita)
     today = TODAY
+    page = client.get("/cases/substitution/").content.decode()
+    assert "冉丽君" in page and "rex_clerk" not in page  # only colleagues who hold her role are offered
+    refused = substitution_set_refusal(rita, clerk)
+    assert "代理人须担任与您相同的角色" in refused  # a unit clerk cannot stand in for a reviewer
     bad = client.post("/cases/substitution/", {"substitute": rex.pk, "starts_on": today, "ends_on": today
                                                 - datetime.timedelta(days=1)})  # fmt: skip
     assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.content.decode()
@@ -172,20 +189,31 @@ def test_a_substitute_acts_for_a_colleague_on_leave_and_the_trail_records_both(c
     )
     assert ok.status_code == 302 and Substitution.objects.filter(user=rita, substitute=rex).exists()
 
-    client.force_login(rex)
-    assert computer.code in client.get("/cases/queue/").content.decode()
-    do(client, rex, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()})
+    client.force_login(rex)  # the task rita had claimed is in his 我的待办 while she is away
+    assert computer.code in client.get("/cases/inbox/").content.decode()
+    do(client, rex, case, DisposalFlow.verify, {"decision": "verify", "opinion": "属实", "record": pdf()},
+       claim_first=False)  # fmt: skip
     event = AuditEvent.objects.get(case=case, action="verify")
     assert (event.actor, event.acting_for, event.organization) == (rex, rita, rita.organization)
-    assert fresh(case).verified_by == rita
+    assert fresh(case).verified_by == rita and Task.objects.get(pk=task.pk).status == STATUS.DONE
 
-    with time_machine.travel(today + datetime.timedelta(days=2)):
-        client.force_login(rex)
-        assert client.get("/cases/queue/").status_code == 200
-        rex.refresh_from_db()
-        from workflows.permissions import role_keys
+    second = submitted(client, another_computer(computer.holding_unit, "MX-YZ-PC-400"), alice, henry)
+    claim(client, rita, second, DisposalFlow.verify)
+    with time_machine.travel(at(today + datetime.timedelta(days=2))):
+        client.force_login(rex)  # her leave is over: her tasks are hers again
+        assert "MX-YZ-PC-400" not in client.get("/cases/inbox/").content.decode()
+        assert client.post(url(DisposalFlow.verify, open_task(second, DisposalFlow.verify), "execute"),
+                           {"decision": "verify", "opinion": "属实"}).status_code == 403  # fmt: skip
 
-        assert not role_keys(rex) & {t.owner_permission for t in Task.objects.filter(process_id=case.pk)}
+
+def substitution_set_refusal(user, substitute) -> str:
+    from django.core.exceptions import ValidationError
+
+    from workflows.services import actor_for, substitution_set
+
+    with pytest.raises(ValidationError) as refused:
+        substitution_set(actor=actor_for(user=user), substitute=substitute, starts_on=TODAY, ends_on=TODAY)
+    return " ".join(refused.value.message_dict["substitute"])
 
 
 def test_the_board_lists_verified_assets_filters_them_and_takes_one_application_per_unit(

@@ -255,9 +255,13 @@ class TestListing:
 
 class TestSubstitution:
     def test_a_substitute_acts_and_the_trail_records_both_names(self, computer, school, alice, henry):
-        deputy = UserFactory(username="deputy", full_name="副校长", organization=school, roles=[Role.UNIT_CLERK])
-        Substitution.objects.create(user=henry, substitute=deputy, starts_on=TODAY, ends_on=TODAY)
+        clerk = UserFactory(username="clerk2", organization=school, roles=[Role.UNIT_CLERK])
+        Substitution.objects.create(user=henry, substitute=clerk, starts_on=TODAY, ends_on=TODAY)
         case = report(computer, alice)
+        with pytest.raises(NotAllowed):  # a clerk standing in for the head may not sign off (不相容岗位分离)
+            case_submit(actor=actor_for(user=clerk, acting_for=henry), case=case)
+        deputy = UserFactory(username="deputy", full_name="副校长", organization=school, roles=[Role.UNIT_HEAD])
+        Substitution.objects.create(user=henry, substitute=deputy, starts_on=TODAY, ends_on=TODAY)
         actor = actor_for(user=deputy, acting_for=henry, ip="10.0.0.9")
         case_submit(actor=actor, case=case)
         event = AuditEvent.objects.get(case=case, action="submit")

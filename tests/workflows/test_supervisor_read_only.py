@@ -181,10 +181,9 @@ def test_a_supervisor_can_act_on_no_step_of_a_lease_from_report_to_closure(
         (DisposalFlow.plan, alice, plan),
         (DisposalFlow.dept_review, hugo, {"decision": "approve", "opinion": "同意"}),
         (DisposalFlow.finance_approve, fiona, {"decision": "approve", "opinion": "同意"}),
-        (DisposalFlow.execute, alice, {}),
-        (DisposalFlow.record_result, alice, LEASE),
+        (DisposalFlow.execute, alice, LEASE),
         (DisposalFlow.confirm_remittance, fred, {"confirm": "on"}),
-        (DisposalFlow.close, fiona, {"confirm": "on"}),
+        (DisposalFlow.close, fred, {"confirm": "on"}),  # his own next step: in his 我的待办 at once
     ]  # fmt: skip
     walk(client, sam, case, steps, building, batch)
     assert fresh(case).state == CaseState.CLOSED
