@@ -97,8 +97,9 @@ def case_context(request, case: DisposalCase) -> dict:
         "events": event_rows(events_of_case(case)),
         "evidence": case.evidence.select_related("attachment").order_by("pk"),
         "open_tasks": [_task_actions(user, t) for t in tasks_open_of_case(case)],
-        # Whoever sees the case sees who applied for it: the applications are on its trail anyway.
-        "applications": case.applications.select_related("unit", "applicant"),
+        # Whoever sees the case sees who applied for it: the applications are on its trail anyway (a withdrawn one
+        # only there, so the plan form offers no unit that withdrew).
+        "applications": case.live_applications().select_related("unit", "applicant"),
         "execution": case.execution_or_none(),
         "may_withdraw": case_may_withdraw(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),

@@ -247,6 +247,9 @@ class TestMyApplications:
         assert AuditEvent.objects.filter(action="listing_withdraw", case=listed, actor=bob).exists()
         assert Notification.objects.filter(user=alice, message__contains="撤回调剂申请").exists()
         assert "已撤回" in client.get(reverse("board:applications")).content.decode()
+        client.force_login(alice)  # the holding unit's case page no longer offers 凤仪镇
+        assert 'id="applications"' not in client.get(f"/cases/{listed.pk}/").content.decode()
+        client.force_login(bob)
         assert client.post(withdraw, {"confirm": "on"}).status_code == 422  # once is enough
 
         # While the window runs the unit may change its mind again.
