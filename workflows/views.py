@@ -32,7 +32,6 @@ from .models import (
     CaseState,
     DisposalCase,
     Notification,
-    ReallocationApplication,
     Substitution,
 )
 from .nodes import case_url
@@ -335,9 +334,7 @@ class BoardView(TemplateView):
             if data.get("max_value") is not None:
                 qs = qs.filter(asset__original_value__lte=data["max_value"])
         user = self.request.user
-        mine = set(
-            ReallocationApplication.objects.filter(unit_id=user.organization_id).values_list("case_id", flat=True)
-        )
+        mine = set(board_applications_of(user=user).filter(withdrawn_at__isnull=True).values_list("case_id", flat=True))
         return {
             "page_title": "调剂共享平台",
             "form": form,

@@ -253,6 +253,8 @@ class TestMyApplications:
         assert client.post(withdraw, {"confirm": "on"}).status_code == 422  # once is enough
 
         # While the window runs the unit may change its mind again.
+        board = client.get(reverse("board:list")).content.decode()
+        assert reverse("board:apply", args=[listed.pk]) in board and "已申请" not in board
         assert apply(client, bob, listed, "还是需要").status_code == 302
         assert ReallocationApplication.objects.get().withdrawn_at is None
 
