@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "reject": "不予认定",
     "withdraw": "撤回",
     "listing_apply": "申请调剂",
+    "listing_withdraw": "撤回调剂申请",
     "propose": "提交处置方案",
     "dept_review": "主管部门审核同意",
     "finance_approve": "财政审批同意",

@@ -1,19 +1,22 @@
 """Cases built the way users build them: by calling the step services as the people who hold each step.
 
-`case_at(state, asset, ...)` walks a case forward to `state` by the scrap path (one that needs no 调剂 window and no
-finance approval below the county threshold), or by the lease or auction path for a building; the tests that care
+`case_at(state, asset, ...)` walks a case forward to `state` by the scrap path (one that needs no finance approval
+below the county threshold), or by the lease or auction path for a building, its 认定 a 调剂 window ago so that the
+plan may follow (调剂优先); the tests that care
 about a step call its service themselves. Assets come from `tests.ledgers` (imported by their unit's clerk)."""
 
 import datetime
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 
+import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from assets.models import AssetAttachment, AttachmentKind
 from documents.models import Document, DocumentStatus
 from documents.services import document_issue, documents_of
-from workflows.models import CaseState, DisposalCase
+from workflows.models import CaseState, DisposalCase, Policy
 from workflows.services import (
     Actor,
     case_close,
@@ -64,11 +67,22 @@ def idle_evidence(asset):
     attach(asset, AttachmentKind.MEETING_MINUTES)
 
 
-def verified(asset, clerk, head, reviewer, basis="idle") -> DisposalCase:
-    """Reported by the clerk, signed off by the head, verified by the lead department."""
-    case = case_report(actor=as_(clerk), asset=asset, basis=basis, statement="学校撤并后闲置，经校务会研究拟盘活。")
-    case_submit(actor=as_(head), case=case)
-    return case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
+@contextmanager
+def window_ago():
+    """Back to just over a 调剂 window ago, so that a board listing made inside has closed by "now" (调剂优先: a plan
+    other than 调剂 to an applicant waits for the window's end)."""
+    days = Policy.current().listing_window_days + 1
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=days), tick=True):
+        yield
+
+
+def verified(asset, clerk, head, reviewer, basis="idle", *, window_closed=False) -> DisposalCase:
+    """Reported by the clerk, signed off by the head, verified by the lead department; `window_closed`: all that done
+    a window ago, so the board's window has closed and any plan may follow."""
+    with window_ago() if window_closed else nullcontext():
+        case = case_report(actor=as_(clerk), asset=asset, basis=basis, statement="学校撤并后闲置，经校务会研究拟盘活。")
+        case_submit(actor=as_(head), case=case)
+        return case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
 
 
 def lease_record(**overrides) -> dict:
@@ -157,11 +171,15 @@ def case_at(
     `confirmer` (the remittance) and `closer` (销号), both `finance` unless given. `record` replaces the method's usual
     execution record."""
     target = ORDER.index(state)
-    case = case_report(actor=as_(clerk), asset=asset, basis="idle", statement="学校撤并后闲置，经校务会研究拟盘活。")
-    if target >= 1:
-        case = case_submit(actor=as_(head), case=case)
-    if target >= 2:
-        case = case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
+    # A plan comes after the board's window (调剂优先), so a case that goes on to one was verified a window ago.
+    with window_ago() if target >= 3 else nullcontext():
+        case = case_report(
+            actor=as_(clerk), asset=asset, basis="idle", statement="学校撤并后闲置，经校务会研究拟盘活。"
+        )
+        if target >= 1:
+            case = case_submit(actor=as_(head), case=case)
+        if target >= 2:
+            case = case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
     if target >= 3:
         minutes = attach(asset, AttachmentKind.MEETING_MINUTES, name="会议纪要.pdf")
         case = case_propose(actor=as_(clerk), case=case, method=method, minutes=[minutes], **PLANS[method])

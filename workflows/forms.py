@@ -8,7 +8,7 @@ from assets.models import AttachmentKind, Organization
 from core.forms import Form
 from core.uploads import sniff_upload
 
-from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord, ReallocationApplication
+from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord
 from .services import EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -104,13 +104,13 @@ class PlanForm(StepForm):
     )
     justification = forms.CharField(
         label="未选调剂的理由", widget=TEXTAREA, max_length=2000, required=False,
-        help_text="调剂公示期内选择出租或拍卖时必须填写",
+        help_text="已有单位申请调剂而选择出租或拍卖时必须填写",
     )  # fmt: skip
     minutes = EvidenceField(label="会议纪要（集体决策）", kind=AttachmentKind.MEETING_MINUTES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        applicants = ReallocationApplication.objects.filter(case=self.case).values("unit")
+        applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
 
     def clean(self):
@@ -218,6 +218,10 @@ class ReassignForm(Form):
         # The current holder is not offered: a task is given to someone else (task_reassign refuses it too).
         ids = [u.pk for u in candidates if holder is None or u.pk != holder.pk]
         self.fields["to"].queryset = User.objects.filter(pk__in=ids).order_by("username")
+
+
+class BoardWithdrawForm(Form):
+    confirm = forms.BooleanField(label="确认撤回本单位的调剂申请", error_messages={"required": "请勾选确认后再撤回。"})
 
 
 class BoardFilterForm(Form):

@@ -228,6 +228,21 @@ class CaseState(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+# Once a 调剂 plan is approved the asset is promised to its receiving unit; it leaves the board (seed 000 二(八)2).
+_REALLOCATION_DECIDED = (CaseState.PLAN_APPROVED, CaseState.EXECUTING, CaseState.EXECUTED)
+_OFF_BOARD_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
+
+
+def on_board(today: date) -> Q:
+    """Cases whose asset is on the 调剂 board: for the whole publication window, whatever step the case is at, until
+    the asset is 调剂'd or the case ends (调剂优先, seed 000 二(八)2, 三(三))."""
+    return (
+        Q(listed_until__gte=today)
+        & ~Q(state__in=_OFF_BOARD_STATES)
+        & ~Q(method=DisposalMethod.REALLOCATE, state__in=_REALLOCATION_DECIDED)
+    )
+
+
 # A human task still to be done: waiting in a queue, claimed, or open in someone's form.
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 OPEN_STATES = [s for s in CaseState.values if s not in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)]
@@ -308,17 +323,33 @@ def receiving_unit_chosen(case: "DisposalCase") -> bool:
     return (
         case.receiving_unit_id is not None
         and case.receiving_unit_id != case.holding_unit_id
-        and case.applications.filter(unit_id=case.receiving_unit_id).exists()
+        and case.live_applications().filter(unit_id=case.receiving_unit_id).exists()
     )
 
 
-@condition("调剂优先：调剂公示期未满或已有单位申请调剂时，选择出租或拍卖须写明理由。")
+@condition(
+    lambda case: (
+        f"调剂优先：该资产的调剂公示期至{cn_date(case.listed_until)}截止，公示期满前只能调剂给在调剂平台申请的单位，"
+        f"其他处置方式须待公示期满后提出（依据{cited('二(八)2')}）。"
+    )
+)
+def reallocation_window_respected(case: "DisposalCase") -> bool:
+    # 调剂优先 (seed 000 二(八)2, 三(三); 条例 738 art. 11): a plan waits until the board's window closes, unless it is
+    # 调剂 to a unit that applied on the board. "公示期内无单位申请调剂" can only be true once the window has ended.
+    if not case.board_window_open():
+        return True
+    return (
+        case.method == DisposalMethod.REALLOCATE
+        and case.live_applications().filter(unit_id=case.receiving_unit_id).exists()
+    )
+
+
+@condition("调剂优先：已有单位申请调剂时，选择出租或拍卖须写明未调剂的理由。")
 def reallocation_first(case: "DisposalCase") -> bool:
-    # 调剂优先 (seed 000, 二(八)2; 三(三)): lease or auction only after the window closed with no applicant.
+    # 调剂优先 (seed 000, 二(八)2; 三(三)): lease or auction after the window only with no applicant, or a reason.
     if case.method not in (DisposalMethod.LEASE, DisposalMethod.AUCTION) or case.justification.strip():
         return True
-    window_closed = case.listed_until is not None and timezone.localdate() > case.listed_until
-    return window_closed and not case.applications.exists()
+    return not case.board_window_open() and not case.live_applications().exists()
 
 
 @condition("按审批规则须集体决策：请上传会议纪要。")
@@ -537,6 +568,17 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     def earns_money(self) -> bool:
         return self.method in EARNING_METHODS
 
+    def board_window_open(self) -> bool:
+        """The 调剂 board's publication window is still running (it ends with the day listed_until)."""
+        return self.listed_until is not None and timezone.localdate() <= self.listed_until
+
+    def live_applications(self) -> models.QuerySet["ReallocationApplication"]:
+        """The board's applications for this case that their units have not withdrawn."""
+        return self.applications.filter(withdrawn_at__isnull=True)
+
+    def on_board(self) -> bool:
+        return DisposalCase.objects.filter(on_board(timezone.localdate()), pk=self.pk).exists()
+
     def idle_cutoff(self) -> date:
         return timezone.localdate() - relativedelta(months=Policy.current().idle_months)
 
@@ -618,7 +660,13 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         field=state,
         source=CaseState.VERIFIED,
         target=CaseState.PLAN_SUBMITTED,
-        conditions=[method_chosen, receiving_unit_chosen, reallocation_first, collective_minutes_attached],
+        conditions=[
+            method_chosen,
+            receiving_unit_chosen,
+            reallocation_window_respected,
+            reallocation_first,
+            collective_minutes_attached,
+        ],
     )
     def propose(self) -> None:
         """The unit submits its disposal plan."""
@@ -743,6 +791,7 @@ class ReallocationApplication(models.Model):
     applicant = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("申请理由")
     applied_at = models.DateTimeField("申请时间", auto_now_add=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "调剂申请"

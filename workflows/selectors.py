@@ -6,11 +6,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Role, User
+from assets.models import AssetAttachment, Role, User
 from assets.selectors import COUNTY_WIDE_ROLES
 from audit.models import AuditEvent
 
-from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification
+from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification, ReallocationApplication, on_board
 from .permissions import covering, may_withdraw, principals_for, role_keys
 
 
@@ -86,12 +86,61 @@ def tasks_open_of_case(case: DisposalCase) -> QuerySet[Task]:
 
 
 def board_listings(*, today=None) -> QuerySet[DisposalCase]:
-    """Verified assets on the 调剂 board while their publication window is open (调剂优先, seed 000)."""
+    """Assets on the 调剂 board for their whole publication window, whatever step the case is at (调剂优先, seed 000
+    二(八)2), until the asset is 调剂'd or the case ends."""
     today = today or timezone.localdate()
     return (
-        DisposalCase.objects.filter(state=CaseState.VERIFIED, listed_until__gte=today)
+        DisposalCase.objects.filter(on_board(today))
         .select_related("asset__category", "asset__subtype", "holding_unit")
         .order_by("listed_until", "pk")
+    )
+
+
+def board_asset_photos(case: DisposalCase) -> QuerySet[AssetAttachment]:
+    """The listed asset's images, which an applying unit may see inline."""
+    return case.asset.attachments.filter(content_type__startswith="image/").order_by("pk")
+
+
+def board_asset_contacts(case: DisposalCase) -> QuerySet[User]:
+    """Whom an applying unit can call: the holding unit's clerks, as the ledger has them."""
+    return User.objects.filter(
+        is_active=True, organization_id=case.holding_unit_id, groups__name=Role.UNIT_CLERK
+    ).order_by("username")
+
+
+def board_applications_of(*, user: User) -> QuerySet[ReallocationApplication]:
+    """我的申请: the applications of the user's organization, newest first."""
+    if user.organization_id is None:
+        return ReallocationApplication.objects.none()
+    return (
+        ReallocationApplication.objects.filter(unit_id=user.organization_id)
+        .select_related("case__asset", "case__holding_unit", "case__receiving_unit", "applicant")
+        .order_by("-applied_at", "-pk")
+    )
+
+
+def board_application_status(application: ReallocationApplication) -> str:
+    """Where an application stands, in the words of 我的申请."""
+    case = application.case
+    if application.withdrawn_at is not None:
+        return "已撤回"
+    if case.receiving_unit_id == application.unit_id:
+        return "已调入本单位" if case.state == CaseState.CLOSED else "已选定本单位为调入单位"
+    if case.state == CaseState.VERIFIED:
+        return "公示中，待持有单位选定" if case.board_window_open() else "公示期已满，待持有单位拟定方案"
+    if case.state in (CaseState.WITHDRAWN, CaseState.REJECTED) or case.method:
+        return "未获选定"
+    return case.get_state_display()
+
+
+def board_may_withdraw(user: User, application: ReallocationApplication) -> bool:
+    """The applying unit's clerk may withdraw while the window runs and before the unit is chosen."""
+    return (
+        user.has_role(Role.UNIT_CLERK)
+        and user.organization_id == application.unit_id
+        and application.withdrawn_at is None
+        and application.case.receiving_unit_id != application.unit_id
+        and application.case.on_board()
     )
 
 

@@ -467,6 +467,9 @@ def _release_asset(case: DisposalCase) -> None:
 # -- 调剂共享平台 ---------------------------------------------------------------------------------------------------
 
 
+BOARD_CLOSED = "该资产已不在调剂公示期内。"
+
+
 @transaction.atomic
 def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> ReallocationApplication:
     """Another unit's clerk applies for a listed asset, with a reason."""
@@ -476,15 +479,20 @@ def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> Reallocat
         raise NotAllowed("只有单位经办人可以申请调剂。")
     if principal.organization_id == case.holding_unit_id:
         raise DomainError("不能申请调剂本单位的资产。")
-    if case.state != CaseState.VERIFIED or case.listed_until is None or timezone.localdate() > case.listed_until:
-        raise DomainError("该资产不在调剂公示期内。")
+    if not case.on_board():
+        raise DomainError(BOARD_CLOSED)
     if not reason.strip():
         raise ValidationError({"reason": "请填写申请理由。"})
     application, created = ReallocationApplication.objects.get_or_create(
         case=case, unit_id=principal.organization_id, defaults={"applicant": principal, "reason": reason.strip()}
     )
     if not created:
-        raise DomainError("本单位已申请过该资产。")
+        if application.withdrawn_at is None:
+            raise DomainError("本单位已申请过该资产。")
+        # A unit that withdrew may apply again while the window runs: the one row per unit takes the new reason.
+        application.applicant, application.reason, application.withdrawn_at = principal, reason.strip(), None
+        application.applied_at = timezone.now()
+        application.save(update_fields=["applicant", "reason", "withdrawn_at", "applied_at"])
     audit_record(
         user=actor.user,
         acting_for=actor.acting_for,
@@ -496,6 +504,41 @@ def listing_apply(*, actor: Actor, case: DisposalCase, reason: str) -> Reallocat
     )
     _notify(
         _users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"{principal.organization}申请调剂：{case.asset.code}"
+    )
+    return application
+
+
+@transaction.atomic
+def listing_withdraw(*, actor: Actor, application: ReallocationApplication) -> ReallocationApplication:
+    """The applying unit's clerk withdraws its application, while the window is open and before it was chosen."""
+    application = (
+        ReallocationApplication.objects.select_for_update().select_related("case__asset").get(pk=application.pk)
+    )
+    case = _locked(application.case)
+    principal = actor.principal
+    if not principal.has_role(Role.UNIT_CLERK) or principal.organization_id != application.unit_id:
+        raise NotAllowed("只有申请单位的经办人可以撤回该调剂申请。")
+    if application.withdrawn_at is not None:
+        raise DomainError("该调剂申请已撤回。")
+    if case.receiving_unit_id == application.unit_id:
+        raise DomainError("持有单位已选定本单位为调入单位，不能撤回申请；如需放弃请联系持有单位。")
+    if not case.on_board():
+        raise DomainError(BOARD_CLOSED)
+    application.withdrawn_at = timezone.now()
+    application.save(update_fields=["withdrawn_at"])
+    audit_record(
+        user=actor.user,
+        acting_for=actor.acting_for,
+        role=Role.UNIT_CLERK,
+        action="listing_withdraw",
+        case=case,
+        data={"application": application.pk, "unit": application.unit_id},
+        ip=actor.ip,
+    )
+    _notify(
+        _users(Role.UNIT_CLERK, [case.holding_unit_id]),
+        case,
+        f"{principal.organization}撤回调剂申请：{case.asset.code} {case.asset.name}",
     )
     return application
 

@@ -55,7 +55,7 @@ DOCUMENT_STEP_OF_ACTION = {
 STEP_FILTERS = {
     "report": ("申报与签发", ["report", "revise", "submit"]),
     "verify": ("核查认定", ["verify", "return", "reject"]),
-    "plan": ("处置方案与调剂", ["propose", "return_plan", "withdraw", "listing_apply"]),
+    "plan": ("处置方案与调剂", ["propose", "return_plan", "withdraw", "listing_apply", "listing_withdraw"]),
     "approve": ("审核审批", ["dept_review", "finance_approve", "low_bid"]),
     "execute": ("执行", ["start_execution", "record_execution"]),
     "remit": ("收入上缴", ["confirm_remittance"]),

@@ -75,5 +75,9 @@ class BoardApplication(Application):
 
     urlpatterns = [
         path("", views.BoardView.as_view(), name="list"),
+        path("<int:pk>/", views.BoardAssetView.as_view(), name="asset"),
+        path("<int:pk>/photos/<int:photo>/", views.board_photo, name="photo"),
         path("<int:pk>/apply/", views.BoardApplyView.as_view(), name="apply"),
+        path("applications/", views.BoardApplicationsView.as_view(), name="applications"),
+        path("applications/<int:pk>/withdraw/", views.BoardWithdrawView.as_view(), name="withdraw"),
     ]

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,7 +22,7 @@ from assets.selectors import asset_list_visible, supervision_scope
 from assets.services import attachment_add
 from core.errors import NotAllowed, refusals_on
 from core.http import as_download, client_ip, stored_file_problem
-from core.storage import StoredFileError
+from core.storage import StoredFileError, stored_check
 from documents.models import DocumentStatus
 from documents.services import document_pdf, documents_of
 
@@ -32,13 +32,17 @@ from .models import (
     CaseState,
     DisposalCase,
     Notification,
-    ReallocationApplication,
     Substitution,
 )
 from .nodes import case_url
 from .permissions import TASK_ROLES, WITHDRAW_REFUSED, may_withdraw
 from .selectors import (
+    board_application_status,
+    board_applications_of,
+    board_asset_contacts,
+    board_asset_photos,
     board_listings,
+    board_may_withdraw,
     case_is_visible,
     case_list_visible,
     case_may_withdraw,
@@ -54,6 +58,7 @@ from .services import (
     case_report,
     case_withdraw,
     listing_apply,
+    listing_withdraw,
     substitution_end,
     substitution_set,
     task_claim,
@@ -92,8 +97,9 @@ def case_context(request, case: DisposalCase) -> dict:
         "events": event_rows(events_of_case(case)),
         "evidence": case.evidence.select_related("attachment").order_by("pk"),
         "open_tasks": [_task_actions(user, t) for t in tasks_open_of_case(case)],
-        # Whoever sees the case sees who applied for it: the applications are on its trail anyway.
-        "applications": case.applications.select_related("unit", "applicant"),
+        # Whoever sees the case sees who applied for it: the applications are on its trail anyway (a withdrawn one
+        # only there, so the plan form offers no unit that withdrew).
+        "applications": case.live_applications().select_related("unit", "applicant"),
         "execution": case.execution_or_none(),
         "may_withdraw": case_may_withdraw(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),
@@ -334,9 +340,7 @@ class BoardView(TemplateView):
             if data.get("max_value") is not None:
                 qs = qs.filter(asset__original_value__lte=data["max_value"])
         user = self.request.user
-        mine = set(
-            ReallocationApplication.objects.filter(unit_id=user.organization_id).values_list("case_id", flat=True)
-        )
+        mine = set(board_applications_of(user=user).filter(withdrawn_at__isnull=True).values_list("case_id", flat=True))
         return {
             "page_title": "调剂共享平台",
             "form": form,
@@ -372,6 +376,98 @@ class BoardApplyView(View):
 
     def render(self, form, status=200):
         context = {"page_title": f"申请调剂：{self.case.asset.name}", "case": self.case, "form": form}
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+def _listed_case(request, pk: int) -> DisposalCase:
+    """A case on the board, for anyone with the board's pages; an asset not listed is not there (404)."""
+    if not request.user.roles:
+        raise PermissionDenied("您没有查看调剂平台的权限。")
+    case = board_listings().filter(pk=pk).first()
+    if case is None:
+        raise Http404("该资产不在调剂公示期内。")
+    return case
+
+
+class BoardAssetView(TemplateView):
+    """The listed asset as an applying unit sees it: photos, location, quantity, values, condition and a contact."""
+
+    template_name = "workflows/board_asset.html"
+
+    def get_context_data(self, **kwargs):
+        case = _listed_case(self.request, kwargs["pk"])
+        user = self.request.user
+        application = board_applications_of(user=user).filter(case=case, withdrawn_at__isnull=True).first()
+        return {
+            "page_title": f"可调剂资产：{case.asset.name}",
+            "case": case,
+            "asset": case.asset,
+            "photos": board_asset_photos(case),
+            "contacts": board_asset_contacts(case),
+            "application": application,
+            "may_apply": user.has_role(Role.UNIT_CLERK) and user.organization_id != case.holding_unit_id,
+        }
+
+
+def board_photo(request, pk: int, photo: int):
+    """A listed asset's image, inline (the ledger's download page is only for those who see the asset)."""
+    case = _listed_case(request, pk)
+    attachment = get_object_or_404(board_asset_photos(case), pk=photo)
+    try:
+        stored_check(attachment.file, attachment.sha256)
+    except StoredFileError as exc:
+        return stored_file_problem(request, exc, "资产照片")
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class BoardApplicationsView(TemplateView):
+    """我的申请: the applications of the user's organization, with where each stands."""
+
+    template_name = "workflows/board_applications.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        if not user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
+            raise PermissionDenied("只有单位经办人和单位负责人可以查看本单位的调剂申请。")
+        rows = [
+            {"application": a, "status": board_application_status(a), "may_withdraw": board_may_withdraw(user, a)}
+            for a in board_applications_of(user=user)
+        ]
+        return {"page_title": "我的申请", "rows": rows}
+
+
+class BoardWithdrawView(View):
+    """Withdrawing an application: a page that asks to confirm, then the service."""
+
+    template_name = "workflows/board_withdraw.html"
+
+    def dispatch(self, request, pk: int):
+        if not request.user.has_role(Role.UNIT_CLERK):
+            raise PermissionDenied("只有申请单位的经办人可以撤回调剂申请。")
+        self.application = get_object_or_404(board_applications_of(user=request.user), pk=pk)
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk: int):
+        return self.render(forms.BoardWithdrawForm())
+
+    def post(self, request, pk: int):
+        form = forms.BoardWithdrawForm(request.POST)
+        if form.is_valid():
+            with refusals_on(form):
+                listing_withdraw(
+                    actor=actor_for(user=request.user, ip=client_ip(request)), application=self.application
+                )
+                messages.success(request, "调剂申请已撤回，已通知持有单位。")
+                return HttpResponseRedirect(reverse("board:applications"))
+        return self.render(form, status=422)
+
+    def render(self, form, status=200):
+        application = self.application
+        context = {"page_title": "撤回调剂申请", "application": application, "case": application.case, "form": form}
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
 

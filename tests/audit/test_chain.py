@@ -20,7 +20,7 @@ TABLE = AuditEvent._meta.db_table
 
 @pytest.fixture
 def trail(computer, alice, henry, rita):
-    case = verified(computer, alice, henry, rita)
+    case = verified(computer, alice, henry, rita, window_closed=True)  # so that a later step may plan at once
     events = list(AuditEvent.objects.order_by("seq"))
     assert len(events) >= 3
     return case, events

@@ -170,6 +170,17 @@ def sign_off_and_verify(county, asset: Asset, case_pk: int) -> None:
     expect_state(page, "已认定，待拟定方案")
 
 
+def window_closes(county, clock) -> None:
+    """调剂优先 (《茂县闲置低效资产资源盘活利用工作实施方案》二(八)2): a plan other than 调剂 waits for the board's window
+    to close. Time moves past it, and everyone signs in again (a session lasts 14 days)."""
+    from workflows.models import Policy
+
+    clock.shift(datetime.timedelta(days=Policy.current().listing_window_days + 1))
+    for page in county.pages.values():
+        page.context.close()
+    county.pages.clear()
+
+
 def approve(county, username: str, case_pk: int, title: str, opinion: str, *, then: str, shot: str) -> None:
     """主管部门审核方案 / 财政审批: 同意 with an opinion; the case is then in state `then`."""
     page = claim_on_case_page(county, username, case_pk, title)
@@ -379,13 +390,14 @@ def test_reallocation_from_report_to_closing(county):
     assert county.problems == []
 
 
-def test_lease_of_a_building_through_finance_with_the_rent_remitted(county):
+def test_lease_of_a_building_through_finance_with_the_rent_remitted(county, clock):
     """出租: a building (住建局 verifies), 原值 ≥ 50万 so finance approves and the plan needs 会议纪要; the rent is
     recorded net of fees, finance confirms it reached the treasury, then closes."""
     building = idle_asset(category__code="building")
     assert building.original_value >= 500_000
     case_pk = report(county, building)
     sign_off_and_verify(county, building, case_pk)
+    window_closes(county, clock)
     plan(
         county, building, case_pk, "出租出借", "整体公开招租，引入经营主体，租期3年。",
         justification="该房屋面积大、位置偏，公示期内无单位有使用需求，出租可增加收入。", minutes=True,
@@ -425,12 +437,13 @@ def test_lease_of_a_building_through_finance_with_the_rent_remitted(county):
     assert county.problems == []
 
 
-def test_auction_of_a_vehicle_with_a_valid_appraisal(county):
+def test_auction_of_a_vehicle_with_a_valid_appraisal(county, clock):
     """拍卖: a vehicle (机关事务管理局 verifies); any auction goes to finance; the deal needs an appraisal report
     dated within a year, a reserve at least the appraisal and a bid of at least 90 % of it."""
     vehicle = idle_asset(category__code="general_equipment", subtype__code="vehicle")
     case_pk = report(county, vehicle)
     sign_off_and_verify(county, vehicle, case_pk)
+    window_closes(county, clock)
     plan(
         county, vehicle, case_pk, "拍卖（公开转让）", "车辆已超编且老化，委托县公共资源交易中心公开拍卖。",
         justification="公务用车改革后各单位无调入需求，公示期内无单位申请。",
@@ -468,7 +481,7 @@ def test_auction_of_a_vehicle_with_a_valid_appraisal(county):
     assert county.problems == []
 
 
-def test_scrap_of_an_old_computer_with_its_residual_value_remitted(county):
+def test_scrap_of_an_old_computer_with_its_residual_value_remitted(county, clock):
     """报废: a computer past its 6-year minimum service life (no technical appraisal needed), approved by the
     department alone; the recycler's residual value is remitted before 销号."""
     computer = idle_asset(
@@ -477,6 +490,7 @@ def test_scrap_of_an_old_computer_with_its_residual_value_remitted(county):
     )  # fmt: skip
     case_pk = report(county, computer)
     sign_off_and_verify(county, computer, case_pk)
+    window_closes(county, clock)
     plan(county, computer, case_pk, "报废", "已超最低使用年限，主板损坏，无维修价值，按规定报废。")
     dept_approves(county, computer, case_pk, "同意报废。")
     record_result(

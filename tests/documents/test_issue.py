@@ -49,7 +49,7 @@ def read(document: Document) -> bytes:
 
 
 def test_every_step_of_a_lease_issues_its_numbered_signed_document(building, alice, henry, hugo, fiona, fred):
-    case = verified(building, alice, henry, hugo)
+    case = verified(building, alice, henry, hugo, window_closed=True)
     minutes = attach(building, AttachmentKind.MEETING_MINUTES)
     case = case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位申请",
                         minutes=[minutes])  # fmt: skip

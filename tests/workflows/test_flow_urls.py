@@ -2,6 +2,7 @@
 the step's form, and watch the case move on."""
 
 import datetime
+from contextlib import nullcontext
 
 import pytest
 from django.contrib.messages import get_messages
@@ -12,8 +13,9 @@ from viewflow.workflow.status import STATUS
 from assets.models import Asset, AssetStatus
 from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
-from workflows.models import CaseState, DisposalCase, Step
+from workflows.models import CaseState, DisposalCase, Policy, Step
 
+from ..cases import window_ago
 from ..clock import TODAY, years_after
 
 pytestmark = pytest.mark.django_db
@@ -78,10 +80,12 @@ def report(client, clerk, asset, **extra):
     return DisposalCase.objects.get(asset=asset, state=CaseState.DRAFT)
 
 
-def verified_via_urls(client, asset, clerk, head, reviewer):
-    case = report(client, clerk, asset)
-    do(client, head, case, DisposalFlow.sign_off, {"opinion": "同意申报"})
-    do(client, reviewer, case, DisposalFlow.verify, {"decision": "verify", "opinion": "情况属实", "record": pdf()})
+def verified_via_urls(client, asset, clerk, head, reviewer, *, window_closed=False):
+    """`window_closed`: verified a 调剂 window ago, so that a plan other than 调剂 may follow now."""
+    with window_ago() if window_closed else nullcontext():
+        case = report(client, clerk, asset)
+        do(client, head, case, DisposalFlow.sign_off, {"opinion": "同意申报"})
+        do(client, reviewer, case, DisposalFlow.verify, {"decision": "verify", "opinion": "情况属实", "record": pdf()})
     return fresh(case)
 
 
@@ -163,14 +167,18 @@ def test_reallocation_end_to_end_through_the_inboxes(client, computer, alice, he
 
 
 def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
-    client, building, alice, henry, hugo, fiona, fred
+    client, building, alice, henry, hugo, fiona, fred, clock
 ):
     case = verified_via_urls(client, building, alice, henry, hugo)
-    # 调剂优先: while the board's window is open a lease needs a written reason, and the rule asks for minutes.
+    # 调剂优先: while the board's window is open a lease waits, even with a reason; then the rule asks for minutes.
     client.force_login(alice)
     task = claim(client, alice, case, DisposalFlow.plan)
-    response = client.post(url(DisposalFlow.plan, task), {"method": "lease", "summary": "整体公开招租"})
+    response = client.post(
+        url(DisposalFlow.plan, task), {"method": "lease", "summary": "整体公开招租", "justification": "无需求"}
+    )
     assert response.status_code == 422 and "调剂优先" in response.content.decode()
+    clock.shift(datetime.timedelta(days=Policy.current().listing_window_days + 1))
+    client.force_login(alice)  # her session of 16 days ago has expired
     response = client.post(
         url(DisposalFlow.plan, task), {"method": "lease", "summary": "整体招租", "justification": "无需求"}
     )
@@ -205,7 +213,7 @@ def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
 def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
     client, building, alice, henry, hugo, fiona, fred
 ):
-    case = verified_via_urls(client, building, alice, henry, hugo)
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     plan = {"method": "auction", "summary": "进场公开拍卖", "justification": "公示期无单位申请", "minutes": pdf()}
     do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
@@ -227,7 +235,7 @@ def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
 def test_scrapping_an_old_computer_closes_after_the_residual_value_is_remitted(
     client, computer, alice, henry, rita, fiona, fred
 ):
-    case = verified_via_urls(client, computer, alice, henry, rita)
+    case = verified_via_urls(client, computer, alice, henry, rita, window_closed=True)
     do(client, alice, case, DisposalFlow.plan, {"method": "scrap", "summary": "主板损坏，无维修价值"})
     do(client, rita, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意报废"})
     result = {"recycler": "茂县再生资源回收站", "residual_value": "200", "received": "200", "fees": "0",
@@ -285,7 +293,7 @@ def test_the_unit_may_withdraw_until_the_plan_is_submitted_and_not_after(client,
     assert not Task.objects.filter(process_id=case.pk, status__in=[STATUS.NEW, STATUS.ASSIGNED]).exists()
     assert Asset.objects.get(pk=computer.pk).status == AssetStatus.IN_USE
 
-    other = verified_via_urls(client, building, alice, henry, hugo)
+    other = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     plan = {"method": "auction", "summary": "拍卖", "justification": "无单位申请", "minutes": pdf()}
     do(client, alice, other, DisposalFlow.plan, plan)
     client.force_login(alice)

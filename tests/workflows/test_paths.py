@@ -81,10 +81,9 @@ def test_reallocation_moves_the_asset_to_the_receiving_units_ledger(computer, al
 
 
 def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(building, alice, henry, hugo, fiona, fred):
-    case = verified(building, alice, henry, hugo)
-    with pytest.raises(DomainError) as exc:
-        case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租")
-    assert "调剂优先" in exc.value.messages[0]  # the window is open: a lease needs a reason
+    case = verified(
+        building, alice, henry, hugo, window_closed=True
+    )  # the window's rule: tests/workflows/test_board.py
     with pytest.raises(DomainError) as exc:
         case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位需求")
     assert exc.value.messages == ["按审批规则须集体决策：请上传会议纪要。"]  # 原值 3,600,000 ≥ 500,000
@@ -179,7 +178,7 @@ def test_scrapping_before_the_minimum_service_life_needs_a_technical_appraisal(s
         idle_since=TWO_YEARS_AGO,
     )  # fmt: skip
     idle_evidence(young)
-    case = verified(young, alice, henry, rita)
+    case = verified(young, alice, henry, rita, window_closed=True)
     case = case_propose(actor=as_(alice), case=case, method="scrap", summary="主板损坏，无维修价值")
     case = case_review(actor=as_(rita), case=case, approve=True, opinion="同意")
     case = case_start_execution(actor=as_(alice), case=case)

@@ -58,7 +58,7 @@ def another_asset(asset):
 
 def test_a_users_next_step_in_the_same_case_lands_in_their_own_inbox(client, building, alice, henry, hugo, fiona,
                                                                      fred):  # fmt: skip
-    case = verified_via_urls(client, building, alice, henry, hugo)
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     do(client, alice, case, DisposalFlow.plan, {"method": "lease", "summary": "招租", "justification": "无单位申请",
                                                 "minutes": pdf()})  # fmt: skip
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
@@ -120,7 +120,7 @@ def test_a_return_at_verification_goes_to_the_clerk_who_fixes_the_report_prefill
 
 
 def test_a_returned_plan_opens_as_it_was_submitted_with_the_reason_on_top(client, building, alice, henry, hugo):
-    case = verified_via_urls(client, building, alice, henry, hugo)
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     plan = {"method": "lease", "summary": "整体公开招租，期限三年", "justification": "公示期满无单位申请",
             "minutes": pdf("党组会纪要.pdf")}  # fmt: skip
     do(client, alice, case, DisposalFlow.plan, plan)

@@ -24,7 +24,7 @@ from workflows.services import (
     route_plan,
 )
 
-from ..cases import as_, attach, idle_evidence
+from ..cases import as_, attach, idle_evidence, window_ago
 from ..clock import CLOCK, TODAY
 from ..factories import AssetFactory, UserFactory, category
 
@@ -175,9 +175,10 @@ class TestRouting:
             holding_unit=unit, original_value=Decimal(value), net_value=Decimal(0), category=category(category_code),
             subtype=None, usage_status="over_standard",
         )  # fmt: skip
-        case = report(asset, clerk, basis="over_standard")
-        case_submit(actor=as_(head), case=case)
-        case_verify(actor=as_(reviewer), case=case, opinion="超标准配置")
+        with window_ago():  # the plan comes after the board's window (调剂优先)
+            case = report(asset, clerk, basis="over_standard")
+            case_submit(actor=as_(head), case=case)
+            case_verify(actor=as_(reviewer), case=case, opinion="超标准配置")
         minutes = attach(asset, AttachmentKind.MEETING_MINUTES)  # in case the route asks for a collective decision
         return case_propose(actor=as_(clerk), case=case, method="scrap", summary="报废", minutes=[minutes])
 
