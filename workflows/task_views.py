@@ -11,11 +11,13 @@ from viewflow.workflow.status import STATUS
 from assets.models import Asset
 from assets.services import attachment_add
 from core.errors import refusals_on
+from core.formatting import yuan
 from core.http import client_ip
 
 from . import forms
 from .models import DisposalCase, DisposalMethod
 from .nodes import case_url
+from .selectors import case_dossier
 from .services import (
     actor_for_task,
     case_close,
@@ -42,6 +44,7 @@ class CaseTaskView(View):
     template_name = "workflows/task_form.html"
     submit_label = "提交"
     success_message = "已办理。"
+    shows_dossier = False  # the approvers' steps show what they approve (issue 12 §2)
 
     def dispatch(self, request, *args, **kwargs):
         self.activation = request.activation
@@ -95,6 +98,7 @@ class CaseTaskView(View):
             "form": form,
             "task": self.task,
             "submit_label": self.submit_label,
+            "dossier": case_dossier(user=self.request.user, case=self.case) if self.shows_dossier else None,
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
@@ -109,6 +113,7 @@ class SignOffView(CaseTaskView):
 
 
 class VerifyView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.VerifyForm
     success_message = "核查认定意见已提交。"
 
@@ -135,6 +140,7 @@ class PlanView(CaseTaskView):
 
 
 class DeptReviewView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ReviewForm
     success_message = "审核意见已提交。"
 
@@ -144,6 +150,7 @@ class DeptReviewView(CaseTaskView):
 
 
 class FinanceApproveView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ReviewForm
     success_message = "审批意见已提交。"
 
@@ -185,15 +192,26 @@ class RecordResultView(CaseTaskView):
 
 
 class ConfirmRemittanceView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ConfirmForm
     submit_label = "确认已上缴国库"
     success_message = "已确认收入上缴。"
+
+    def get_form(self):
+        form = super().get_form()
+        # The box says what is being confirmed, from the case's own recorded figures.
+        form.fields["confirm"].label = (
+            f"本人确认：已收到并上缴国库 {yuan(self.case.amount_remitted)}，"
+            f"缴款凭证号 {self.case.remittance_receipt_no or '（未登记）'}。"
+        )
+        return form
 
     def perform(self, actor, form, evidence):
         return case_confirm_remittance(actor=actor, case=self.case, note=form.cleaned_data["note"])
 
 
 class CloseView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ConfirmForm
     submit_label = "销号"
     success_message = "已销号，资产台账已更新。"
