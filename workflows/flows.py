@@ -63,6 +63,7 @@ class DisposalFlow(flow.Flow):
         flow.Switch()
         .Annotation(title="审批结果")
         .Case(this.execute, _state(CaseState.PLAN_APPROVED))
+        .Case(this.rejected, _state(CaseState.REJECTED))  # 不予批准 ends the case like 不予认定
         .Default(this.plan)
     )
     execute = CaseTask(views.StartExecutionView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)

@@ -23,6 +23,7 @@ from .services import (
     case_close,
     case_confirm_remittance,
     case_finance_approve,
+    case_finance_reject,
     case_propose,
     case_record_execution,
     case_reject,
@@ -151,11 +152,13 @@ class DeptReviewView(CaseTaskView):
 
 class FinanceApproveView(CaseTaskView):
     shows_dossier = True
-    form_class = forms.ReviewForm
+    form_class = forms.FinanceForm
     success_message = "审批意见已提交。"
 
     def perform(self, actor, form, evidence):
         data = form.cleaned_data
+        if data["decision"] == "reject":
+            return case_finance_reject(actor=actor, case=self.case, reason=data["opinion"])
         approve = data["decision"] == "approve"
         return case_finance_approve(actor=actor, case=self.case, approve=approve, opinion=data["opinion"])
 

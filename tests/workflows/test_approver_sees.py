@@ -2,8 +2,13 @@
 issued so far, the earlier opinions, the execution record and the routing basis; only to those who see the case."""
 
 import pytest
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
+from assets.models import Asset, AssetStatus
+from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
+from workflows.models import CaseState, Notification
 
 from .test_flow_urls import LEASE, claim, do, fresh, pdf, url, verified_via_urls
 
@@ -75,3 +80,38 @@ def test_the_close_page_shows_the_execution_record(client, building, alice, henr
     assert response.status_code == 422 and "本人确认" in response.content.decode()
     assert "已核对" in response.content.decode()  # nothing typed is lost
     assert fresh(case).remittance_confirmed_by_id is None
+
+
+def test_finance_may_refuse_a_plan_which_ends_the_case_frees_the_asset_and_tells_the_unit(
+    client, building, alice, henry, hugo, fiona
+):
+    case = lease_at_finance(client, building, alice, henry, hugo)
+    task = claim(client, fiona, case, DisposalFlow.finance_approve)
+    page = client.get(url(DisposalFlow.finance_approve, task)).content.decode()
+    assert "不予批准" in page and "退回修改" in page
+    for decision in ("reject", "return"):
+        response = client.post(url(DisposalFlow.finance_approve, task), {"decision": decision, "opinion": " "})
+        assert response.status_code == 422 and "退回修改或不予批准须写明理由。" in response.content.decode()
+    assert fresh(case).state == CaseState.PLAN_SUBMITTED
+
+    reason = "租期过长，不符合公开招租规定"
+    response = client.post(url(DisposalFlow.finance_approve, task), {"decision": "reject", "opinion": reason})
+    assert response.status_code == 302, response.content.decode()[:500]
+    case = fresh(case)
+    assert (case.state, case.status, case.current_step) == (CaseState.REJECTED, "DONE", "")
+    assert Asset.objects.get(pk=building.pk).status == AssetStatus.IN_USE
+    assert not Task.objects.filter(process_id=case.pk, status__in=[STATUS.NEW, STATUS.ASSIGNED]).exists()
+    event = AuditEvent.objects.get(case=case, action="finance_reject")
+    assert event.data["reason"] == reason and event.actor == fiona
+    assert Notification.objects.filter(user=alice, case=case, message__contains=reason).exists()
+    client.force_login(alice)
+    assert "财政不予批准" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_a_reviewer_may_not_refuse_at_the_finance_step(client, building, alice, henry, hugo, fiona):
+    case = lease_at_finance(client, building, alice, henry, hugo)
+    task = claim(client, fiona, case, DisposalFlow.finance_approve)
+    client.force_login(hugo)
+    response = client.post(url(DisposalFlow.finance_approve, task), {"decision": "reject", "opinion": "不同意"})
+    assert response.status_code == 403
+    assert fresh(case).state == CaseState.PLAN_SUBMITTED
