@@ -7,10 +7,11 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Asset, AssetStatus
 from audit.models import AuditEvent
+from documents.services import documents_of
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, Notification
 
-from .test_flow_urls import LEASE, claim, do, fresh, pdf, url, verified_via_urls
+from .test_flow_urls import LEASE, claim, do, fresh, pdf, report, url, verified_via_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,8 @@ def test_the_finance_page_shows_files_documents_opinions_and_routing_basis(clien
     assert "纪要.pdf" in page
     assert "同意招租，租期三年" in page and "情况属实" in page  # the department's and the verification opinion
     assert "审批路径依据" in page and "报财政部门审批" in page
-    assert "核查认定意见书" in page or "/verify/" in page  # the verification's document, with its check link
+    documents = list(documents_of(case))
+    assert documents and all(d.title in page for d in documents)  # every document requested so far
 
 
 def test_a_pdf_is_served_inline_for_same_origin_framing_and_other_uses_stay_downloads(
@@ -115,3 +117,17 @@ def test_a_reviewer_may_not_refuse_at_the_finance_step(client, building, alice, 
     response = client.post(url(DisposalFlow.finance_approve, task), {"decision": "reject", "opinion": "不同意"})
     assert response.status_code == 403
     assert fresh(case).state == CaseState.PLAN_SUBMITTED
+
+
+def test_the_verify_page_shows_the_reports_files_and_the_sign_off_document(client, computer, alice, henry, rita, bob):
+    case = report(client, alice, computer)
+    do(client, henry, case, DisposalFlow.sign_off, {"opinion": "同意申报，请核查"})
+    task = claim(client, rita, case, DisposalFlow.verify)
+    page = client.get(url(DisposalFlow.verify, task)).content.decode()
+    for linked in case.evidence.select_related("attachment"):
+        assert f"/register/attachments/{linked.attachment.pk}/" in page
+    assert "同意申报，请核查" in page
+    document = documents_of(case).get()
+    assert document.title in page  # listed with its state (a download and check link once issued)
+    client.force_login(bob)  # 经办人 of another township
+    assert client.get(url(DisposalFlow.verify, task)).status_code == 404
