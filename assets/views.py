@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, datetime
 
+from csp.constants import SELF
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -184,9 +185,19 @@ def attachment_download(request, pk):
     except StoredFileError as exc:
         logger.error("attachment %s: %s", attachment.pk, exc)
         return stored_file_problem(request, exc, "佐证材料")
-    return FileResponse(
+    # A PDF or image (checked by content on upload) may be shown inside this site's own pages, e.g. the approver's
+    # form (issue 12 §2); every other file is only ever a download.
+    inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_TYPES
+    response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not inline,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+    if inline:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": [SELF]}
+    return response
+
+
+INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")

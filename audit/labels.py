@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "propose": "提交处置方案",
     "dept_review": "主管部门审核同意",
     "finance_approve": "财政审批同意",
+    "finance_reject": "财政不予批准",
     "return_plan": "退回处置方案",
     "start_execution": "开始执行",
     "record_execution": "登记执行结果",

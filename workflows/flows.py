@@ -71,6 +71,7 @@ class DisposalFlow(flow.Flow):
         flow.Switch()
         .Annotation(title="审批结果")
         .Case(this.execute, _state(CaseState.PLAN_APPROVED))
+        .Case(this.rejected, _state(CaseState.REJECTED))  # 不予批准 ends the case like 不予认定
         .Default(this.plan)
     )
     # One step for every method but 调剂, whose receiving unit confirms receipt in a second one.

@@ -96,6 +96,21 @@ class ReviewForm(DecisionForm):
     CHOICES = [("approve", "同意"), ("return", "退回修改")]
 
 
+class FinanceForm(DecisionForm):
+    CHOICES = [("approve", "同意"), ("return", "退回修改"), ("reject", "不予批准")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opinion"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("opinion", "").strip():
+            refused = data.get("decision") in ("return", "reject")
+            self.add_error("opinion", "退回修改或不予批准须写明理由。" if refused else "请填写审批意见。")
+        return data
+
+
 class PlanForm(StepForm):
     method = forms.ChoiceField(label="处置方式", choices=[("", "请选择"), *DisposalMethod.choices])
     summary = forms.CharField(label="处置方案", widget=TEXTAREA, max_length=2000)

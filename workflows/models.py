@@ -650,6 +650,10 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     def reject(self) -> None:
         """不予认定: the case ends and the asset returns to normal use."""
 
+    @transition(field=state, source=CaseState.PLAN_SUBMITTED, target=CaseState.REJECTED)
+    def finance_reject(self) -> None:
+        """不予批准 by finance: the case ends as a refused one and the asset returns to normal use."""
+
     @transition(
         field=state, source=[CaseState.DRAFT, CaseState.SUBMITTED, CaseState.VERIFIED], target=CaseState.WITHDRAWN
     )

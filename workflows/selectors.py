@@ -155,3 +155,41 @@ EVENT_RELATED = ("actor", "acting_for", "organization", "case__asset", "asset")
 
 def events_of_case(case: DisposalCase) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(case=case).select_related(*EVENT_RELATED).order_by("seq")
+
+
+# -- what an approver sees on the step's page ------------------------------------------------------------------
+
+# Shown inline on the step's page (the file view serves these for same-origin framing); others are download links.
+PREVIEW_KINDS = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
+OPINION_KEYS = ("opinion", "reason", "note")
+
+
+def case_dossier(*, user: User, case: DisposalCase) -> dict:
+    """What a step's form shows of the case: its files, its documents, the earlier opinions, the execution record
+    and the routing basis; only for someone who may see the case."""
+    from documents.services import documents_of
+
+    from .services import STEP_EVENTS
+    from .trail import event_label
+
+    if not case_is_visible(user=user, case=case):
+        raise DisposalCase.DoesNotExist
+    linked = list(case.evidence.select_related("attachment").order_by("pk"))
+    linked_ids = {e.attachment_id for e in linked}
+    files = [{"attachment": e.attachment, "source": e.get_step_display()} for e in linked]
+    others = case.asset.attachments.exclude(pk__in=linked_ids).order_by("pk")
+    files += [{"attachment": a, "source": "资产档案"} for a in others]
+    for row in files:
+        row["preview"] = PREVIEW_KINDS.get(row["attachment"].content_type, "")
+    opinions = [
+        {"event": e, "label": event_label(e.action, method=case.method), "text": text}
+        for e in events_of_case(case).filter(action__in=STEP_EVENTS)
+        if (text := next((e.data[k] for k in OPINION_KEYS if e.data.get(k)), ""))
+    ]
+    return {
+        "files": files,
+        "documents": documents_of(case).order_by("requested_at", "pk"),
+        "opinions": opinions,
+        "execution": case.execution_or_none(),
+        "routing": case.routing or {},
+    }

@@ -58,7 +58,7 @@ REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES
 # The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
 STEP_EVENTS = (
     "report", "revise", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve",
-    "return_plan", "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
+    "finance_reject", "return_plan", "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
 )  # fmt: skip
 # 不相容岗位分离 (DESIGN.md "Segregation of duties"): who may not hold a step of a case, because they did an earlier
 # one. The step services refuse them, and no task is ever assigned to them (task_assign_on_create).
@@ -646,6 +646,27 @@ def case_finance_approve(*, actor: Actor, case: DisposalCase, approve: bool, opi
         return _return_plan(actor, case, opinion, Role.FINANCE_APPROVER)
     case.finance_approved_by = actor.principal
     return _approve(actor, case, opinion, Role.FINANCE_APPROVER, "finance_approve")
+
+
+@transaction.atomic
+def case_finance_reject(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """不予批准: 县财政局 refuses the plan; the case ends in the refused state (as 不予认定) and the asset is back in
+    normal use. The same people may not refuse as may not approve."""
+    case = _locked(case)
+    _require_finance(actor, case, "审批该处置方案")
+    _not_the_same_person(actor, case, Step.FINANCE_APPROVE, "已参与该事项申报或审核的人员不能再审批。")
+    if case.state != CaseState.PLAN_SUBMITTED or not case.needs_finance or case.dept_approved_by_id is None:
+        raise DomainError("该方案当前不需要或尚不能由财政审批。")
+    if not reason.strip():
+        raise ValidationError({"opinion": "不予批准须写明理由。"})
+    states = _fire(case, "finance_reject")
+    _set_step(case, None)
+    _save(case)
+    _release_asset(case)
+    _audit(actor, case, "finance_reject", Role.FINANCE_APPROVER, states, {"approve": False, "reason": reason})
+    unit = _users(Role.UNIT_CLERK, [case.holding_unit_id])
+    _notify([*unit, case.reported_by], case, f"处置方案不予批准：{case.asset.code}，理由：{reason.strip()[:80]}")
+    return case
 
 
 def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: str) -> DisposalCase:

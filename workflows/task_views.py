@@ -14,17 +14,20 @@ from assets.models import Asset
 from assets.services import attachment_add
 from audit.models import AuditEvent
 from core.errors import refusals_on
+from core.formatting import yuan
 from core.http import client_ip
 
 from . import forms
 from .models import CaseState, DisposalCase, DisposalMethod, Step
 from .nodes import case_url
+from .selectors import case_dossier
 from .services import (
     actor_for_task,
     case_close,
     case_confirm_remittance,
     case_execute,
     case_finance_approve,
+    case_finance_reject,
     case_propose,
     case_record_execution,
     case_reject,
@@ -72,6 +75,7 @@ class CaseTaskView(View):
     template_name = "workflows/task_form.html"
     submit_label = "提交"
     success_message = "已办理。"
+    shows_dossier = False  # the approvers' steps show what they approve (issue 12 §2)
 
     def dispatch(self, request, *args, **kwargs):
         self.activation = request.activation
@@ -143,6 +147,7 @@ class CaseTaskView(View):
             "submit_label": self.submit_label,
             "returned": self.returned(),
             "staging_problems": self.staging.problems,
+            "dossier": case_dossier(user=self.request.user, case=self.case) if self.shows_dossier else None,
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
@@ -189,6 +194,7 @@ class SignOffView(CaseTaskView):
 
 
 class VerifyView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.VerifyForm
     success_message = "核查认定意见已提交。"
 
@@ -225,6 +231,7 @@ class PlanView(CaseTaskView):
 
 
 class DeptReviewView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ReviewForm
     success_message = "审核意见已提交。"
 
@@ -234,11 +241,14 @@ class DeptReviewView(CaseTaskView):
 
 
 class FinanceApproveView(CaseTaskView):
-    form_class = forms.ReviewForm
+    shows_dossier = True
+    form_class = forms.FinanceForm
     success_message = "审批意见已提交。"
 
     def perform(self, actor, form, evidence):
         data = form.cleaned_data
+        if data["decision"] == "reject":
+            return case_finance_reject(actor=actor, case=self.case, reason=data["opinion"])
         approve = data["decision"] == "approve"
         return case_finance_approve(actor=actor, case=self.case, approve=approve, opinion=data["opinion"])
 
@@ -282,15 +292,26 @@ class ConfirmReceiptView(CaseTaskView):
 
 
 class ConfirmRemittanceView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ConfirmForm
     submit_label = "确认已上缴国库"
     success_message = "已确认收入上缴。"
+
+    def get_form(self):
+        form = super().get_form()
+        # The box says what is being confirmed, from the case's own recorded figures.
+        form.fields["confirm"].label = (
+            f"本人确认：已收到并上缴国库 {yuan(self.case.amount_remitted)}，"
+            f"缴款凭证号 {self.case.remittance_receipt_no or '（未登记）'}。"
+        )
+        return form
 
     def perform(self, actor, form, evidence):
         return case_confirm_remittance(actor=actor, case=self.case, note=form.cleaned_data["note"])
 
 
 class CloseView(CaseTaskView):
+    shows_dossier = True
     form_class = forms.ConfirmForm
     submit_label = "销号"
     success_message = "已销号，资产台账已更新。"

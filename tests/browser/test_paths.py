@@ -171,10 +171,8 @@ def sign_off_and_verify(county, asset: Asset, case_pk: int) -> None:
 
 
 def window_closes(county, clock) -> None:
-    """调剂优先 (《茂县闲置低效资产资源盘活利用工作实施方案》二(八)2): a plan other than 调剂 waits for the board's window
-    to close. Time moves past it, and everyone signs in again (a session lasts 14 days)."""
-    from workflows.models import Policy
-
+    """调剂优先 (《茂县闲置低效资产资源盘活利用工作实施方案》二(八)2): a plan other than 调剂 waits for the board's
+    window to close. Time moves past it, and everyone signs in again (a session lasts 14 days)."""
     clock.shift(datetime.timedelta(days=Policy.current().listing_window_days + 1))
     for page in county.pages.values():
         page.context.close()
