@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -42,8 +41,11 @@ class VerifyView(View):
         return self.render(form, uuid, upload_result=result, status=200 if form.is_valid() else 422)
 
     def render(self, form, uuid, *, upload_result=None, status=200):
-        document = get_object_or_404(Document.objects.select_related("issuer"), uuid=uuid) if uuid else None
+        document = Document.objects.select_related("issuer").filter(uuid=uuid).first() if uuid else None
+        if uuid and document is None:
+            status = 404  # the verify page itself, saying what to check, not the generic 404
         context = {
+            "missing": uuid is not None and document is None,
             "page_title": "文书核验",
             "document": document,
             "stored": document_check_stored(document) if document else None,
