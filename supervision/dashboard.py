@@ -494,9 +494,19 @@ def revitalized_figures(scope: SupervisionScope, period: Period, closed: list[di
     }
 
 
-def target_figures(scope: SupervisionScope, period: Period, closed: list[dict] | None = None) -> list[dict]:
+def elapsed_share(period: Period, today: dt.date) -> Decimal:
+    """The share of the year gone by (序时进度) as of `today`, or of the period's last day if the period is over:
+    days elapsed, today included, over the days of the year (366 in a leap year). 2 December is 336/365, not 12/12."""
+    day = min(max(today, period.year_start), period.end - dt.timedelta(days=1))
+    return Decimal((day - period.year_start).days + 1) / Decimal((period.year_end - period.year_start).days)
+
+
+def target_figures(
+    scope: SupervisionScope, period: Period, closed: list[dict] | None = None, today: dt.date | None = None
+) -> list[dict]:
     """Each target of the scope with its cumulative progress month by month, against the pro-rata pace (序时进度)."""
     closed = _closed_groups(scope, period) if closed is None else closed
+    share = elapsed_share(period, today or timezone.localdate())
     rows = []
     for target in targets_in_scope(scope, period.year):
         monthly = [ZERO] * period.last_month
@@ -512,7 +522,7 @@ def target_figures(scope: SupervisionScope, period: Period, closed: list[dict] |
             cumulative.append(running.quantize(Decimal("0.01")))
         achieved = cumulative[-1]
         period_achieved = sum(monthly[period.first_month - 1 :], ZERO).quantize(Decimal("0.01"))
-        pace = (target.amount * period.last_month / 12).quantize(Decimal("0.01"))
+        pace = (target.amount * share).quantize(Decimal("0.01"))
         rows.append(
             {
                 "target_id": target.pk,
@@ -986,7 +996,7 @@ def dashboard_figures(scope: SupervisionScope, period: Period, today: dt.date | 
     ledger = ledger_figures(scope)
     closed = _closed_groups(scope, period)
     alerts = alert_figures(scope, period, today)
-    targets = target_figures(scope, period, closed)
+    targets = target_figures(scope, period, closed, today)
     return {
         "scope": {"level": scope.level, "label": scope.label},
         "period": period.as_dict(),

@@ -28,6 +28,7 @@ from supervision.dashboard import (
     Period,
     PeriodError,
     dashboard_figures,
+    elapsed_share,
     overdue_figures,
     step_duration_figures,
 )
@@ -169,7 +170,7 @@ def test_progress_against_the_yearly_targets_is_cumulative_by_month(county):
     assert (factory["achieved"], factory["percent"], factory["achieved_text"]) == (
         Decimal("860.00"), Decimal("0.9"), "860.00 m²",
     )  # fmt: skip
-    assert factory["pace"] == Decimal("33333.33") and factory["behind"]  # 序时进度: 4/12 of the year
+    assert factory["pace"] == Decimal("30136.99") and factory["behind"]  # 序时进度: 110 of 365 days by 20 April
     value = by_name(rows, "全县盘活资产原值")
     assert (value["achieved"], value["percent"], value["behind"]) == (Decimal("3606500.00"), Decimal("360.7"), False)
     assert by_name(rows, "盘活国有企业闲置资产")["achieved"] == Decimal("0.00")  # a school is not a county enterprise
@@ -818,3 +819,18 @@ def test_the_demo_county_has_this_years_targets_from_seed_004_once():
     assert Target.objects.get(name="盘活国有企业闲置资产").unit_kind == OrganizationKind.STATE_ENTERPRISE
     assert Target.objects.filter(year=2026, lead_department__name="茂县自然资源局").exists()
     assert Target.objects.filter(year=2026).count() == 8
+
+
+@pytest.mark.parametrize(
+    ("day", "period", "share"),
+    [
+        (datetime.date(2026, 12, 2), Period(ReportKind.MONTHLY, 2026, 12), Decimal(336) / 365),  # ~92%, not 100%
+        (datetime.date(2026, 12, 31), Period(ReportKind.MONTHLY, 2026, 12), Decimal(1)),
+        (datetime.date(2026, 1, 1), Period(ReportKind.MONTHLY, 2026, 1), Decimal(1) / 365),
+        (datetime.date(2028, 2, 29), Period(ReportKind.MONTHLY, 2028, 2), Decimal(60) / 366),
+        (datetime.date(2026, 12, 2), Period(ReportKind.QUARTERLY, 2026, 1), Decimal(90) / 365),  # past: its end
+    ],
+)
+def test_the_pace_is_the_elapsed_share_of_the_year(clock, day, period, share):
+    clock.move_to(datetime.datetime.combine(day, datetime.time(23, 30), tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert elapsed_share(period, timezone.localdate()) == share
