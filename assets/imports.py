@@ -684,7 +684,8 @@ class _Sheet:
     width: int
     estimated_rows: int | None
     status_position: int | None = None  # our export's 台账状态 column, if the sheet has it
-    stored_width: int | None = None  # the columns the file says it has (cells beyond our headers included)
+    # The columns the file has, ours or not: what it says it has, or as far as its header row goes.
+    full_width: int = 0
 
     @functools.cached_property
     def update_fields(self) -> list[str]:
@@ -713,10 +714,12 @@ def _open_sheet(wb, *, mode: str = ImportMode.ADD) -> tuple[Any, _Sheet]:
     header_row = None
     positions: list[tuple[Column, int]] = []
     status_position = None
+    header_width = 0
     for number, values in enumerate(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
         keys = [_header_key(v) if isinstance(v, str) else "" for v in values]
         if _header_key("资产编号") in keys:
             header_row = number
+            header_width = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
             seen: dict[str, int] = {}
             for position, key in enumerate(keys):
                 column = HEADER_ALIASES.get(key)
@@ -750,7 +753,7 @@ def _open_sheet(wb, *, mode: str = ImportMode.ADD) -> tuple[Any, _Sheet]:
         max(used) + 1,
         max(dimension_rows - header_row, 0) if dimension_rows else None,
         status_position,
-        dimension_columns,
+        max(dimension_columns or 0, header_width, max(used) + 1),
     )
     if updating and not sheet.update_fields:
         raise ValidationError("按“更新”方式导入时，表中除「资产编号」外至少要有一列要修改的内容（如「净值（元）」）。")
@@ -1536,9 +1539,9 @@ def import_error_workbook(batch: ImportBatch) -> bytes:
             positions = {c.header: p for c, p in sheet.positions}
             if sheet.status_position is not None:
                 positions[STATUS_HEADER] = sheet.status_position
-            # After the last column the file has; cells of a row beyond it (if the file understated its width) follow
-            # the explanation instead of being lost.
-            width = max(sheet.width, sheet.stored_width or 0)
+            # After the last column the file has; a row's cells beyond it (under no header, in a file that understates
+            # its width) follow the explanation rather than being lost.
+            width = sheet.full_width
             for position in range(width):
                 target.column_dimensions[get_column_letter(position + 1)].width = 14
             target.column_dimensions[get_column_letter(width + 1)].width = 60

@@ -9,12 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from assets.imports import DATA_SHEET, ERROR_HEADER, HEADERS, XLSX_CONTENT_TYPE
+from assets.imports import DATA_SHEET, ERROR_HEADER, EXPORT_HEADERS, HEADERS, XLSX_CONTENT_TYPE
 from assets.models import Asset, ImportStatus
 from core.excel import CELL_MAX_CHARS, CUT_NOTE
 
 from ..ledgers import filled_template, import_ledger, ledger_row
-from .test_import_update import batch_of, hostile_update, upload_update
+from .test_import_update import as_upload, batch_of, edit, exported, hostile_update, upload_update
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,18 @@ def test_a_batch_without_row_errors_has_no_error_file(client, alice):
     assert client.get(reverse("register:import_error_file", args=[batch.pk])).status_code == 404
     assert "下载错误说明文件" not in client.get(reverse("register:import_detail", args=[batch.pk])).content.decode()
     assert not Asset.objects.exists()
+
+
+def test_an_update_from_the_export_gets_its_explanation_after_the_exports_last_column(client, alice):
+    import_ledger(alice, ledger_row(资产编号="MX-YZ-PC-001"))
+    wb = exported(client, alice)
+    edit(wb, "MX-YZ-PC-001", **{"净值（元）": 999_999})
+    batch = batch_of(upload_update(client, alice, as_upload(wb)))
+    assert batch.errors[0]["message"] == "第2行：净值不能大于原值。"
+
+    ws = error_file(client, batch)
+
+    assert [c.value for c in ws[1]] == [*EXPORT_HEADERS, ERROR_HEADER]
+    row = by_header(ws, 2)
+    assert row[ERROR_HEADER].value == "净值不能大于原值。" and red(row["净值（元）"])
+    assert row["台账状态"].value == "在用" and not red(row["原值（元）"])

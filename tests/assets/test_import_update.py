@@ -314,7 +314,9 @@ def test_an_update_needs_the_code_column_and_something_to_change(client, alice, 
 
     response = upload_update(client, alice, sheet(["资产编号", "备忘"], ["MX-YZ-PC-001", "x"]))
     assert response.status_code == 422
-    assert "至少要有一列要修改的内容" in response.content.decode()
+    page = response.content.decode()
+    assert "至少要有一列要修改的内容" in page
+    assert 'value="update" id="id_mode_1" checked' in page  # the choice made is kept for the next try
     assert not ImportBatch.objects.filter(mode=ImportMode.UPDATE).exists()
 
 
