@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -18,26 +18,48 @@ from core.http import as_download, client_ip
 
 from .imports import (
     IN_PROGRESS,
+    MAX_DIFF_ROWS,
     PREVIEW_HEADERS,
+    UPDATE_REFUSAL,
     XLSX_CONTENT_TYPE,
     import_batch_commit,
     import_batch_create,
     import_batch_progress,
+    import_error_workbook,
     import_template_workbook,
     ledger_export_workbook,
+    user_may_import_updates,
 )
-from .models import ImportBatch, ImportStatus
+from .models import ImportBatch, ImportMode, ImportStatus
 from .selectors import asset_list_filtered, user_can_import
 
 RECENT_BATCHES = 10
 
 
 class ImportUploadForm(Form):
+    mode = forms.ChoiceField(
+        label="导入方式",
+        choices=ImportMode.choices,
+        initial=ImportMode.ADD,
+        required=False,  # not chosen: 新增, as before there was a choice
+        widget=forms.RadioSelect,
+        help_text="新增：登记表中的新资产。更新：按资产编号修改本单位台账中已有的资产，确认前逐项列出修改内容。",
+    )
     file = forms.FileField(
         label="台账文件",
-        help_text="请使用导入模板填写；只接受 .xlsx 文件。",
+        help_text="请使用导入模板填写（更新时可直接使用导出的台账）；只接受 .xlsx 文件。",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_mode(self):
+        mode = self.cleaned_data["mode"] or ImportMode.ADD
+        if mode == ImportMode.UPDATE and not user_may_import_updates(user=self.user):
+            raise ValidationError(UPDATE_REFUSAL)
+        return mode
 
 
 def _xlsx_response(content: bytes, filename: str, fallback: str) -> HttpResponse:
@@ -71,13 +93,15 @@ class ImportView(View):
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
     def get(self, request):
-        return self.render(ImportUploadForm())
+        return self.render(ImportUploadForm(user=request.user))
 
     def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
-                batch = import_batch_create(user=request.user, upload=form.cleaned_data["file"])
+                batch = import_batch_create(
+                    user=request.user, upload=form.cleaned_data["file"], mode=form.cleaned_data["mode"]
+                )
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:
@@ -92,13 +116,17 @@ def import_template(request):
 
 
 def _detail_response(request, batch: ImportBatch, *, error: str = "", status: int = 200) -> TemplateResponse:
+    updating = batch.mode == ImportMode.UPDATE
     context = {
         "page_title": f"导入批次：{batch.original_name}",
         "batch": batch,
         "error": error,
+        "updating": updating,
         "in_progress": batch.status in IN_PROGRESS,
-        "can_commit": batch.status == ImportStatus.VALID,
+        "can_commit": batch.status == ImportStatus.VALID and (not updating or batch.changed_rows > 0),
         "is_committed": batch.status == ImportStatus.COMMITTED,
+        "has_error_file": batch.status == ImportStatus.INVALID and batch.error_rows > 0,
+        "max_diff_rows": MAX_DIFF_ROWS,
         "preview_headers": PREVIEW_HEADERS,
         "file_errors": [e for e in batch.errors if e.get("row") is None],
         "row_errors": [e for e in batch.errors if e.get("row") is not None],
@@ -116,6 +144,16 @@ def import_progress(request, pk):
     return JsonResponse(import_batch_progress(_own_batch(request, pk)))
 
 
+@require_GET
+def import_error_file(request, pk):
+    """The uploaded sheet with its errors marked, for the one who uploaded it."""
+    batch = _own_batch(request, pk)
+    if batch.status != ImportStatus.INVALID or not batch.error_rows:
+        raise Http404("该批次没有行错误，没有错误说明文件。")
+    stem = batch.original_name.rsplit(".", 1)[0] or "导入"
+    return _xlsx_response(import_error_workbook(batch), f"{stem}_错误说明.xlsx", "import_errors.xlsx")
+
+
 @require_POST
 def import_commit(request, pk):
     batch = _own_batch(request, pk)
@@ -124,7 +162,7 @@ def import_commit(request, pk):
     except DomainError as exc:
         return _detail_response(request, batch, error=str(exc), status=422)
     if batch.status == ImportStatus.COMMITTED:
-        messages.success(request, f"已导入 {batch.processed_rows} 项资产。")
+        messages.success(request, batch.message)
     return redirect("register:import_detail", pk=batch.pk)
 
 
@@ -153,5 +191,6 @@ urlpatterns = [
     path("import/<uuid:pk>/", import_detail, name="import_detail"),
     path("import/<uuid:pk>/progress/", import_progress, name="import_progress"),
     path("import/<uuid:pk>/commit/", import_commit, name="import_commit"),
+    path("import/<uuid:pk>/errors/", import_error_file, name="import_error_file"),
     path("export/", export, name="export"),
 ]

@@ -67,6 +67,18 @@ class LedgerFilterForm(Form):
             self.fields["unit"].queryset = units
 
 
+class SubtypeSelect(forms.Select):
+    """The sub-type list: each option names its category (data-category), and static/panhuo/subtype-filter.js shows
+    only the sub-types of the category chosen in the form's field named by data-subtype-of."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-category"] = instance.category_id
+        return option
+
+
 class AssetForm(ModelForm):
     area_mu = forms.DecimalField(
         label="面积（亩）",
@@ -114,6 +126,7 @@ class AssetForm(ModelForm):
             "idle_reason": forms.Textarea(attrs={"rows": 2}),
             "direction_note": forms.Textarea(attrs={"rows": 2}),
             "remarks": forms.Textarea(attrs={"rows": 2}),
+            "subtype": SubtypeSelect(attrs={"data-subtype-of": "category"}),
         }
 
     fieldsets = [
@@ -153,8 +166,9 @@ class AssetForm(ModelForm):
         self.fields["unit_of_measure"] = forms.ChoiceField(
             label="计量单位", choices=[(name, name) for name in units_of_measure], initial=self.instance.unit_of_measure
         )
-        self.fields["subtype"].queryset = CategorySubtype.objects.select_related("category")
-        self.fields["subtype"].label_from_instance = lambda s: f"{s.category.name[:4]}·{s.name}"
+        # Offered by category in the page; a pair that does not fit is refused by Asset.clean.
+        self.fields["subtype"].queryset = CategorySubtype.objects.all()
+        self.fields["subtype"].label_from_instance = lambda s: s.name
         if self.instance.pk:
             # The code identifies the row everywhere (documents, imports); it is fixed once registered.
             self.fields["code"].disabled = True

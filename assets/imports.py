@@ -20,13 +20,14 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from audit.changes import changes_between, snapshot
 from audit.services import audit_record
 from core.errors import DomainError
 from core.excel import text_cell
@@ -42,6 +43,7 @@ from .models import (
     CategorySubtype,
     Direction,
     ImportBatch,
+    ImportMode,
     ImportStatus,
     MeasureUnit,
     Organization,
@@ -52,7 +54,7 @@ from .models import (
     User,
     areas_agree,
 )
-from .selectors import units_user_may_register_for, user_can_import
+from .selectors import asset_can_edit, units_user_may_register_for, user_can_import
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 DATA_SHEET = "资产台账"
 HELP_SHEET = "填写说明"
 LISTS_SHEET = "下拉选项"
+SUBTYPE_CATEGORY_HEADER = "子类所属类别"
 # The template's example row carries this code; an upload that still contains it skips that row.
 EXAMPLE_CODE = "示例-0001"
 # The header is looked for in the first rows, so a title line above it does no harm.
@@ -69,6 +72,10 @@ MAX_ROWS = 50_000
 MAX_READ_ROWS = MAX_ROWS + 5_000
 MAX_STORED_ERRORS = 1000
 PREVIEW_ROWS = 50
+# An update's preview lists the changed rows field by field, up to this many rows.
+MAX_DIFF_ROWS = 1000
+# An update reads its rows in blocks of this many, and looks up the block's codes in one query.
+UPDATE_BLOCK_ROWS = 500
 PROGRESS_EVERY = 500
 BULK_BATCH_SIZE = 1000
 # Rows of the template that carry the drop-down lists.
@@ -206,8 +213,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("备注", "remarks", "text", False, "选填。", width=20),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
+CODE_COLUMN, SUBTYPE_COLUMN, UNIT_COLUMN = (COLUMNS[HEADERS.index(h)] for h in ("资产编号", "资产子类", "持有单位"))
+# What a row that leaves one of these blank stands for.
+ROW_DEFAULTS: dict[str, Any] = {
+    "quantity": Decimal(1),
+    "unit_of_measure": DEFAULT_MEASURE_UNIT,
+    "ownership": Ownership.CONFIRMED,
+    "usage_status": UsageStatus.NORMAL,
+}
 REQUIRED_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.required)
-EXPORT_HEADERS: tuple[str, ...] = (*HEADERS, "台账状态", "闲置月数")
+# Our export's 台账状态 column: an update checks it against the register and never writes it.
+STATUS_HEADER = "台账状态"
+EXPORT_HEADERS: tuple[str, ...] = (*HEADERS, STATUS_HEADER, "闲置月数")
+ERROR_HEADER = "错误说明"
 FIELD_HEADERS = {c.field: c.header for c in COLUMNS}
 PREVIEW_HEADERS: tuple[str, ...] = (
     "资产编号",
@@ -330,7 +348,9 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
             cell.number_format = column.number_format
 
     lists = wb.create_sheet(LISTS_SHEET)
-    lists.append(["资产类别", "资产子类", "持有单位", "计量单位"])
+    # Column E names each sub-type's category beside it (B), so the 资产子类 drop-down can offer only the chosen
+    # category's sub-types; they are listed category by category, so each category's run is contiguous.
+    lists.append(["资产类别", "资产子类", "持有单位", "计量单位", SUBTYPE_CATEGORY_HEADER])
     for i in range(max(len(categories), len(subtypes), len(units), len(measures))):
         lists.append(
             [
@@ -338,6 +358,7 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
                 subtypes[i].name if i < len(subtypes) else None,
                 units[i].name if i < len(units) else None,
                 measures[i] if i < len(measures) else None,
+                subtypes[i].category.name if i < len(subtypes) else None,
             ]
         )
     lists.sheet_state = "hidden"
@@ -361,7 +382,13 @@ def import_template_workbook(*, user: User | None = None) -> bytes:
     if categories:
         add_list("资产类别", f"{sheet_ref}!$A$2:$A${len(categories) + 1}")
     if subtypes:
-        add_list("资产子类", f"{sheet_ref}!$B$2:$B${len(subtypes) + 1}")
+        # The sub-types of the category chosen in the same row: the run of column B whose column E is that category.
+        category_cell = f"${letter_of('资产类别')}2"
+        add_list(
+            "资产子类",
+            f"OFFSET({sheet_ref}!$B$1,MATCH({category_cell},{sheet_ref}!$E:$E,0)-1,0,"
+            f"COUNTIF({sheet_ref}!$E:$E,{category_cell}),1)",
+        )
     if units:
         add_list("持有单位", f"{sheet_ref}!$C$2:$C${len(units) + 1}")
     if measures:
@@ -395,7 +422,13 @@ def _write_help_sheet(ws, *, categories: list[Category], subtypes: list[Category
         f"3. 资产编号为“{EXAMPLE_CODE}”的示例行导入时自动忽略。",
         f"4. 请填写数值，不要使用公式；含公式的单元格会被拒绝（可“选择性粘贴 → 数值”）。每个文件最多 {MAX_ROWS:,} 行。",
         "5. 上传后系统逐行校验，并列出每处错误的行号和列名；全部通过并点击“确认导入”后才会写入台账，"
-        "有任何一行出错都不会导入任何数据。",
+        "有任何一行出错都不会导入任何数据。有错误时可下载“错误说明”文件：即上传的表格，出错的单元格标红，"
+        "最后一列写明每行的问题，改正后可直接重新上传。",
+        "6. 资产子类的下拉列表只列出本行所选资产类别的子类，请先选择资产类别。",
+        "7. 修改已登记的资产：在导入页面选择“更新”方式，系统按资产编号匹配本单位台账中的资产，只修改有变化的内容，"
+        "确认前逐项列出每个项目修改前后的内容。表中只需保留「资产编号」和要修改的列（可直接使用导出的台账）；"
+        "留空的单元格表示清空该项（数量、计量单位、权属状况、使用状况留空则取默认值，与新增时相同）。"
+        "持有单位和台账状态不能通过导入修改，处置中和已处置的资产不能修改。",
         "",
     ]
     for line in notes:
@@ -445,13 +478,18 @@ def _short(value: Any, limit: int = 30) -> str:
 _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+def _unescaped(text: str) -> str:
+    """A cell's text as Excel meant it (its _xHHHH_ escapes turned back into the characters)."""
+    if "_x" in text:
+        text = _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if "_x" in value:
-            value = _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
-        return value.strip()
+        return _unescaped(value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -551,6 +589,10 @@ class _Lookups:
     multiline: set[str]
     measure_units: list[str]
     measure_keys: dict[str, str]
+    # Update mode: the fields a row may leave blank, and what such a blank stands for (as when a row is added).
+    blanks: dict[str, Any]
+    category_by_pk: dict[int, Category]
+    subtype_by_pk: dict[int, CategorySubtype]
 
     @classmethod
     def load(cls, user: User) -> _Lookups:
@@ -598,9 +640,15 @@ class _Lookups:
                 choices[column.field] = mapping
         measure_units = MeasureUnit.names()
         measure_keys = {_key(name): name for name in measure_units}
+        blanks = {
+            c.field: ROW_DEFAULTS.get(c.field, None if meta.get_field(c.field).null else "")
+            for c in COLUMNS
+            if c.field not in ("code", "holding_unit", "area_mu")
+        }
         return cls(
             user, categories, subtypes, subtype_names, units, allowed, scope, max_length, max_digits, choices,
-            multiline, measure_units, measure_keys,
+            multiline, measure_units, measure_keys, blanks, {c.pk: c for c in categories.values()},
+            {s.pk: s for s in subtypes.values()},
         )  # fmt: skip
 
 
@@ -609,6 +657,7 @@ class _Outcome:
     total: int = 0
     errors: list[dict] = field(default_factory=list)
     error_rows: set[int] = field(default_factory=set)
+    unchanged_rows: set[int] = field(default_factory=set)  # update mode: rows that match the register already
     preview: list[dict] = field(default_factory=list)
     assets: list[Asset] = field(default_factory=list)
     skipped_example: bool = False
@@ -634,10 +683,24 @@ class _Sheet:
     positions: list[tuple[Column, int]]  # column and its 0-based position in a row
     width: int
     estimated_rows: int | None
+    status_position: int | None = None  # our export's 台账状态 column, if the sheet has it
+    # The columns the file has, ours or not: what it says it has, or as far as its header row goes.
+    full_width: int = 0
+
+    @functools.cached_property
+    def update_fields(self) -> list[str]:
+        """The asset fields an update of this sheet writes: those of its columns, 面积（亩） as the area it gives."""
+        names = []
+        for column, _ in self.positions:
+            name = "area_m2" if column.field == "area_mu" else column.field
+            if name not in ("code", "holding_unit") and name not in names:
+                names.append(name)
+        return names
 
 
-def _open_sheet(wb) -> tuple[Any, _Sheet]:
-    """Finds the data sheet and its header row; raises ValidationError naming what is missing."""
+def _open_sheet(wb, *, mode: str = ImportMode.ADD) -> tuple[Any, _Sheet]:
+    """Finds the data sheet and its header row; raises ValidationError naming what is missing. An update needs only
+    「资产编号」 and the columns it changes."""
     if DATA_SHEET in wb.sheetnames:
         ws = wb[DATA_SHEET]
     else:
@@ -645,20 +708,25 @@ def _open_sheet(wb) -> tuple[Any, _Sheet]:
         if not candidates:
             raise ValidationError(f"文件中没有“{DATA_SHEET}”工作表，请使用导入模板。")
         ws = candidates[0]
-    dimension_rows = ws.max_row
+    dimension_rows, dimension_columns = ws.max_row, ws.max_column
     # The stored dimension may be wrong (some programs write A1); read every row and cell the sheet really has.
     ws.reset_dimensions()
     header_row = None
     positions: list[tuple[Column, int]] = []
+    status_position = None
+    header_width = 0
     for number, values in enumerate(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
         keys = [_header_key(v) if isinstance(v, str) else "" for v in values]
         if _header_key("资产编号") in keys:
             header_row = number
+            header_width = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
             seen: dict[str, int] = {}
             for position, key in enumerate(keys):
                 column = HEADER_ALIASES.get(key)
+                if key == _header_key(STATUS_HEADER) and status_position is None:
+                    status_position = position
                 if column is None:
-                    continue  # columns of our own export (台账状态…) or the user's notes: ignored
+                    continue  # columns of our own export (台账状态, 闲置月数) or the user's notes: not written
                 if column.header in seen:
                     raise ValidationError(
                         f"表头「{column.header}」出现了两次（第 {header_row} 行），请删除多余的一列。"
@@ -672,20 +740,43 @@ def _open_sheet(wb) -> tuple[Any, _Sheet]:
             "请使用导入模板。"
         )
     found = {c.header for c, _ in positions}
-    missing = [h for h in REQUIRED_HEADERS if h not in found]
+    updating = mode == ImportMode.UPDATE
+    missing = [h for h in (("资产编号",) if updating else REQUIRED_HEADERS) if h not in found]
     if missing:
         raise ValidationError(
             f"缺少必填列：{'、'.join(missing)}。请使用导入模板，不要删除或改写第 {header_row} 行的表头。"
         )
-    estimated = max(dimension_rows - header_row, 0) if dimension_rows else None
-    return ws, _Sheet(header_row, positions, max(p for _, p in positions) + 1, estimated)
+    used = [p for _, p in positions] + ([status_position] if status_position is not None else [])
+    sheet = _Sheet(
+        header_row,
+        positions,
+        max(used) + 1,
+        max(dimension_rows - header_row, 0) if dimension_rows else None,
+        status_position,
+        max(dimension_columns or 0, header_width, max(used) + 1),
+    )
+    if updating and not sheet.update_fields:
+        raise ValidationError("按“更新”方式导入时，表中除「资产编号」外至少要有一列要修改的内容（如「净值（元）」）。")
+    return ws, sheet
 
 
 class _RowChecker:
-    def __init__(self, lookups: _Lookups) -> None:
+    def __init__(self, lookups: _Lookups, *, mode: str = ImportMode.ADD) -> None:
         self.lookups = lookups
+        self.updating = mode == ImportMode.UPDATE
 
-    def check(self, row: int, cells: tuple, sheet: _Sheet, outcome: _Outcome, *, display: bool) -> Asset | None:
+    def check(
+        self,
+        row: int,
+        cells: tuple,
+        sheet: _Sheet,
+        outcome: _Outcome,
+        *,
+        display: bool,
+        current: Asset | None = None,
+    ) -> Asset | None:
+        """The row as a new asset (新增), or as `current` with the row's values applied (更新: `current` is the
+        importer's asset with the row's code, None when there is none). Errors go on `outcome`."""
         lk = self.lookups
         values: dict[str, Any] = {}
         bad: set[str] = set()
@@ -759,10 +850,11 @@ class _RowChecker:
                     unit = lk.units.get(_key(_as_text(raw)))
                     if unit is None:
                         raise _CellError(f"“{_short(raw)}”不在单位名录中，请填写单位全称或简称（可从下拉列表选择）。")
-                    if not unit.is_active:
-                        raise _CellError(f"“{unit.name}”已停用，不能导入其资产。")
-                    if unit.pk not in lk.allowed_unit_ids:
-                        raise _CellError(f"{lk.scope_message}，本行为“{unit.name}”。")
+                    if not self.updating:  # an update compares the unit with the asset's own instead (below)
+                        if not unit.is_active:
+                            raise _CellError(f"“{unit.name}”已停用，不能导入其资产。")
+                        if unit.pk not in lk.allowed_unit_ids:
+                            raise _CellError(f"{lk.scope_message}，本行为“{unit.name}”。")
                     values["holding_unit"] = unit
                     if display:
                         shown[column.header] = unit.name
@@ -771,14 +863,26 @@ class _RowChecker:
             except _CellError as exc:
                 error(column, str(exc))
 
+        if self.updating:
+            if current is None:
+                if "code" not in bad and values.get("code"):
+                    # Another unit's code reads the same as one that does not exist: nothing about it is told.
+                    error(
+                        CODE_COLUMN,
+                        f"“{_short(values['code'])}”不在本单位台账中，无法更新。新登记的资产请用“新增”方式导入。",
+                    )
+                return None
+            self._check_fixed(row, cells, sheet, outcome, values, current, error)
+
         subtype_name = values.pop("subtype", None)
         category = values.get("category")
+        if category is None and current is not None and "category" not in sheet.update_fields:
+            category = current.category  # an update of the sub-type alone: within the asset's category
         if subtype_name and category is not None:
             subtype = lk.subtypes.get((category.pk, _key(subtype_name)))
             if subtype is None:
                 options = "、".join(lk.subtype_names.get(category.pk, [])) or "（该类别没有子类，请留空）"
-                column = COLUMNS[HEADERS.index("资产子类")]
-                error(column, f"“{_short(subtype_name)}”不属于「{category.name}」，可选：{options}。")
+                error(SUBTYPE_COLUMN, f"“{_short(subtype_name)}”不属于「{category.name}」，可选：{options}。")
             else:
                 values["subtype"] = subtype
         elif subtype_name:
@@ -802,11 +906,13 @@ class _RowChecker:
         if "area_mu" in bad:
             bad.add("area_m2")
 
-        values.setdefault("quantity", Decimal(1))
-        values.setdefault("unit_of_measure", DEFAULT_MEASURE_UNIT)
-        values.setdefault("ownership", Ownership.CONFIRMED)
-        values.setdefault("usage_status", UsageStatus.NORMAL)
-        asset = Asset(**values)
+        if current is None:
+            for name, default in ROW_DEFAULTS.items():
+                values.setdefault(name, default)
+            asset = Asset(**values)
+        else:
+            asset = current
+            changes = self._apply(asset, values, bad, sheet)
         try:
             asset.clean(measure_units=lk.measure_units)
         except ValidationError as exc:
@@ -816,11 +922,88 @@ class _RowChecker:
                 header = FIELD_HEADERS.get(field_name, "")
                 for message in messages:
                     outcome.add(row, header, f"第{row}行：{message}")
-        if display:
-            outcome.preview.append(
-                {"row": row, "ok": row not in outcome.error_rows, "cells": [shown.get(h, "") for h in PREVIEW_HEADERS]}
+        if current is None:
+            if display:
+                outcome.preview.append(
+                    {
+                        "row": row,
+                        "ok": row not in outcome.error_rows,
+                        "cells": [shown.get(h, "") for h in PREVIEW_HEADERS],
+                    }
+                )
+            return asset
+        if not changes:
+            outcome.unchanged_rows.add(row)
+            return None
+        if not asset_can_edit(user=lk.user, asset=asset):
+            outcome.add(
+                row,
+                "资产编号",
+                f"第{row}行：资产“{asset.code}”台账状态为“{asset.get_status_display()}”，处置中和已处置的资产"
+                "台账信息只随盘活流程变化，不能通过导入修改。",
             )
+        if len(outcome.preview) < MAX_DIFF_ROWS:
+            outcome.preview.append(
+                {"row": row, "ok": row not in outcome.error_rows, "code": asset.code, "name": _short(asset.name, 40),
+                 "changes": [{"label": FIELD_HEADERS[name], "from": old, "to": new} for name, old, new in changes]}
+            )  # fmt: skip
+        asset._import_changes = [name for name, _, _ in changes]
         return asset
+
+    def _check_fixed(self, row, cells, sheet, outcome, values, current: Asset, error) -> None:
+        """What an update may not change: the holding unit (a transfer is a 调剂) and the ledger status (it follows
+        the disposal path)."""
+        unit = values.pop("holding_unit", None)
+        if unit is not None and unit.pk != current.holding_unit_id:
+            error(
+                UNIT_COLUMN,
+                f"不能通过导入修改：本行资产属于“{current.holding_unit.name}”，表中填的是“{unit.name}”。"
+                "资产调往其他单位须通过调剂办理。",
+            )
+        if sheet.status_position is None:
+            return
+        cell = cells[sheet.status_position] if sheet.status_position < len(cells) else None
+        text = _as_text(cell.value) if cell is not None else ""
+        status = current.get_status_display()
+        if text and _key(text) != _key(status):
+            outcome.add(
+                row,
+                STATUS_HEADER,
+                f"第{row}行「{STATUS_HEADER}」不能通过导入修改（现为“{status}”，表中填的是“{_short(text)}”）："
+                "台账状态只随盘活流程变化。",
+            )
+
+    def _apply(self, asset: Asset, values: dict[str, Any], bad: set[str], sheet: _Sheet) -> list[tuple]:
+        """Writes the row's values into `asset` for the sheet's columns (a blank cell clears its field, or gives the
+        default a new row would get); returns (field, old, new) as shown, for the fields that differ."""
+        changes = []
+        for name in sheet.update_fields:
+            if name in bad:
+                continue  # unreadable: reported, and the asset keeps its value
+            new = values.get(name, self.lookups.blanks[name])
+            field_ = Asset._meta.get_field(name)
+            old_key = getattr(asset, field_.attname)
+            new_key = new.pk if isinstance(new, models.Model) else new
+            if old_key == new_key or (old_key in (None, "") and new_key in (None, "")):
+                continue
+            changes.append((name, _shown_value(field_, getattr(asset, name)), _shown_value(field_, new)))
+            setattr(asset, name, new)
+        return changes
+
+
+def _shown_value(field_: models.Field, value: Any) -> str:
+    """A value of an update's diff as the ledger shows it: names for relations and choices, 1,234.50 for money."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, models.Model):
+        return value.name
+    if field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _short(value, 40)
 
 
 def _code_key(text: str) -> str:
@@ -839,13 +1022,39 @@ def _is_blank(cells: tuple) -> bool:
     return True
 
 
+def _blocks(items: list, size: int = UPDATE_BLOCK_ROWS) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _existing_codes(codes: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    codes = list(codes)
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
-        found.update(Asset.objects.filter(code__in=chunk).values_list("code", flat=True))
+    for block in _blocks(list(codes)):
+        found.update(Asset.objects.filter(code__in=block).values_list("code", flat=True))
     return found
+
+
+def _own_assets(lookups: _Lookups, codes: Iterable[str]) -> dict[str, Asset]:
+    """The importer's own assets with these codes: an update matches rows within the importer's organization. Their
+    category, sub-type and unit are the ones already loaded for the file (no join, no query per row)."""
+    unit = lookups.user.organization
+    assets = {}
+    for asset in Asset.objects.filter(holding_unit_id=unit.pk, code__in=list(codes)):
+        asset.holding_unit = unit
+        asset.category = lookups.category_by_pk[asset.category_id]
+        asset.subtype = lookups.subtype_by_pk[asset.subtype_id] if asset.subtype_id else None
+        asset._import_seen = (asset.updated_at, asset.status)  # the commit refuses a row changed since
+        assets[asset.code] = asset
+    return assets
+
+
+def _stored_for_trail(pks: list[int]) -> QuerySet[Asset]:
+    """Rows with what the trail's snapshot names (audit.changes.snapshot) loaded alongside, not one query each; the
+    batch that registered a row without its stored errors and preview."""
+    related = ("category", "subtype", "holding_unit", "import_batch", "created_by")
+    return (
+        Asset.objects.filter(pk__in=pks).select_related(*related).defer("import_batch__errors", "import_batch__preview")
+    )
 
 
 def _check_workbook(
@@ -853,10 +1062,12 @@ def _check_workbook(
     *,
     user: User,
     keep_assets: bool,
+    mode: str = ImportMode.ADD,
     progress: Callable[[int], None] | None = None,
 ) -> _Outcome:
     """Reads the ledger sheet and checks every row against the register as it is now."""
     outcome = _Outcome()
+    updating = mode == ImportMode.UPDATE
     lookups = _Lookups.load(user)
     if not lookups.allowed_unit_ids:
         return outcome.fail("您没有导入资产台账的权限（只有单位经办人或系统管理员可以导入）。")
@@ -871,15 +1082,41 @@ def _check_workbook(
         return outcome.fail(UNREADABLE)
     try:
         try:
-            ws, sheet = _open_sheet(wb)
+            ws, sheet = _open_sheet(wb, mode=mode)
         except ValidationError as exc:
             return outcome.fail(exc.messages[0])
         except Exception:
             return outcome.fail(UNREADABLE)
-        checker = _RowChecker(lookups)
+        checker = _RowChecker(lookups, mode=mode)
         first_row: dict[str, int] = {}
         duplicates: list[tuple[int, str, int]] = []
         code_position = next(p for c, p in sheet.positions if c.field == "code")
+        # Rows wait in a block so that an update finds the block's assets in one query.
+        block: list[tuple[int, tuple, str]] = []
+        checked = 0
+
+        def check_block() -> None:
+            nonlocal checked
+            own = _own_assets(lookups, {code for _, _, code in block}) if updating else {}
+            for row, cells, code in block:
+                display = not updating and len(outcome.preview) < PREVIEW_ROWS
+                asset = checker.check(row, cells, sheet, outcome, display=display, current=own.get(code))
+                if code:
+                    if code in first_row:
+                        duplicates.append((row, code, first_row[code]))
+                    else:
+                        first_row[code] = row
+                if keep_assets and not outcome.errors:
+                    if asset is not None:
+                        asset._import_row = row
+                        outcome.assets.append(asset)
+                elif outcome.assets:
+                    outcome.assets = []  # one bad row and nothing will be saved: stop holding the others
+                checked += 1
+                if progress and checked % PROGRESS_EVERY == 0:
+                    progress(checked)
+            block.clear()
+
         try:
             last_row = sheet.header_row + MAX_READ_ROWS
             # Bounded blank or not: openpyxl yields an empty row for every number a sheet skips, so one cell in row
@@ -905,20 +1142,10 @@ def _check_workbook(
                     outcome.errors.clear()
                     outcome.error_rows.clear()
                     return outcome.fail(f"数据超过 {MAX_ROWS:,} 行，请分成几个文件分别导入。")
-                asset = checker.check(row, cells, sheet, outcome, display=len(outcome.preview) < PREVIEW_ROWS)
-                code = _code_key(code)
-                if code:
-                    if code in first_row:
-                        duplicates.append((row, code, first_row[code]))
-                    else:
-                        first_row[code] = row
-                if keep_assets and not outcome.errors:
-                    asset._import_row = row
-                    outcome.assets.append(asset)
-                elif outcome.assets:
-                    outcome.assets = []  # one bad row and nothing will be saved: stop holding the others
-                if progress and outcome.total % PROGRESS_EVERY == 0:
-                    progress(outcome.total)
+                block.append((row, cells, _code_key(code)))
+                if len(block) >= UPDATE_BLOCK_ROWS:
+                    check_block()
+            check_block()
         except Exception:
             logger.warning("Unreadable import workbook", exc_info=True)
             outcome.errors.clear()
@@ -932,9 +1159,10 @@ def _check_workbook(
     code_header = "资产编号"
     for row, code, first in duplicates:
         outcome.add(row, code_header, f"第{row}行「资产编号」“{_short(code)}”与第{first}行重复。")
-    for code in sorted(_existing_codes(first_row), key=first_row.get):
-        row = first_row[code]
-        outcome.add(row, code_header, f"第{row}行「资产编号」“{_short(code)}”已在台账中登记，不能重复导入。")
+    if not updating:
+        for code in sorted(_existing_codes(first_row), key=first_row.get):
+            row = first_row[code]
+            outcome.add(row, code_header, f"第{row}行「资产编号」“{_short(code)}”已在台账中登记，不能重复导入。")
     if outcome.errors:
         order = {h: i for i, h in enumerate(HEADERS)}
         outcome.errors.sort(key=lambda e: (e["row"] or 0, order.get(e["column"], -1)))
@@ -949,7 +1177,9 @@ def _check_stored_file(batch: ImportBatch, *, keep_assets: bool) -> _Outcome:
         _report_progress(batch.pk, done)
 
     with batch.file.open("rb") as fileobj:
-        return _check_workbook(fileobj, user=batch.created_by, keep_assets=keep_assets, progress=progress)
+        return _check_workbook(
+            fileobj, user=batch.created_by, keep_assets=keep_assets, mode=batch.mode, progress=progress
+        )
 
 
 def _report_progress(batch_id, done: int) -> None:
@@ -957,7 +1187,7 @@ def _report_progress(batch_id, done: int) -> None:
     ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done, heartbeat_at=timezone.now())
 
 
-def _inspect_upload(upload: UploadedFile) -> int | None:
+def _inspect_upload(upload: UploadedFile, *, mode: str) -> int | None:
     """Opens the workbook far enough to find its header; returns the number of data rows it claims to have.
 
     None when the file does not say (no stored dimension): counting would cost a full read, so the caller treats
@@ -970,7 +1200,7 @@ def _inspect_upload(upload: UploadedFile) -> int | None:
         raise ValidationError(UNREADABLE, code="unreadable") from None
     try:
         try:
-            _ws, sheet = _open_sheet(wb)
+            _ws, sheet = _open_sheet(wb, mode=mode)
         except ValidationError:
             raise
         except Exception:
@@ -988,21 +1218,35 @@ def _runs_in_background(rows: int) -> bool:
     return rows > settings.PANHUO["IMPORT_ASYNC_ROWS"]
 
 
-def import_batch_create(*, user: User, upload: UploadedFile, background: bool | None = None) -> ImportBatch:
-    """Keeps the uploaded ledger and checks it: at once when small, as a background job when large (`background`
-    decides instead when given: the demo loads its ledgers in-process, inside its transaction).
+UPDATE_REFUSAL = "“更新”方式按资产编号修改本单位台账中的资产，只有单位经办人可以使用；系统管理员请用“新增”方式导入。"
 
-    Raises PermissionDenied for a user who may not import, ValidationError for a file that is not a readable ledger
-    (wrong type, corrupt, too large, header missing); row errors end up on the batch instead.
+
+def user_may_import_updates(*, user: User) -> bool:
+    """Updating by import edits rows of the importer's own ledger, as the asset form does: a unit's clerk."""
+    return user.is_active and user.has_role(Role.UNIT_CLERK) and user.organization_id is not None
+
+
+def import_batch_create(
+    *, user: User, upload: UploadedFile, mode: str = ImportMode.ADD, background: bool | None = None
+) -> ImportBatch:
+    """Keeps the uploaded ledger and checks it: at once when small, as a background job when large (`background`
+    decides instead when given: the demo loads its ledgers in-process, inside its transaction). `mode` 新增 adds
+    every row; 更新 matches each row by 资产编号 within the importer's own ledger and changes what differs.
+
+    Raises PermissionDenied for a user who may not import (or update), ValidationError for a file that is not a
+    readable ledger (wrong type, corrupt, too large, header missing); row errors end up on the batch instead.
     """
     if not user_can_import(user=user) or not units_user_may_register_for(user=user).exists():
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
+    if mode == ImportMode.UPDATE and not user_may_import_updates(user=user):
+        raise PermissionDenied(UPDATE_REFUSAL)
     sniff_upload(upload, max_bytes=settings.PANHUO["IMPORT_MAX_BYTES"], allowed=("xlsx",))
-    rows = _inspect_upload(upload)
+    rows = _inspect_upload(upload, mode=mode)
     batch = ImportBatch(
         organization_id=user.organization_id,
         created_by=user,
         original_name=(upload.name or "import.xlsx")[-255:],
+        mode=mode,
         total_rows=rows or 0,
         status=ImportStatus.PENDING,
     )
@@ -1045,6 +1289,7 @@ def _record_outcome(batch: ImportBatch, outcome: _Outcome, *, prefix: str = "") 
     batch.total_rows = outcome.total
     batch.processed_rows = outcome.total
     batch.error_rows = len(outcome.error_rows)
+    batch.unchanged_rows = len(outcome.unchanged_rows - outcome.error_rows)
     batch.errors = outcome.errors[:MAX_STORED_ERRORS]
     batch.preview = outcome.preview
     if outcome.fatal:
@@ -1057,12 +1302,27 @@ def _record_outcome(batch: ImportBatch, outcome: _Outcome, *, prefix: str = "") 
             f"{prefix}共 {outcome.total} 行，其中 {batch.error_rows} 行有错误，共 {len(outcome.errors)} 处{shown}。"
             "请在 Excel 中改正后重新上传；改正前不会导入任何数据。"
         )
+    elif batch.mode == ImportMode.UPDATE:
+        batch.status = ImportStatus.VALID
+        if batch.changed_rows:
+            shown = f"（明细列出前 {MAX_DIFF_ROWS} 行）" if batch.changed_rows > MAX_DIFF_ROWS else ""
+            batch.message = (
+                f"共 {outcome.total} 行，全部通过校验：{batch.changed_rows} 行有修改{shown}，"
+                f"{batch.unchanged_rows} 行无变化。"
+                "请逐项核对修改明细，确认无误后点击“确认更新”。"
+            )
+        else:
+            batch.message = f"共 {outcome.total} 行，与台账完全一致（无变化），无需更新。"
     else:
         batch.status = ImportStatus.VALID
         batch.message = f"共 {outcome.total} 行，全部通过校验。请核对预览，确认无误后点击“确认导入”。"
     if outcome.skipped_example:
         batch.message += f"（已忽略资产编号为“{EXAMPLE_CODE}”的示例行。）"
-    batch.save(update_fields=["total_rows", "processed_rows", "error_rows", "errors", "preview", "status", "message"])
+    batch.save(
+        update_fields=[
+            "total_rows", "processed_rows", "error_rows", "unchanged_rows", "errors", "preview", "status", "message",
+        ]
+    )  # fmt: skip
 
 
 REFUSALS = {
@@ -1081,6 +1341,11 @@ def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | No
         raise DomainError("只能确认本人上传的导入批次。")
     if not user_can_import(user=user):
         raise PermissionDenied("只有单位经办人或系统管理员可以导入资产台账。")
+    if batch.mode == ImportMode.UPDATE:
+        if not user_may_import_updates(user=user):
+            raise PermissionDenied(UPDATE_REFUSAL)
+        if batch.status == ImportStatus.VALID and not batch.changed_rows:
+            raise DomainError("该批次与台账完全一致，没有需要更新的内容。")
     # Claimed with a conditional UPDATE, so a double click or two tabs commit the batch once.
     claimed = ImportBatch.objects.filter(pk=batch.pk, created_by=user, status=ImportStatus.VALID).update(
         status=ImportStatus.COMMITTING, processed_rows=0, message="正在复核并写入台账……", heartbeat_at=timezone.now()
@@ -1097,8 +1362,15 @@ def import_batch_commit(*, batch: ImportBatch, user: User, background: bool | No
     return batch
 
 
+class _ChangedMeanwhile(Exception):
+    """Rows an update found changed (edited, or taken into a case) between its re-check and its write."""
+
+    def __init__(self, assets: list[Asset]):
+        self.assets = assets
+
+
 def import_batch_commit_run(*, batch_id) -> None:
-    """The commit itself, for a batch already claimed (COMMITTING): re-check, then insert in one transaction."""
+    """The commit itself, for a batch already claimed (COMMITTING): re-check, then write in one transaction."""
     batch = ImportBatch.objects.select_related("created_by__organization").get(pk=batch_id)
     if batch.status != ImportStatus.COMMITTING:
         return
@@ -1113,29 +1385,33 @@ def import_batch_commit_run(*, batch_id) -> None:
                     batch, outcome, prefix="确认导入时重新校验发现错误（台账在校验之后有变化），未导入任何数据。"
                 )
             return
-        assets = outcome.assets
-        for asset in assets:
-            asset.import_batch_id = batch.pk
-            asset.created_by_id = batch.created_by_id
+        assets, updating = outcome.assets, batch.mode == ImportMode.UPDATE
+        if updating:
+            done = f"已更新 {len(assets)} 项资产，{len(outcome.unchanged_rows)} 行无变化。"
+        else:
+            done = f"已导入 {len(assets)} 项资产。"
         with transaction.atomic():
             # Taking the batch row first makes a second run wait here and then find it committed.
-            if not committing.update(
-                status=ImportStatus.COMMITTED,
-                committed_at=timezone.now(),
-                processed_rows=len(assets),
-                message=f"已导入 {len(assets)} 项资产。",
-            ):
-                return
-            Asset.objects.bulk_create(assets, batch_size=BULK_BATCH_SIZE)
-            audit_record(
-                user=batch.created_by, action="import_commit", organization=batch.organization,
-                data={"batch": batch.pk, "file": batch.original_name, "rows": len(assets),
-                      "codes": [assets[0].code, assets[-1].code] if assets else []},
-            )  # fmt: skip
+            claimed = committing.update(
+                status=ImportStatus.COMMITTED, committed_at=timezone.now(), processed_rows=len(assets), message=done
+            )
+            if claimed:
+                (_write_updates if updating else _write_additions)(batch, outcome)
+    except _ChangedMeanwhile as exc:
+        # The transaction rolled back: nothing of the batch was written.
+        retry = _Outcome(total=outcome.total, preview=outcome.preview)
+        for asset in exc.assets:
+            retry.add(
+                asset._import_row,
+                "资产编号",
+                f"第{asset._import_row}行：资产“{asset.code}”在校验之后被修改或进入了处置流程，请导出最新台账后重新填写。",
+            )
+        if committing.exists():
+            _record_outcome(batch, retry, prefix="写入时发现台账已有变化，未更新任何资产。")
     except IntegrityError:
         # Someone registered one of these codes between the re-check and the insert; the transaction rolled back.
         codes = {a.code: a._import_row for a in outcome.assets}
-        taken = _existing_codes(codes)
+        taken = _existing_codes(codes) if batch.mode == ImportMode.ADD else set()
         retry = _Outcome(total=outcome.total, preview=outcome.preview)
         for code in sorted(taken, key=codes.get):
             row = codes[code]
@@ -1151,6 +1427,53 @@ def import_batch_commit_run(*, batch_id) -> None:
             status=ImportStatus.FAILED,
             message="导入时发生系统错误，未导入任何数据。请稍后重新上传；如仍失败请联系管理员。",
         )
+
+
+def _write_additions(batch: ImportBatch, outcome: _Outcome) -> None:
+    """Inserts the new rows, inside the commit's transaction."""
+    assets = outcome.assets
+    for asset in assets:
+        asset.import_batch_id = batch.pk
+        asset.created_by_id = batch.created_by_id
+    Asset.objects.bulk_create(assets, batch_size=BULK_BATCH_SIZE)
+    audit_record(
+        user=batch.created_by, action="import_commit", organization=batch.organization,
+        data={"batch": batch.pk, "file": batch.original_name, "rows": len(assets),
+              "codes": [assets[0].code, assets[-1].code] if assets else []},
+    )  # fmt: skip
+
+
+def _write_updates(batch: ImportBatch, outcome: _Outcome) -> None:
+    """Writes the changed rows, inside the commit's transaction, each row locked and compared with what the re-check
+    saw; the trail gets each asset's change (before and after, as stored), as an edit on the asset's form leaves it."""
+    assets = outcome.assets
+    by_pk = {a.pk: a for a in assets}
+    unchanged = len(outcome.unchanged_rows)
+    before: dict[int, dict] = {}
+    for block in _blocks(list(by_pk)):
+        # of=self: PostgreSQL locks no row of the joined tables (nor may it, on the nullable side of a join).
+        for stored in _stored_for_trail(block).select_for_update(of=("self",)):
+            if (stored.updated_at, stored.status) == by_pk[stored.pk]._import_seen:
+                before[stored.pk] = snapshot(stored)
+    if len(before) < len(by_pk):
+        raise _ChangedMeanwhile([a for a in assets if a.pk not in before])
+    now = timezone.now()
+    fields = sorted({name for a in assets for name in a._import_changes})
+    for asset in assets:
+        asset.updated_at = now
+    Asset.objects.bulk_update(assets, [*fields, "updated_at"], batch_size=BULK_BATCH_SIZE)
+    for block in _blocks(list(by_pk)):
+        for stored in _stored_for_trail(block):
+            audit_record(
+                user=batch.created_by, action="asset_change", asset=stored, organization=stored.holding_unit,
+                data={"code": stored.code, "name": stored.name, "batch": batch.pk,
+                      "changes": changes_between(Asset, before[stored.pk], snapshot(stored))},
+            )  # fmt: skip
+    audit_record(
+        user=batch.created_by, action="import_commit", organization=batch.organization,
+        data={"batch": batch.pk, "file": batch.original_name, "mode": ImportMode.UPDATE.label,
+              "rows": len(assets), "unchanged": unchanged, "codes": [assets[0].code, assets[-1].code]},
+    )  # fmt: skip
 
 
 def import_batches_sweep(*, stalled_after: datetime.timedelta = datetime.timedelta(minutes=10)) -> int:
@@ -1191,6 +1514,87 @@ def import_batch_progress(batch: ImportBatch) -> dict[str, Any]:
         "done": batch.status not in IN_PROGRESS,
         "message": batch.message,
     }
+
+
+# -- the error file ------------------------------------------------------------------------------------------------
+
+ERROR_FILL = PatternFill("solid", fgColor="FFCDD2")
+
+
+def import_error_workbook(batch: ImportBatch) -> bytes:
+    """The uploaded data sheet as it came, with a 错误说明 column after its last one and every cell with an error
+    highlighted: the importer corrects it and uploads it again. Rows keep their numbers, so “第N行” still points at
+    them. Read and written as streams, so a 50,000-row sheet costs little memory; text is written by
+    core.excel.text_cell (never a formula, nothing an .xlsx cannot hold, cut at Excel's limit)."""
+    by_row: dict[int, list[dict]] = {}
+    for error in batch.errors:
+        if error.get("row") is not None:
+            by_row.setdefault(error["row"], []).append(error)
+    out = Workbook(write_only=True)
+    with batch.file.open("rb") as fileobj:
+        wb = load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
+        try:
+            ws, sheet = _open_sheet(wb, mode=batch.mode)
+            target = out.create_sheet(ws.title)
+            positions = {c.header: p for c, p in sheet.positions}
+            if sheet.status_position is not None:
+                positions[STATUS_HEADER] = sheet.status_position
+            # After the last column the file has; a row's cells beyond it (under no header, in a file that understates
+            # its width) follow the explanation rather than being lost.
+            width = sheet.full_width
+            for position in range(width):
+                target.column_dimensions[get_column_letter(position + 1)].width = 14
+            target.column_dimensions[get_column_letter(width + 1)].width = 60
+            truncated = len(batch.errors) >= MAX_STORED_ERRORS
+            rows = ws.iter_rows(max_row=sheet.header_row + MAX_READ_ROWS)
+            for number, cells in enumerate(rows, start=1):
+                errors = by_row.get(number, [])
+                marked = {positions[e["column"]] for e in errors if e["column"] in positions}
+                line = [
+                    _copied_cell(target, cells[p] if p < len(cells) else None, marked=p in marked) for p in range(width)
+                ]
+                if number == sheet.header_row:
+                    title = ERROR_HEADER + (f"（仅标出前 {MAX_STORED_ERRORS} 处错误）" if truncated else "")
+                    header = WriteOnlyCell(target, value=title)
+                    header.font = Font(bold=True, color="C62828")
+                    line.append(header)
+                elif errors:
+                    prefix = f"第{number}行"
+                    text = "\n".join(e["message"].removeprefix(prefix).removeprefix("：") for e in errors)
+                    explanation = _as_cell(target, text_cell(target, text))
+                    explanation.alignment = Alignment(wrap_text=True, vertical="top")
+                    explanation.font = Font(color="C62828")
+                    line.append(explanation)
+                else:
+                    line.append(None)
+                line.extend(_copied_cell(target, cell, marked=False) for cell in cells[width:])
+                target.append(line)
+        finally:
+            wb.close()
+    result = io.BytesIO()
+    out.save(result)
+    return result.getvalue()
+
+
+def _copied_cell(target, cell, *, marked: bool) -> Any:
+    """One uploaded cell for the error file: its value as the import read it (a formula as its text), its number
+    format, and the highlight if it has an error."""
+    value = getattr(cell, "value", None)
+    number_format = getattr(cell, "number_format", None) or "General"
+    if isinstance(value, str):
+        value, number_format = text_cell(target, _unescaped(value)), "General"
+    if not marked and number_format == "General":
+        return value
+    copied = _as_cell(target, value)
+    if number_format != "General":
+        copied.number_format = number_format
+    if marked:
+        copied.fill = ERROR_FILL
+    return copied
+
+
+def _as_cell(target, value: Any) -> Cell:
+    return value if isinstance(value, Cell) else WriteOnlyCell(target, value=value)
 
 
 # -- export --------------------------------------------------------------------------------------------------------

@@ -423,7 +423,10 @@ class Asset(ConcurrentTransitionMixin, models.Model):
         if self.category_id:
             category = self.category
             if self.subtype_id and self.subtype.category_id != category.pk:
-                add("subtype", "子类不属于所选类别。")
+                # Checked wherever category and sub-type meet (the form, the import, the admin): the sub-type decides
+                # the verifying department only within its own category.
+                options = "、".join(category.subtypes.values_list("name", flat=True)) or "无，请留空"
+                add("subtype", f"子类“{self.subtype.name}”不属于“{category.name}”，可选：{options}。")
             elif category.subtype_required and not self.subtype_id:
                 add("subtype", f"“{category.name}”须选择子类，以确定牵头核查部门。")
             if category.area_required and self.area_m2 is None:
@@ -535,6 +538,12 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
+class ImportMode(models.TextChoices):
+    ADD = "add", "新增"
+    # Rows matched by 资产编号 within the importer's own ledger; only the fields that differ are written.
+    UPDATE = "update", "更新"
+
+
 class ImportBatch(BackgroundJob):
     """One uploaded ledger workbook: checked row by row, previewed, then committed all-or-nothing (a background job:
     core.jobs)."""
@@ -549,10 +558,12 @@ class ImportBatch(BackgroundJob):
     created_by = models.ForeignKey(User, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
     original_name = models.CharField("文件名", max_length=255)
     file = models.FileField("文件", upload_to="imports/%Y/%m/", max_length=200)
+    mode = models.CharField("导入方式", max_length=8, choices=ImportMode.choices, default=ImportMode.ADD)
     status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     total_rows = models.PositiveIntegerField("总行数", default=0)
     processed_rows = models.PositiveIntegerField("已处理行数", default=0)
     error_rows = models.PositiveIntegerField("错误行数", default=0)
+    unchanged_rows = models.PositiveIntegerField("无变化行数", default=0)
     errors = models.JSONField("错误明细", default=list, blank=True)
     preview = models.JSONField("预览", default=list, blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
@@ -565,3 +576,10 @@ class ImportBatch(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def changed_rows(self) -> int:
+        """An update's rows that differ from the register (the others have errors or are 无变化)."""
+        if self.mode != ImportMode.UPDATE:
+            return 0
+        return max(self.total_rows - self.error_rows - self.unchanged_rows, 0)

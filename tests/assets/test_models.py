@@ -90,7 +90,9 @@ class TestAssetRules:
 
     def test_a_subtype_of_another_category_is_refused(self):
         asset = AssetFactory.build(category=category("building"), subtype=subtype("land", "idle_land"), area_m2=10)
-        assert errors_of(asset)["subtype"] == ["子类不属于所选类别。"]
+        assert errors_of(asset)["subtype"] == [
+            "子类“闲置土地”不属于“房屋构筑物（含标准厂房、存量商品房）”，可选：标准厂房、存量商品房、办公用房、经营性用房。"
+        ]
 
     def test_land_and_buildings_need_an_area(self):
         asset = AssetFactory.build(category=category("building"), subtype=None, area_m2=None)

@@ -37,6 +37,7 @@ ACTIONS = {
     "register:import_detail",
     "register:import_progress",
     "register:import_commit",
+    "register:import_error_file",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
@@ -144,6 +145,7 @@ def action_urls(case, asset, batch) -> list[str]:
         reverse("register:import_detail", args=[batch.pk]),
         reverse("register:import_progress", args=[batch.pk]),
         reverse("register:import_commit", args=[batch.pk]),
+        reverse("register:import_error_file", args=[batch.pk]),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Benchmarks of the heavy paths: `bench import --rows 10000` times checking and committing a ledger workbook;
+"""Benchmarks of the heavy paths: `bench import --rows 10000` times checking and committing a ledger workbook, then
+updating it by import from its export;
 `bench workflow --cases 50000` times the inbox, the queue and each step of the disposal flow over many cases;
 `bench documents` times rendering and signing every document kind, and documents per second over worker processes;
 `bench supervision` times the supervisors' dashboard, the monthly report and verify_audit over a large county."""
@@ -31,6 +32,7 @@ from assets.models import (
     CategorySubtype,
     Direction,
     ImportBatch,
+    ImportMode,
     ImportStatus,
     Organization,
     OrganizationKind,
@@ -67,7 +69,8 @@ PEOPLE = ["张伟", "王芳", "李娜", "刘洋", "杨静", "陈强", "余晓梅
 
 class Command(BaseCommand):
     help = (
-        "Benchmarks: `bench import --rows 10000` (checks and commits a generated ledger, then removes it again); "
+        "Benchmarks: `bench import --rows 10000` (checks and commits a generated ledger, updates it from its export, "
+        "then removes it again); "
         "`bench workflow [--cases N]` (seeds N cases in a throwaway database, times inbox, queue and every step); "
         "`bench documents` (renders and signs every document kind with a throwaway CA, then documents/s in pools)."
     )
@@ -182,9 +185,13 @@ class Command(BaseCommand):
             )
             user = User.objects.create(username=f"bench-import-{run}", full_name="性能测试", organization=unit)
             user.groups.add(Group.objects.get_or_create(name=Role.ADMIN)[0])
+            # The unit's clerk, who updates the unit's ledger by import afterwards.
+            clerk = User.objects.create(username=f"bench-clerk-{run}", full_name="性能测试经办人", organization=unit)
+            clerk.groups.add(Group.objects.get_or_create(name=Role.UNIT_CLERK)[0])
             try:
                 # Everything in-process (background=False), whatever REDIS_URL says: it times the work, not a queue.
                 self._run_import(rows, seed, trace, no_dimension, unit, user, results, batches)
+                self._run_update(unit, clerk, batches[0], results, batches)
             finally:
                 for batch in batches:
                     batch.file.delete(save=False)
@@ -235,6 +242,30 @@ class Command(BaseCommand):
         imports.ledger_export_workbook(Asset.objects.filter(import_batch=batch))
         results["export"] = time.perf_counter() - started
 
+    def _run_update(self, unit, clerk, added: ImportBatch, results, batches) -> None:
+        """The unit's clerk updates every row of the ledger just imported (moved to her unit first, in this
+        rolled-back run) from its export, half of them changed: a diff of every row, then one audited write each."""
+        Asset.objects.filter(import_batch=added).update(holding_unit=unit)
+        assets = list(Asset.objects.filter(import_batch=added).select_related("category", "subtype", "holding_unit"))
+        for asset in assets[::2]:
+            asset.net_value = (asset.net_value * Decimal("0.9")).quantize(Decimal("0.01"))
+            asset.remarks = "2026年度清查复核"
+        upload = SimpleUploadedFile(
+            "性能测试台账更新.xlsx", imports.ledger_export_workbook(assets), content_type=imports.XLSX_CONTENT_TYPE
+        )
+        started = time.perf_counter()
+        batch = imports.import_batch_create(user=clerk, upload=upload, mode=ImportMode.UPDATE, background=False)
+        results["update_validate"] = time.perf_counter() - started
+        batches.append(batch)
+        if batch.status != ImportStatus.VALID:
+            raise CommandError(f"the update did not validate ({batch.status}): {batch.message} {batch.errors[:5]}")
+        started = time.perf_counter()
+        batch = imports.import_batch_commit(batch=batch, user=clerk, background=False)
+        results["update_commit"] = time.perf_counter() - started
+        if batch.status != ImportStatus.COMMITTED:
+            raise CommandError(f"the update did not go through: {batch.message}")
+        results["update_rows"], results["updated"] = len(assets), batch.processed_rows
+
     def _report(self, rows: int, r: dict, no_dimension: bool) -> None:
         total = r["validate"] + r["commit"]
         kind = "streamed, no dimension" if no_dimension else "as Excel saves it"
@@ -249,6 +280,11 @@ class Command(BaseCommand):
             f"   (target ≤ 10 s: {verdict})",
             f"  export of the imported rows            {r['export']:6.2f} s",
             f"  rows saved (then rolled back)  {r['saved']:,}",
+            f"  update by its clerk from the export: {r['update_rows']:,} rows, {r['updated']:,} changed",
+            f"    validate (diff every row)            {r['update_validate']:6.2f} s"
+            f"   {r['update_rows'] / r['update_validate']:8,.0f} rows/s",
+            f"    commit   (re-check + bulk update + one trail event per changed asset)"
+            f" {r['update_commit']:6.2f} s   {r['updated'] / r['update_commit']:8,.0f} changed rows/s",
             f"  peak RSS during validate + commit {r['rss_mb']:.0f} MB (RSS at start {r['rss_before_mb']:.0f} MB)",
         ]
         if "heap_mb" in r:
