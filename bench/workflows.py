@@ -816,9 +816,10 @@ def measure_steps(county: County, *, samples: int, seed: int, warmup: int = 1) -
     for step in HUMAN_STEPS:
         node = getattr(DisposalFlow, step)
         timing = Timing(step, note=node.task_title)
-        waiting = list(
-            Task.objects.filter(flow_task=node, status=STATUS.NEW).values_list("pk", "process_id", "owner_permission")
-        )
+        tasks = Task.objects.filter(flow_task=node, status=STATUS.NEW)
+        if step == "plan":  # a lease or scrap plan waits for the 调剂 window to close (workflows.models, 调剂优先)
+            tasks = tasks.filter(process__disposalcase__listed_until__lt=timezone.localdate())
+        waiting = list(tasks.values_list("pk", "process_id", "owner_permission"))
         for n, (task_pk, case_pk, key) in enumerate(rng.sample(waiting, min(len(waiting), samples + warmup))):
             case = DisposalCase.objects.select_related("asset__category").get(pk=case_pk)
             client.cookies.clear()
