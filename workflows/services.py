@@ -283,13 +283,20 @@ def _link_evidence(case: DisposalCase, attachments: list[AssetAttachment], step:
 # -- 申报 and 签发 --------------------------------------------------------------------------------------------------
 
 
+def _check_report_fields(basis: str, statement: str) -> None:
+    # The report's own fields, at 申报 and at 补正申报 alike.
+    if basis not in Basis.values:
+        raise ValidationError({"basis": "请选择认定类型。"})
+    if not statement.strip():
+        raise ValidationError({"statement": "请填写申报说明。"})
+
+
 @transaction.atomic
 def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> DisposalCase:
     """The unit clerk opens a case for one of the unit's assets; the head signs it off next."""
     asset = Asset.objects.select_for_update(of=("self",)).select_related("category", "subtype").get(pk=asset.pk)
     _require(actor, Role.UNIT_CLERK, asset.holding_unit_id, "申报该资产")
-    if not statement.strip():
-        raise ValidationError({"statement": "请填写申报说明。"})
+    _check_report_fields(basis, statement)
     if asset.status not in (AssetStatus.IN_USE, AssetStatus.REVITALIZED):
         raise DomainError(f"资产当前为“{asset.get_status_display()}”，不能申报。")
     department = asset.lead_department
@@ -403,10 +410,7 @@ def case_revise(
     off again. What the head's sign-off would refuse is refused here, while the clerk can still fix it."""
     case = _locked(case)
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "补正该申报")
-    if basis not in Basis.values:
-        raise ValidationError({"basis": "请选择认定类型。"})
-    if not statement.strip():
-        raise ValidationError({"statement": "请填写申报说明。"})
+    _check_report_fields(basis, statement)
     before = {"basis": case.basis, "statement": case.statement}
     case.basis, case.statement = basis, statement.strip()
     _link_evidence(case, list(evidence), Step.REPORT)

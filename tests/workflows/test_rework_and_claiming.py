@@ -192,3 +192,21 @@ def test_reallocation_still_takes_two_steps(client, computer, alice, henry, rita
     assert "已开始执行处置方案。" in messages_of(response)
     assert fresh(case).current_step == Step.CONFIRM_RECEIPT
     assert claim(client, bob, case, DisposalFlow.confirm_receipt)
+
+
+def test_a_report_or_its_correction_with_an_unknown_basis_is_refused(computer, alice, henry, rita):
+    from django.core.exceptions import ValidationError
+
+    from workflows.services import case_report, case_return, case_revise, case_submit
+
+    from ..cases import as_
+
+    with pytest.raises(ValidationError) as refused:
+        case_report(actor=as_(alice), asset=computer, basis="\u202eidle", statement="闲置")  # a bidi mark
+    assert refused.value.message_dict == {"basis": ["请选择认定类型。"]}
+    case = case_report(actor=as_(alice), asset=computer, basis="idle", statement="闲置")
+    case_submit(actor=as_(henry), case=case)
+    case = case_return(actor=as_(rita), case=case, reason="请补充")
+    with pytest.raises(ValidationError) as refused:
+        case_revise(actor=as_(alice), case=case, basis="ｉｄｌｅ", statement="闲置")  # fullwidth look-alike
+    assert refused.value.message_dict == {"basis": ["请选择认定类型。"]}
