@@ -5,6 +5,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 PORT ?= 8000
+# The public address printed in every document's QR code and 核验地址 (settings PANHUO["SITE_URL"]): by default the
+# address `run` / `serve` answer on, so `PORT=8101 make run` prints links that open; behind a proxy set the real one.
+PANHUO_SITE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the project needs: CJK fonts (Noto, and for rare characters of names 花园明朝 and BabelStone Han)
@@ -59,7 +62,7 @@ lint: deps
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PANHUO_SITE_URL="$(PANHUO_SITE_URL)" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Both passes run at once, one per core, each into its own log (printed when it ends). The browser tests and the
 # benchmarks' smoke tests run in the SQLite pass only: their PostgreSQL difference is nil, and they are half a pass.
@@ -93,8 +96,8 @@ bench-import: deps
 
 # Production processes (see README): web, worker and beat.
 serve: deps
-	$(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers 3
+	PANHUO_SITE_URL="$(PANHUO_SITE_URL)" $(VENV)/bin/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers 3
 worker: deps
-	$(VENV)/bin/celery -A config worker --loglevel=info
+	PANHUO_SITE_URL="$(PANHUO_SITE_URL)" $(VENV)/bin/celery -A config worker --loglevel=info
 beat: deps
 	$(VENV)/bin/celery -A config beat --loglevel=info
