@@ -1,4 +1,5 @@
-"""The sign-in pages: a plain HTML form (no JavaScript needed), the lockout page, and the second factor."""
+"""The sign-in pages: a plain HTML form (no JavaScript needed), the lockout page, the second factor, and the password
+pages (a forgotten one is reset by an administrator; a known one is changed here)."""
 
 import io
 from base64 import b32encode
@@ -129,6 +130,31 @@ def two_factor_verify(request):
             return redirect(_next(request))
     context = {"page_title": "双因素认证", "form": form, "next": _next(request)}
     return TemplateResponse(request, "accounts/two_factor_verify.html", context, status=422 if form.errors else 200)
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD"])
+def password_reset(request):
+    """No mail server is configured for the county (settings.EMAIL_URL is the console), so no page promises an e-mail:
+    a forgotten password is reset by an administrator in /admin/, and this page says whom to ask."""
+    context = {"page_title": "忘记密码", "contact": settings.PANHUO["ADMIN_CONTACT"]}
+    return TemplateResponse(request, "accounts/password_reset.html", context)
+
+
+@login_not_required
+def password_reset_elsewhere(request, **kwargs):
+    # Django's reset links (…/done/, reset/<uid>/<token>/) lead to the one honest page: none was ever mailed.
+    return redirect("accounts:password_reset")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    extra_context = {"page_title": "修改密码"}
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+    extra_context = {"page_title": "密码已修改"}
 
 
 login_view = login_not_required(LoginView.as_view())

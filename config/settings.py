@@ -216,9 +216,11 @@ PANHUO = {
     "EMBEDDED_BEAT": env.bool("PANHUO_EMBEDDED_BEAT", default=not REDIS_URL),
     # A second factor (TOTP) for finance approvers, supervisors and administrators (accounts/security.py).
     "REQUIRE_2FA": env.bool("PANHUO_REQUIRE_2FA", default=False),
+    # Whom the 忘记密码 page sends a user to (accounts.views.password_reset): no page resets a password by e-mail.
+    "ADMIN_CONTACT": env("PANHUO_ADMIN_CONTACT", default="县财政局（县国有资产管理中心）系统管理员"),
 }
 
-# Password-reset mail; the console backend until the county's mail server is configured.
+# Mail: nothing is sent yet (a forgotten password is reset by an administrator, accounts.views.password_reset).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="panhuo@localhost")
 
