@@ -8,7 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
-    # Before viewflow's AuthViewset (config/urls.py), whose pages are Django's own ("Django 站点管理员") and promise mail.
+    # Before viewflow's AuthViewset (config/urls.py): its pages are Django's ("Django 站点管理员") and promise mail.
     path("password_reset/", views.password_reset, name="password_reset"),
     path("password_reset/done/", views.password_reset_elsewhere),
     path("reset/<uidb64>/<token>/", views.password_reset_elsewhere),
