@@ -1,6 +1,7 @@
 """The admin's side of the trail: administrators' changes are recorded field by field (AuditedAdmin), evidence is
 shown read-only (ReadOnlyAdmin), and the trail itself can be looked at, never edited."""
 
+from django.apps import apps
 from django.contrib import admin
 
 from core.forms import with_plain_text
@@ -26,6 +27,30 @@ def _formset_changes(formset) -> dict | None:
             }  # fmt: skip
             rows.append({"object": str(form.instance), "changes": changed})
     return {"model": str(formset.model._meta.verbose_name), "rows": rows} if rows else None
+
+
+def admin_names_in_chinese(app_label: str, section: str, models: dict[str, str]) -> None:
+    """A third-party app's section and models named in Chinese on the admin's index and sidebar, without touching the
+    models' Meta (which would ask for a migration inside the package): `models` maps object names to plural labels."""
+    apps.get_app_config(app_label).verbose_name = section
+    names = _CHINESE_ADMIN_NAMES.setdefault(app_label, {})
+    names.update(models)
+
+
+_CHINESE_ADMIN_NAMES: dict[str, dict[str, str]] = {}
+_admin_app_list = admin.site.get_app_list
+
+
+def _app_list_in_chinese(request, app_label=None):
+    app_list = _admin_app_list(request, app_label)
+    for app in app_list:
+        names = _CHINESE_ADMIN_NAMES.get(app["app_label"], {})
+        for model in app["models"]:
+            model["name"] = names.get(model["object_name"], model["name"])
+    return app_list
+
+
+admin.site.get_app_list = _app_list_in_chinese
 
 
 class PlainTextInline(admin.TabularInline):

@@ -4,7 +4,7 @@ from django.contrib import admin
 from viewflow.workflow.admin import ProcessAdmin, TaskAdmin
 from viewflow.workflow.models import Process, Task
 
-from audit.admin import AuditedAdmin, ReadOnlyAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin, admin_names_in_chinese
 
 from .models import (
     CalendarDay,
@@ -74,15 +74,28 @@ class DisposalCaseAdmin(ReadOnlyAdmin):
 
 # viewflow's own admin edits live processes and tasks (owner, status) behind the flow's and the trail's back. Here they
 # are evidence like the cases: shown, never changed; a task changes hands only by claim, release or 转办, on the trail.
-class ReadOnlyProcessAdmin(ReadOnlyAdmin, ProcessAdmin):
-    pass
+class _TitledInChinese:
+    # viewflow's models are named in English ("Tasks"); the pages' titles say what they are.
+    chinese_name = ""
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": f"{self.chinese_name}（只读）", **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": f"查看{self.chinese_name}", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
-class ReadOnlyTaskAdmin(ReadOnlyAdmin, TaskAdmin):
-    pass
+class ReadOnlyProcessAdmin(_TitledInChinese, ReadOnlyAdmin, ProcessAdmin):
+    chinese_name = "流程实例"
+
+
+class ReadOnlyTaskAdmin(_TitledInChinese, ReadOnlyAdmin, TaskAdmin):
+    chinese_name = "流程任务"
 
 
 for model, model_admin in ((Process, ReadOnlyProcessAdmin), (Task, ReadOnlyTaskAdmin)):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+admin_names_in_chinese("viewflow", "流程引擎（只读）", {"Process": "流程实例", "Task": "流程任务"})
