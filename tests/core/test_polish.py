@@ -168,3 +168,30 @@ def test_no_template_or_message_says_yi_twice():
                     ):
                         offenders.append(f"{path.relative_to(BASE_DIR)}:{node.lineno}")
     assert offenders == []
+
+
+# -- a README that stands alone -------------------------------------------------------------------------------------
+
+
+OUTSIDE = "../" + "shared"  # the folder next to the checkout a clone does not have (spelled so this file passes)
+
+
+def test_no_file_of_the_repository_sends_a_reader_outside_it():
+    tracked = subprocess.run(["git", "ls-files"], cwd=BASE_DIR, capture_output=True, text=True, check=True).stdout
+    offenders = []
+    for name in tracked.split():
+        path = BASE_DIR / name
+        if path.suffix in {".py", ".md", ".html", ".txt", ".toml", ".cfg", ".yml", ".yaml"} or path.name == "Makefile":
+            if OUTSIDE in path.read_text(encoding="utf-8", errors="replace"):
+                offenders.append(name)
+    assert offenders == []
+
+
+def test_the_readme_s_links_open_inside_the_repository_and_it_names_roles_and_settings():
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#:]+)\)", readme)
+    assert "docs/DESIGN.md" in links and "docs/policy/" in links
+    assert [link for link in links if not (BASE_DIR / link).exists()] == []
+    for needed in ("make run", "make test", "`unit_clerk`", "经办人", "panhuo2026", "PANHUO_SITE_URL", "DATABASE_URL",
+                   "REDIS_URL", "## Layout"):  # fmt: skip
+        assert needed in readme, needed
