@@ -195,3 +195,19 @@ def test_the_readme_s_links_open_inside_the_repository_and_it_names_roles_and_se
     for needed in ("make run", "make test", "`unit_clerk`", "经办人", "panhuo2026", "PANHUO_SITE_URL", "DATABASE_URL",
                    "REDIS_URL", "## Layout"):  # fmt: skip
         assert needed in readme, needed
+
+
+# -- no page says it is Django's ------------------------------------------------------------------------------------
+
+
+def test_no_page_a_user_or_an_administrator_opens_says_django(client, alice, admin_user):
+    anonymous = ["/accounts/login/", "/accounts/password_reset/", "/verify/", "/admin/login/"]
+    signed_in = ["/", "/accounts/password_change/", "/accounts/password_change/done/", "/no-such-page/"]
+    pages = {path: client.get(path, follow=True) for path in anonymous}
+    client.force_login(alice)
+    pages.update({path: client.get(path, follow=True) for path in signed_in})
+    client.force_login(admin_user)
+    pages.update({path: client.get(path) for path in ("/admin/", "/admin/assets/user/", "/admin/viewflow/task/")})
+    said = {path: response.status_code for path, response in pages.items() if "Django" in response.content.decode()}
+    assert said == {}
+    assert pages["/no-such-page/"].status_code == 404 and pages["/accounts/password_reset/"].status_code == 200
