@@ -86,12 +86,79 @@ class _TitledInChinese:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+# viewflow's statuses are English ("Assigned") and have no Chinese translation.
+TASK_STATUS_LABELS = {"NEW": "新建", "ASSIGNED": "已分配", "STARTED": "办理中", "DONE": "已完成", "CANCELED": "已取消",
+                      "ERROR": "出错", "REVIVED": "已恢复", "SCHEDULED": "待执行"}  # fmt: skip
+
+
+class TaskStatusFilter(admin.SimpleListFilter):
+    title = "状态"
+    parameter_name = "status"
+    labels = TASK_STATUS_LABELS
+
+    def lookups(self, request, model_admin):
+        return list(self.labels.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() in self.labels else queryset
+
+
+class ProcessStatusFilter(TaskStatusFilter):
+    labels = {key: TASK_STATUS_LABELS[key] for key in ("NEW", "DONE", "CANCELED")}
+
+
 class ReadOnlyProcessAdmin(_TitledInChinese, ReadOnlyAdmin, ProcessAdmin):
     chinese_name = "流程实例"
+    list_display = ["pk", "created_at", "process_title", "status_label", "summary"]
+    list_display_links = ["pk", "created_at"]
+    list_filter = [ProcessStatusFilter]
+
+    @admin.display(description="创建时间", ordering="created")
+    def created_at(self, obj):
+        return obj.created
+
+    @admin.display(description="摘要")
+    def summary(self, obj):
+        return obj.brief
+
+    @admin.display(description="流程")
+    def process_title(self, obj):
+        return obj.flow_class.process_title if obj.flow_class else "—"
+
+    @admin.display(description="状态", ordering="status")
+    def status_label(self, obj):
+        return TASK_STATUS_LABELS.get(obj.status, obj.status)
 
 
 class ReadOnlyTaskAdmin(_TitledInChinese, ReadOnlyAdmin, TaskAdmin):
     chinese_name = "流程任务"
+    list_display = ["pk", "created_at", "case", "task_title", "status_label", "owner_name", "finished_at"]
+    list_display_links = ["pk", "created_at"]
+    list_filter = [TaskStatusFilter]
+
+    @admin.display(description="创建时间", ordering="created")
+    def created_at(self, obj):
+        return obj.created
+
+    @admin.display(description="任务")
+    def task_title(self, obj):
+        return obj.title
+
+    @admin.display(description="流程实例")
+    def case(self, obj):
+        return obj.process_id
+
+    @admin.display(description="办理人")
+    def owner_name(self, obj):
+        return obj.owner or "—"
+
+    @admin.display(description="完成时间", ordering="finished")
+    def finished_at(self, obj):
+        return obj.finished
+
+    @admin.display(description="状态", ordering="status")
+    def status_label(self, obj):
+        return TASK_STATUS_LABELS.get(obj.status, obj.status)
 
 
 for model, model_admin in ((Process, ReadOnlyProcessAdmin), (Task, ReadOnlyTaskAdmin)):

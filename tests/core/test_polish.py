@@ -114,7 +114,16 @@ def test_a_live_task_is_shown_in_chinese_and_a_post_changing_it_is_refused(clien
     case = verified(computer, alice, henry, rita)
     task = case.task_set.exclude(status="DONE").first()
     client.force_login(admin_user)
-    assert "<title>流程任务（只读） | 盘活 · 系统管理</title>" in client.get("/admin/viewflow/task/").content.decode()
+    changelist = client.get("/admin/viewflow/task/").content.decode()
+    assert "<title>流程任务（只读） | 盘活 · 系统管理</title>" in changelist
+    assert ">办理人<" in changelist and "?status=DONE" in changelist and ">已完成<" in changelist
+    assert not [english for english in (">Assigned<", ">Owner<", ">Status<", "以 Status") if english in changelist]
+    done = case.task_set.filter(status="DONE").first()
+    filtered = client.get(f"/admin/viewflow/task/?status={task.status}").content.decode()
+    assert f"/admin/viewflow/task/{task.pk}/change/" in filtered
+    assert f"/admin/viewflow/task/{done.pk}/change/" not in filtered
+    processes = client.get("/admin/viewflow/process/").content.decode()
+    assert "<title>流程实例（只读） | 盘活 · 系统管理</title>" in processes and ">状态<" in processes
     page = client.get(f"/admin/viewflow/task/{task.pk}/change/").content.decode()
     assert "查看流程任务" in page and 'name="_save"' not in page
     response = client.post(f"/admin/viewflow/task/{task.pk}/change/", {"status": "DONE", "owner": admin_user.pk})
