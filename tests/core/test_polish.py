@@ -71,6 +71,13 @@ def test_the_admin_index_names_the_workflow_and_sign_in_sections_in_chinese(clie
     assert ">流程任务<" in client.get("/admin/viewflow/").content.decode()
 
 
+def test_the_lockout_records_speak_chinese(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/admin/axes/accesslog/").content.decode()
+    assert "选择 登录日志 来修改" in page and ">IP 地址<" in page and ">浏览器标识<" in page
+    assert not [english for english in ("access log", "IP Address", "User Agent", "Attempt Time") if english in page]
+
+
 def test_the_user_list_shows_and_filters_roles_by_their_chinese_names(client, admin_user, alice, henry):
     client.force_login(admin_user)
     page = client.get("/admin/assets/user/").content.decode()
