@@ -18,6 +18,14 @@ def test_the_login_page_links_to_the_forgotten_password_page(client):
     assert '<a href="/accounts/password_reset/">忘记密码</a>' in page
 
 
+def test_the_lockout_page_links_to_the_forgotten_password_page(client, alice):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong-password-1"}, REMOTE_ADDR="10.4.4.4")
+    locked = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.4.4.4")
+    assert locked.status_code == 429
+    assert '<a href="/accounts/password_reset/">联系管理员重置</a>' in locked.content.decode()
+
+
 def test_the_forgotten_password_page_names_who_resets_it_and_promises_no_mail(client, settings):
     settings.PANHUO = {**settings.PANHUO, "ADMIN_CONTACT": "县财政局资产股 0837-7422xxx"}
     response = client.get("/accounts/password_reset/")
