@@ -227,3 +227,15 @@ def test_no_page_a_user_or_an_administrator_opens_says_django(client, alice, adm
     said = {path: response.status_code for path, response in pages.items() if "Django" in response.content.decode()}
     assert said == {}
     assert pages["/no-such-page/"].status_code == 404 and pages["/accounts/password_reset/"].status_code == 200
+
+
+def test_the_committed_catalog_is_compiled_from_its_source():
+    import gettext
+
+    folder = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    pairs = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', source, re.M))
+    with open(folder / "django.mo", "rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    assert len(pairs) >= 20
+    assert {msgid: compiled.gettext(msgid) for msgid in pairs} == pairs
