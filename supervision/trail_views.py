@@ -2,11 +2,10 @@
 time, step and method, each with who, for whom, what changed and the document it produced; the search's .xlsx export
 and, for the county's supervisors, the check of the whole hash chain."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,15 +13,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assets.imports import XLSX_CONTENT_TYPE
 from assets.selectors import supervision_scope_required
-from audit.chain import audit_chain_verify
 from audit.services import audit_record
 from core.http import as_download, client_ip
 from workflows.trail import event_rows
 
+from .chain_checks import CHAIN_CHECK_REFUSED, chain_check_request, chain_check_result, may_check_chain
+from .models import ChainCheck, JobStatus
 from .selectors import trail_filtered
 from .trail_export import TRAIL_EXPORT_LIMIT, trail_over_limit_message, trail_workbook
 
 TRAIL_PAGE_SIZE = 50
+# JobStatus says 生成中 for a file being made; a check is 校验中.
+CHECK_LABELS = {
+    JobStatus.PENDING: "排队中",
+    JobStatus.RUNNING: "校验中",
+    JobStatus.DONE: "已完成",
+    JobStatus.FAILED: "失败",
+}
 
 
 def _filters_text(form) -> str:
@@ -58,7 +65,7 @@ def trail(request):
         "count": count,
         "export_query": query.urlencode(),
         "over_limit": trail_over_limit_message(count) if count > TRAIL_EXPORT_LIMIT else "",
-        "may_verify_chain": scope.level == "county",
+        "may_verify_chain": may_check_chain(request.user),
     }
     return TemplateResponse(request, "supervision/trail.html", context, status=400 if form.errors else 200)
 
@@ -84,25 +91,57 @@ def trail_xlsx(request):
     return as_download(response, f"{scope.label}审计轨迹_{stamp}.xlsx", f"audit_trail_{stamp}.xlsx")
 
 
+def _county_checker(request) -> None:
+    supervision_scope_required(request.user)
+    if not may_check_chain(request.user):
+        raise PermissionDenied(CHAIN_CHECK_REFUSED)
+
+
+def _check_or_404(pk) -> ChainCheck:
+    check = ChainCheck.objects.filter(pk=pk).select_related("requested_by").first()
+    if check is None:
+        raise Http404("没有找到这次校验。")
+    return check
+
+
+def _check_progress(check: ChainCheck) -> dict:
+    finished = check.status in (JobStatus.DONE, JobStatus.FAILED)
+    return {"status": check.status, "status_label": CHECK_LABELS.get(check.status, check.get_status_display()),
+            "done": check.done, "total": check.total, "percent": check.progress_percent, "finished": finished,
+            "ok": finished and check.status == JobStatus.DONE and not check.broken,
+            "result": chain_check_result(check)}  # fmt: skip
+
+
 @require_POST
 @login_required
 def trail_verify(request):
-    """Recomputes the whole hash chain (audit.chain) and says on the trail page whether it holds or where it breaks.
-    The chain is the county's: only county-wide supervisors run it (a department or unit sees part of the trail)."""
-    scope = supervision_scope_required(request.user)
-    if scope.level != "county":
-        raise PermissionDenied("只有全县范围的监督人员可以校验审计链。")
-    report = audit_chain_verify()
-    checked = timezone.localtime().strftime("%Y年%-m月%-d日 %H:%M")
-    if report.ok:
-        messages.success(request, f"链完整：已校验全部 {report.verified} 条记录，未发现改动、删除或插入（{checked}）。")
-    else:
-        messages.error(request, f"链不完整：{report.broken} 在此之前的 {report.verified} 条记录完好（{checked}）。")
-    return HttpResponseRedirect(reverse("supervision:trail"))
+    """Asks for a check of the whole hash chain (audit.chain), run in the background; on to its page."""
+    _county_checker(request)
+    check = chain_check_request(user=request.user)
+    return HttpResponseRedirect(reverse("supervision:trail_verify_check", args=[check.pk]))
+
+
+@require_GET
+@login_required
+def trail_verify_check(request, pk):
+    """One check: its progress while it runs (the page polls and reloads itself), then 链完整 or where it breaks."""
+    _county_checker(request)
+    check = _check_or_404(pk)
+    context = {"page_title": "审计链校验", "check": check, "progress": _check_progress(check)}
+    return TemplateResponse(request, "supervision/chain_check.html", context)
+
+
+@require_GET
+@login_required
+def trail_verify_progress(request, pk):
+    _county_checker(request)
+    return JsonResponse(_check_progress(_check_or_404(pk)))
 
 
 urlpatterns = [
     path("trail/", trail, name="trail"),
     path("trail/xlsx/", trail_xlsx, name="trail_xlsx"),
     path("trail/verify/", trail_verify, name="trail_verify"),
+    path("trail/verify/<uuid:pk>/", trail_verify_check, name="trail_verify_check"),
+    path("trail/verify/<uuid:pk>/progress/", trail_verify_progress, name="trail_verify_progress"),
 ]

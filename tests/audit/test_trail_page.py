@@ -1,7 +1,8 @@
 """The trail page counts what a search found, exports it to .xlsx in the user's scope (capped, and says so), and lets
-the county's supervisors check the hash chain from the page instead of a shell."""
+the county's supervisors check the hash chain from the page (a background job) instead of a shell."""
 
 import io
+import uuid
 
 import openpyxl
 import pytest
@@ -10,6 +11,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from audit.services import audit_record
 from supervision import trail_export, trail_views
+from supervision.chain_checks import chain_check_run
+from supervision.models import ChainCheck, JobStatus
 from workflows.services import case_report
 
 from ..cases import as_
@@ -164,36 +167,83 @@ def test_a_user_without_a_supervision_scope_may_not_export_the_trail(client, sch
 # -- the chain check ------------------------------------------------------------------------------------------------
 
 
-def test_the_supervisor_checks_the_chain_from_the_page_and_reads_that_it_holds(client, sam, trail):
+def check_chain(client, capture, *, run=True):
+    """Presses 校验审计链; with `run`, the job runs as the request commits (as the worker would take it)."""
+    with capture(execute=run):
+        response = client.post(reverse("supervision:trail_verify"))
+    assert response.status_code == 302
+    return ChainCheck.objects.get(), response["Location"]
+
+
+def test_the_supervisor_checks_the_chain_from_the_page_and_reads_that_it_holds(
+    client, sam, trail, django_capture_on_commit_callbacks
+):
     client.force_login(sam)
     assert 'id="chain-verify"' in client.get(TRAIL).content.decode()
     count = AuditEvent.objects.count()
 
-    response = client.post(reverse("supervision:trail_verify"), follow=True)
+    check, location = check_chain(client, django_capture_on_commit_callbacks)
 
-    assert response.redirect_chain == [(TRAIL, 302)]
-    assert f"链完整：已校验全部 {count} 条记录" in response.content.decode()
+    assert location == reverse("supervision:trail_verify_check", args=[check.pk])
+    assert (check.status, check.done, check.total, check.broken) == (JobStatus.DONE, count, count, "")
+    page = client.get(location).content.decode()
+    assert f"链完整：已校验全部 {count} 条记录" in page and 'id="chain-progress"' not in page
+    progress = client.get(reverse("supervision:trail_verify_progress", args=[check.pk])).json()
+    assert progress["finished"] and progress["ok"] and progress["percent"] == 100
 
 
-def test_a_changed_record_is_named_where_the_chain_breaks(client, sam, trail):
+def test_while_the_check_runs_the_page_shows_its_progress_and_polls(
+    client, sam, trail, django_capture_on_commit_callbacks
+):
+    client.force_login(sam)
+
+    check, location = check_chain(client, django_capture_on_commit_callbacks, run=False)
+
+    page = client.get(location).content.decode()
+    progress_url = reverse("supervision:trail_verify_progress", args=[check.pk])
+    assert 'id="chain-progress"' in page and f'data-progress-url="{progress_url}"' in page
+    assert "排队中" in page and "/static/panhuo/progress.js" in page
+    assert client.get(progress_url).json() == {
+        "status": "pending", "status_label": "排队中", "done": 0, "total": AuditEvent.objects.count(), "percent": 0,
+        "finished": False, "ok": False, "result": "",
+    }  # fmt: skip
+    again, _ = check_chain(client, django_capture_on_commit_callbacks, run=False)
+    assert again.pk == check.pk  # a second press while it waits starts no second walk
+    chain_check_run(check_id=str(check.pk))
+    assert chain_check_run(check_id=str(check.pk)) is None  # a second delivery of the job does nothing
+    assert "链完整" in client.get(location).content.decode()
+
+
+def test_a_changed_record_is_named_where_the_chain_breaks(client, sam, trail, django_capture_on_commit_callbacks):
     second = AuditEvent.objects.get(seq=2)
     tamper(f"UPDATE {TABLE} SET role = %s WHERE id = %s", ["admin", second.pk])
     client.force_login(sam)
 
-    html = client.post(reverse("supervision:trail_verify"), follow=True).content.decode()
+    check, location = check_chain(client, django_capture_on_commit_callbacks)
 
+    html = client.get(location).content.decode()
     assert "链不完整：" in html and f"第 2 条记录（id={second.pk}" in html and "内容与其摘要不符" in html
-    assert "在此之前的 1 条记录完好" in html
+    assert "在此之前的 1 条记录完好" in html and check.done == 1
+    assert client.get(reverse("supervision:trail_verify_progress", args=[check.pk])).json()["ok"] is False
 
 
-def test_only_county_supervisors_may_check_the_chain(client, alice, rita, trail):
+def test_only_county_supervisors_may_check_the_chain_or_read_a_check(
+    client, sam, alice, rita, trail, django_capture_on_commit_callbacks
+):
+    client.force_login(sam)
+    check, location = check_chain(client, django_capture_on_commit_callbacks)
     for user in (alice, rita):
         client.force_login(user)
         assert 'id="chain-verify"' not in client.get(TRAIL).content.decode()
         assert client.post(reverse("supervision:trail_verify")).status_code == 403
+        assert client.get(location).status_code == 403
+        assert client.get(reverse("supervision:trail_verify_progress", args=[check.pk])).status_code == 403
+    assert ChainCheck.objects.count() == 1
 
 
-def test_the_chain_check_is_a_post(client, sam, trail):
+def test_an_unknown_check_is_a_404_and_the_check_is_asked_for_by_post(client, sam, trail):
     client.force_login(sam)
 
+    assert client.get(reverse("supervision:trail_verify_check", args=[uuid.uuid4()])).status_code == 404
     assert client.get(reverse("supervision:trail_verify")).status_code == 405
+    assert not ChainCheck.objects.exists()
