@@ -89,6 +89,8 @@ ZERO = Decimal(0)
 SQM_PER_HECTARE = Decimal(10000)
 # How many rows of each alert and list the page, the workbook and the PDF show (the count is always the full one).
 LIST_LIMIT = 50
+# How many rows an alert list's own .xlsx export holds at most (its sheet says so when the count is larger).
+ALERT_EXPORT_LIMIT = 5000
 # Alert windows (days), as the supervision brief sets them; the appraisal validity itself is Policy data.
 SPLIT_CASES_LISTED = 10  # plans named per suspected split
 SPLIT_ROWS_LISTED = 20  # suspected splits listed (the count covers them all)
@@ -742,7 +744,9 @@ def _case_row(case: DisposalCase, **extra) -> dict:
             "asset_name": case.asset.name, "holding_unit": case.holding_unit.name, **extra}  # fmt: skip
 
 
-def leases_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
+def leases_expiring(
+    scope: SupervisionScope, today: dt.date, policy: Policy | None = None, *, limit: int = LIST_LIMIT
+) -> dict:
     """Leases (executed or closed lease cases) whose term ends within the next Policy.lease_alert_days."""
     qs = ExecutionRecord.objects.filter(
         case__method=DisposalMethod.LEASE,
@@ -751,7 +755,7 @@ def leases_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | No
         lease_ends_on__lte=today + dt.timedelta(days=(policy or Policy.current()).lease_alert_days),
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
-    count, records = _alert(qs.order_by("lease_ends_on", "pk"))
+    count, records = _alert(qs.order_by("lease_ends_on", "pk"), limit)
     rows = [
         _case_row(r.case, lessee=r.lessee, lease_ends_on=r.lease_ends_on, days=(r.lease_ends_on - today).days,
                   detail=f"承租方{r.lessee}，{(r.lease_ends_on - today).days}日后到期")
@@ -760,7 +764,7 @@ def leases_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | No
     return {"count": count, "rows": rows}
 
 
-def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
+def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
     """Running leases whose rent received is below what is owed by today.
 
     Owed = the larger of the amount due recorded at execution (the first instalment, normally a year's rent paid in
@@ -784,7 +788,7 @@ def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
         accrued_365=ExpressionWrapper(F("annual_rent") * elapsed, output_field=money),
     ).filter(Q(received__lt=F("due")) | Q(received_365__lt=F("accrued_365")))
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
-    count, records = _alert(qs.order_by("lease_starts_on", "pk"))
+    count, records = _alert(qs.order_by("lease_starts_on", "pk"), limit)
     rows = []
     for r in records:
         accrued = (r.annual_rent * (today - r.lease_starts_on).days / 365).quantize(Decimal("0.01"))
@@ -797,7 +801,9 @@ def rent_arrears(scope: SupervisionScope, today: dt.date) -> dict:
     return {"count": count, "rows": rows}
 
 
-def appraisals_expiring(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
+def appraisals_expiring(
+    scope: SupervisionScope, today: dt.date, policy: Policy | None = None, *, limit: int = LIST_LIMIT
+) -> dict:
     """Open cases not yet executed whose appraisal (评估基准日 + Policy.appraisal_validity_days) expires within
     Policy.appraisal_alert_days or has expired: the deal must be made on a valid appraisal."""
     policy = policy or Policy.current()
@@ -809,7 +815,7 @@ def appraisals_expiring(scope: SupervisionScope, today: dt.date, policy: Policy 
         appraisal_date__lte=today + dt.timedelta(days=policy.appraisal_alert_days - validity),
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
-    count, records = _alert(qs.order_by("appraisal_date", "pk"))
+    count, records = _alert(qs.order_by("appraisal_date", "pk"), limit)
     rows = []
     for r in records:
         expires = r.appraisal_date + dt.timedelta(days=validity)
@@ -822,13 +828,15 @@ def appraisals_expiring(scope: SupervisionScope, today: dt.date, policy: Policy 
     return {"count": count, "rows": rows}
 
 
-def idle_without_case(scope: SupervisionScope, today: dt.date, policy: Policy | None = None) -> dict:
+def idle_without_case(
+    scope: SupervisionScope, today: dt.date, policy: Policy | None = None, *, limit: int = LIST_LIMIT
+) -> dict:
     """Assets idle for more than Policy.idle_alert_months and in normal ledger status (在用: no open case): nobody
     reported them."""
     cutoff = today - relativedelta(months=(policy or Policy.current()).idle_alert_months)
     qs = Asset.objects.filter(usage_status=UsageStatus.IDLE, idle_since__lt=cutoff, status=AssetStatus.IN_USE)
     qs = _scoped(qs, asset_scope_q(scope)).select_related("holding_unit", "category")
-    count, assets = _alert(qs.order_by("idle_since", "pk"))
+    count, assets = _alert(qs.order_by("idle_since", "pk"), limit)
     rows = [
         {"asset_id": a.pk, "asset_code": a.code, "asset_name": a.name, "holding_unit": a.holding_unit.name,
          "idle_since": a.idle_since, "months": a.idle_months(today), "detail": f"已闲置{a.idle_months(today)}个月"}
@@ -877,7 +885,14 @@ class DaysPreceding(ValueRange):
         return f"{abs(int(start))} {connection.ops.PRECEDING}", connection.ops.CURRENT_ROW
 
 
-def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date, policy: Policy | None = None) -> dict:
+def batch_splitting(
+    scope: SupervisionScope,
+    period: Period,
+    today: dt.date,
+    policy: Policy | None = None,
+    *,
+    rows_listed: int = SPLIT_ROWS_LISTED,
+) -> dict:
     """拆分规避审批: one holding unit's plans for one category, submitted within the policy's batch window (30 days),
     each below the finance threshold of the active routing rules but together at or above it. Plans of the year up to
     the period's end (and today), withdrawn ones aside.
@@ -925,7 +940,7 @@ def batch_splitting(scope: SupervisionScope, period: Period, today: dt.date, pol
     count = len(best)
     listed = [
         ((unit_id, category_id), (n, _d(total), _d(limit), position))
-        for unit_id, category_id, n, total, limit, position in best[:SPLIT_ROWS_LISTED]
+        for unit_id, category_id, n, total, limit, position in best[:rows_listed]
     ]
     if not listed:
         return {"count": 0, "rows": []}
@@ -984,6 +999,26 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
     for key, alert in alerts.items():
         alert["title"] = titles[key]
     return alerts
+
+
+ALERT_KEYS = ("leases_expiring", "rent_arrears", "appraisals_expiring", "idle_without_case", "batch_splitting")
+
+
+def alert_export_figures(scope: SupervisionScope, key: str, period: Period, today: dt.date) -> dict:
+    """One alert list as its export holds it: the same query and scope as the dashboard's, up to ALERT_EXPORT_LIMIT
+    rows instead of the page's first ones. `key` is one of ALERT_KEYS (KeyError otherwise)."""
+    policy = Policy.current()
+    scope = _prepared(scope)
+    limit = ALERT_EXPORT_LIMIT
+    alert = {
+        "leases_expiring": lambda: leases_expiring(scope, today, policy, limit=limit),
+        "rent_arrears": lambda: rent_arrears(scope, today, limit=limit),
+        "appraisals_expiring": lambda: appraisals_expiring(scope, today, policy, limit=limit),
+        "idle_without_case": lambda: idle_without_case(scope, today, policy, limit=limit),
+        "batch_splitting": lambda: batch_splitting(scope, period, today, policy, rows_listed=limit),
+    }[key]()
+    alert["title"] = alert_titles(policy)[key]
+    return alert
 
 
 # -- everything -----------------------------------------------------------------------------------------------------

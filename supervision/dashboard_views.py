@@ -15,16 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assets.imports import XLSX_CONTENT_TYPE
 from assets.selectors import SupervisionScope, supervision_scope_required
+from audit.services import audit_record
 from core.forms import Form
 from core.http import as_download, client_ip, stored_file_problem
 from core.storage import StoredFileError
 from documents.models import DocumentStatus
 from documents.services import document_pdf
 
-from .dashboard import LIST_LIMIT, Period, PeriodError, dashboard_figures
+from .dashboard import ALERT_KEYS, LIST_LIMIT, Period, PeriodError, alert_export_figures, dashboard_figures
 from .models import ReportKind
 from .reports import (
     ReportError,
+    alert_workbook,
     export_audit,
     report_documents,
     report_filename,
@@ -62,6 +64,10 @@ def _year_choices(today, selected: int | None = None) -> list[int]:
     return sorted(years, reverse=True)
 
 
+# A count axis (items, cases) ticks in whole numbers: Chart.js otherwise steps 0.1 when the counts are small.
+COUNT_AXIS = {"beginAtZero": True, "ticks": {"precision": 0}}
+
+
 def _short(name: str) -> str:
     # Category names carry their examples in brackets; a chart's axis has room for the name only.
     return name.split("（")[0]
@@ -81,6 +87,14 @@ def _charts(figures: dict) -> dict:
     def so_far(values: list) -> list:
         return [v if month <= last_past else None for month, v in enumerate(values, start=1)]
 
+    targets = [
+        {
+            "label": t["name"] if t["lead_department"] == "全县" else f"{t['name']}（{t['lead_department']}）",
+            "data": so_far([round(float(v) * 100 / float(t["amount"]), 1) for v in t["cumulative"]]),
+        }
+        for t in figures["targets"]
+    ]
+
     return {
         "categories": {
             "labels": [_short(r["name"]) for r in ledger["categories"]],
@@ -93,26 +107,37 @@ def _charts(figures: dict) -> dict:
                     ("disposed", "已处置"),
                 )
             },
+            "scales": {
+                "x": {"stacked": True},
+                "y": {**COUNT_AXIS, "stacked": True, "title": {"display": True, "text": "项"}},
+            },
         },
         "stages": {
             "labels": [r["label"] for r in figures["stages"]["cases"]],
             "values": [r["n"] for r in figures["stages"]["cases"]],
+            "scales": {"y": COUNT_AXIS},
         },
         "targets": {
             "labels": months,
             "pace": [round(m * 100 / 12, 1) for m in range(1, period["last_month"] + 1)],
-            "series": [
-                {
-                    "label": t["name"] if t["lead_department"] == "全县" else f"{t['name']}（{t['lead_department']}）",
-                    "data": so_far([round(float(v) * 100 / float(t["amount"]), 1) for v in t["cumulative"]]),
-                }
-                for t in figures["targets"]
-            ],
+            "series": [s for s in targets if any(s["data"])],
+            # Targets with nothing done yet draw no line at 0 (eight of them made the legend unreadable); the page
+            # names them in a note instead.
+            "empty": [s["label"] for s in targets if not any(s["data"])],
         },
         "revitalized": {
             "labels": months,
             "count": [m["n"] for m in figures["revitalized"]["months"]],
             "value": so_far([round(float(c["value"]) / 10000, 2) for c in figures["revitalized"]["cumulative"]]),
+            "scales": {
+                "y": {**COUNT_AXIS, "title": {"display": True, "text": "项"}},
+                "y1": {
+                    "beginAtZero": True,
+                    "position": "right",
+                    "grid": {"drawOnChartArea": False},
+                    "title": {"display": True, "text": "万元"},
+                },
+            },
         },
         "proceeds": {
             "labels": [r["label"] for r in figures["proceeds"]["rows"]],
@@ -123,6 +148,7 @@ def _charts(figures: dict) -> dict:
         "overdue": {
             "labels": [r["name"] for r in figures["overdue"]["by_organization"]],
             "values": [r["n"] for r in figures["overdue"]["by_organization"]],
+            "scales": {"x": COUNT_AXIS, "y": {"ticks": {"autoSkip": False}}},
         },
         "durations": {
             "labels": [r["label"] for r in figures["step_durations"]],
@@ -138,6 +164,11 @@ def _charts(figures: dict) -> dict:
 
 def _export_query(period: Period) -> str:
     return f"kind={period.kind}&year={period.year}&period={period.number}"
+
+
+def _period_query(period: Period) -> str:
+    """The dashboard's own query for the period (what an alert export reads back with _period_from_query)."""
+    return f"year={period.year}&{'month' if period.is_monthly else 'quarter'}={period.number}"
 
 
 class DashboardView(View):
@@ -164,9 +195,31 @@ class DashboardView(View):
             "more_units": not all_units and len(figures["ledger"]["units"]) > TOP_UNITS,
             "years": _year_choices(today, period.year),
             "export_query": _export_query(period),
+            "period_query": _period_query(period),
             "list_limit": LIST_LIMIT,
         }
         return TemplateResponse(request, "supervision/dashboard.html", context)
+
+
+@require_GET
+def alert_xlsx(request, key: str):
+    """GET ?year=&month= (or &quarter=): one alert list of the dashboard, in the user's scope, as an .xlsx. The
+    period matters only to 疑似拆分 (plans of the year up to the period's end), as on the page."""
+    scope = supervision_scope_required(request.user)
+    if key not in ALERT_KEYS:
+        raise Http404("没有这一类预警。")
+    today = timezone.localdate()
+    try:
+        period = _period_from_query(request.GET, today)
+    except PeriodError as exc:
+        return HttpResponse(f"参数有误，未导出：{exc.message}", status=400, content_type="text/plain; charset=utf-8")
+    alert = alert_export_figures(scope, key, period, today)
+    content = alert_workbook(alert, key=key, scope_label=scope.label, today=today)
+    data = {"what": "alerts", "alert": key, "format": "xlsx", "scope": scope.label, "rows": len(alert["rows"])}
+    audit_record(user=request.user, action="export", data=data, ip=client_ip(request))
+    stamp = f"{today.year}{today.month:02d}{today.day:02d}"
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    return as_download(response, f"{scope.label}预警_{alert['title']}_{stamp}.xlsx", f"alerts_{key}_{stamp}.xlsx")
 
 
 # -- reports ----------------------------------------------------------------------------------------------------------
@@ -287,6 +340,7 @@ def report_document(request, pk: int):
 
 urlpatterns = [
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/alerts/<slug:key>/xlsx/", alert_xlsx, name="alert_xlsx"),
     path("reports/", ReportsView.as_view(), name="reports"),
     path("reports/xlsx/", report_xlsx, name="report_xlsx"),
     path("reports/pdf/", report_pdf, name="report_pdf"),

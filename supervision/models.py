@@ -130,3 +130,29 @@ class SupervisionReport(models.Model):
         if self.kind == ReportKind.MONTHLY:
             return f"{scope} {self.year}年{self.period}月 月调度"
         return f"{scope} {self.year}年第{self.period}季度 季评估"
+
+
+class ChainCheck(BackgroundJob):
+    """One check of the audit trail's hash chain (audit.chain.audit_chain_verify), asked for on the trail page and run
+    by a Celery job: on a long trail the walk takes longer than a page may wait. Its row says how far the chain held
+    and, when it breaks, where."""
+
+    PROGRESS = ("total", "done")
+    DONE_STATUSES = (JobStatus.DONE,)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField("链上记录数", default=0, help_text="申请时链头的序号")
+    done = models.PositiveIntegerField("已校验", default=0)
+    broken = models.TextField("断点", blank=True, help_text="链在何处断开；空表示链完整")
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计链校验"
+        verbose_name_plural = "审计链校验"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"审计链校验（{self.get_status_display()}）"

@@ -378,6 +378,44 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def alert_workbook(alert: dict, *, key: str, scope_label: str, today: dt.date) -> bytes:
+    """One alert list of the dashboard as an .xlsx: a title line, the scope and date, then every row (up to
+    ALERT_EXPORT_LIMIT, and a line saying so when the list is longer)."""
+    wb = Workbook(write_only=True)
+    sheet = _Sheet(wb, "预警", f"预警：{alert['title']}", [12, 22, 30, 30, 30, 60, 40])
+    sheet.line(f"统计范围：{scope_label}　数据截至：{_date_text(today)}　共 {alert['count']} 项")
+    if alert["count"] > len(alert["rows"]):
+        sheet.line(f"超过导出上限，仅列出前 {len(alert['rows'])} 项；请缩小范围后再导出其余事项。")
+    sheet.line()
+    if key == "batch_splitting":
+        columns = [
+            ("序号", COUNT),
+            ("持有单位", None),
+            ("资产类别", None),
+            ("方案（项）", COUNT),
+            ("合计原值（元）", MONEY),
+            ("财政审批标准（元）", MONEY),
+            ("提交时间", None),
+            ("涉及资产", None),
+        ]
+        rows = [
+            [i, r["holding_unit"], r["category"], r["n"], r["total"], r["threshold"], r["window_text"],
+             "、".join(f"{c['asset_code']} {c['asset_name']}" for c in r["cases"])]
+            for i, r in enumerate(alert["rows"], start=1)
+        ]  # fmt: skip
+    else:
+        columns = [("序号", COUNT), ("事项", COUNT), ("资产编号", None), ("资产名称", None), ("持有单位", None),
+                   ("说明", None)]  # fmt: skip
+        rows = [
+            [i, r.get("case_id"), r["asset_code"], r["asset_name"], r["holding_unit"], r["detail"]]
+            for i, r in enumerate(alert["rows"], start=1)
+        ]
+    sheet.table(columns, rows)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def _money_cells(bucket: dict) -> list:
     return [bucket["n"], bucket["amount_due"], bucket["amount_received"], bucket["amount_remitted"],
             bucket["amount_confirmed"]]  # fmt: skip

@@ -1,4 +1,4 @@
-"""The 监督 jobs: bulk archive packages and their sweep."""
+"""The 监督 jobs: bulk archive packages and their sweep, and the audit chain check."""
 
 from celery import shared_task
 
@@ -18,3 +18,12 @@ def archive_batches_sweep_task() -> int:
     from .archive import archive_batches_sweep
 
     return archive_batches_sweep()
+
+
+@shared_task
+def chain_check_run_task(check_id: str) -> str:
+    """Walks the audit hash chain for one ChainCheck; a second delivery finds the check claimed and does nothing."""
+    from .chain_checks import chain_check_run
+
+    check = chain_check_run(check_id=check_id)
+    return check.status if check is not None else "skipped"

@@ -43,7 +43,7 @@ MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price",
 
 EXPORT_LABELS = {
     "ledger": "资产台账", "archive": "资产档案包", "archive_batch": "档案批量导出", "monthly_report": "月调度报告",
-    "quarterly_evaluation": "季评估报告",
+    "quarterly_evaluation": "季评估报告", "alerts": "预警清单", "audit_trail": "审计轨迹",
 }  # fmt: skip
 # The step each document is issued at, by the action that asks for it (workflows.services `_document` calls).
 DOCUMENT_STEP_OF_ACTION = {

@@ -2,7 +2,7 @@
 调剂共享平台 board."""
 
 from django.urls import path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import RedirectView
 from viewflow.urls import Application
 from viewflow.workflow.flow import FlowAppViewset
 
@@ -36,11 +36,7 @@ class CaseApplication(FlowAppViewset):
         path("<int:pk>/documents/<uuid:uuid>/", views.document_download, name="document"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),
         path("substitution/", views.SubstitutionView.as_view(), name="substitution"),
-        path(
-            "flow/",
-            TemplateView.as_view(template_name="workflows/flow_chart.html", extra_context={"page_title": "处置流程图"}),
-            name="flow_chart",
-        ),
+        path("flow/", views.FlowChartPage.as_view(), name="flow_chart"),
     ]
 
     def __init__(self, **kwargs):
