@@ -8,8 +8,8 @@ from assets.models import AttachmentKind, Organization
 from core.forms import Form
 from core.uploads import sniff_upload
 
-from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord
-from .services import EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS
+from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord, record_refusals
+from .services import DUE_FIELD, EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS, proceeds_errors
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
@@ -197,6 +197,20 @@ class ResultForm(StepForm):
             fields[name] = EvidenceField(label=label, kind=kind)
         # The method's own fields first, then the money.
         self.fields = {**fields, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        # The policy's rules on the record's own figures, listed with the field errors (all problems in one round);
+        # the service checks them again, with those that need the stored evidence.
+        values = {name: data.get(name) for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}
+        for message in record_refusals(self.case, values):
+            self.add_error(None, message)
+        due = DUE_FIELD.get(self.case.method)
+        if due and data.get(due):
+            for name, message in proceeds_errors(self.proceeds()).items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return data
 
     def record(self) -> dict:
         return {name: self.cleaned_data[name] for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}

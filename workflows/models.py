@@ -414,6 +414,25 @@ def reserve_at_least_appraisal(case: "DisposalCase") -> bool:
     )
 
 
+def _below_reserve_message(case: "DisposalCase") -> str:
+    record = case.execution_or_none()
+    figures = ""
+    if record is not None and record.reserve_price is not None and record.winning_bid is not None:
+        figures = f"（保留价{record.reserve_price:,.2f}元，成交价{record.winning_bid:,.2f}元）"
+    return f"成交价低于保留价，不能成交{figures}：低于保留价的竞价不成交（依据{cited('二(八)3')}）。"
+
+
+# seed 000, 二(八)3: 依法依规处置, 确保国有资产保值增值 — a bid under the reserve is no sale.
+@condition(_below_reserve_message)
+def bid_at_or_above_reserve(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None:
+        return True
+    if record.winning_bid is None or record.reserve_price is None:
+        return True  # a missing figure is the form's and the record's refusal, not this rule's
+    return record.winning_bid >= record.reserve_price
+
+
 @condition(lambda case: f"成交价低于评估值的{Policy.current().low_bid_floor_percent}%，须重新报批。")
 def bid_at_or_above_floor(case: "DisposalCase") -> bool:
     return case.method != DisposalMethod.AUCTION or not case.bid_below_floor()
@@ -455,6 +474,34 @@ def remittance_confirmed_if_earning(case: "DisposalCase") -> bool:
     if not case.earns_money or not case.amount_received:
         return True
     return case.remittance_confirmed_by_id is not None
+
+
+# The execution record's rules a form can check from its own values, each with the fields it reads: the form lists
+# them with its field errors, so a clerk sees every problem of a submit at once (issue 12 §1.6).
+RECORD_RULES = (
+    (lease_within_term_cap, ("lease_starts_on", "lease_ends_on")),
+    (rent_at_least_reserve, ("annual_rent", "reserve_rent")),
+    (reserve_at_least_appraisal, ("reserve_price", "appraisal_value")),
+    (bid_at_or_above_reserve, ("winning_bid", "reserve_price")),
+)
+
+
+def record_refusals(case: "DisposalCase", values: dict) -> list[str]:
+    """The messages of RECORD_RULES that `values` (an execution form's cleaned data) break; a rule whose fields are
+    not all given is left to the missing-field errors."""
+    import copy
+
+    record = copy.copy(case.execution_or_none()) or ExecutionRecord(case_id=case.pk)
+    for name, value in values.items():
+        if hasattr(record, name) and not name.startswith("_"):
+            setattr(record, name, value)
+    probe = copy.copy(case)
+    probe.execution = record
+    messages = []
+    for rule, fields in RECORD_RULES:
+        if all(values.get(name) not in (None, "") for name in fields) and not rule(probe):
+            messages.append(rule.message(probe) if callable(rule.message) else rule.message)
+    return messages
 
 
 class DisposalCase(ConcurrentTransitionMixin, Process):
@@ -706,6 +753,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
             rent_at_least_reserve,
             appraisal_valid,
             reserve_at_least_appraisal,
+            bid_at_or_above_reserve,
             bid_at_or_above_floor,
             early_scrap_justified,
         ],
@@ -713,7 +761,12 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     def record_execution(self) -> None:
         """The execution record is complete (for 调剂: the receiving unit confirmed receipt)."""
 
-    @transition(field=state, source=CaseState.EXECUTING, target=CaseState.PLAN_SUBMITTED, conditions=[bid_below_floor])
+    @transition(
+        field=state,
+        source=CaseState.EXECUTING,
+        target=CaseState.PLAN_SUBMITTED,
+        conditions=[bid_at_or_above_reserve, bid_below_floor],
+    )
     def reapprove(self) -> None:
         """A winning bid below the floor pauses the case: the plan goes back for approval."""
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -47,6 +47,7 @@ from .models import (
     RoutingRule,
     Step,
     Substitution,
+    bid_at_or_above_reserve,
     idle_long_enough,
     unmet_conditions,
 )
@@ -796,6 +797,9 @@ def case_record_execution(
             _fire(case, "record_execution")  # refuses with the state message
         _store_execution(case, record or {}, required=True)
     _link_evidence(case, list(evidence), Step.EXECUTE)
+    if not bid_at_or_above_reserve(case):
+        # No sale below the reserve, whether or not the bid is also under the re-approval floor.
+        raise DomainError(bid_at_or_above_reserve.message(case))
     if case.bid_below_floor():
         states = _fire(case, "reapprove")
         case.dept_approved_by = case.finance_approved_by = None
@@ -809,8 +813,16 @@ def case_record_execution(
         )
         return case
     case.amount_due = _amount_due(case)
+    errors: dict = {}
     if case.earns_money and case.amount_due:
-        _store_proceeds(case, proceeds or {})
+        try:
+            _store_proceeds(case, proceeds or {})
+        except ValidationError as exc:
+            errors = exc.message_dict
+    if errors:
+        # Every problem of the submit in one round: the money's errors with the rules the record breaks.
+        unmet = unmet_conditions(case, case.record_execution)
+        raise ValidationError({**errors, **({NON_FIELD_ERRORS: unmet} if unmet else {})})
     states = _fire(case, "record_execution")
     if case.method == DisposalMethod.REALLOCATE:
         case.receipt_confirmed_by = actor.principal
@@ -857,7 +869,8 @@ def case_execute(
     return case_record_execution(actor=actor, case=case, record=record, proceeds=proceeds, evidence=evidence, note=note)
 
 
-def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
+def proceeds_errors(proceeds: dict) -> dict[str, str]:
+    """What is wrong with the money of an execution (收支两条线), by field; the execution form lists these too."""
     received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
     remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
     errors = {}
@@ -869,8 +882,15 @@ def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
         errors["remitted"] = f"上缴金额应为实收减去费用：{received - fees:,.2f} 元。"
     if not receipt_no:
         errors["receipt_no"] = "请填写缴款凭证号。"
+    return errors
+
+
+def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
+    errors = proceeds_errors(proceeds)
     if errors:
         raise ValidationError(errors)
+    received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
+    remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
     case.amount_received, case.fees, case.amount_remitted, case.remittance_receipt_no = (
         received,
         fees,
@@ -879,17 +899,19 @@ def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
     )
 
 
+# The record's figure that is the money due, per earning method.
+DUE_FIELD = {
+    DisposalMethod.LEASE: "annual_rent",
+    DisposalMethod.AUCTION: "winning_bid",
+    DisposalMethod.SCRAP: "residual_value",
+}
+
+
 def _amount_due(case: DisposalCase) -> Decimal | None:
     record = case.execution_or_none()
-    if record is None:
+    if record is None or case.method not in DUE_FIELD:
         return None
-    if case.method == DisposalMethod.LEASE:
-        return record.annual_rent
-    if case.method == DisposalMethod.AUCTION:
-        return record.winning_bid
-    if case.method == DisposalMethod.SCRAP:
-        return record.residual_value
-    return None
+    return getattr(record, DUE_FIELD[case.method])
 
 
 # -- 收入上缴 and 销号 --------------------------------------------------------------------------------------------
