@@ -58,6 +58,27 @@ class ReportForm(EvidenceMixin, Form):
     stop_statement = EvidenceField(label="停用说明", kind=AttachmentKind.STOP_STATEMENT)
     meeting_minutes = EvidenceField(label="会议纪要", kind=AttachmentKind.MEETING_MINUTES)
 
+    def __init__(self, *args, asset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        asset = asset or (self.case.asset if getattr(self, "case", None) else None)
+        on_file = {}
+        if asset is not None:
+            for a in asset.attachments.filter(kind__in=[f.kind for f in self.evidence_fields()]).order_by(
+                "uploaded_at"
+            ):
+                on_file[a.kind] = a
+        # 闲置 needs both (seed 000, 一(三)1): the form says which the asset's file already holds.
+        for field in self.evidence_fields():
+            held = on_file.get(field.kind)
+            field.help_text = (
+                f"认定闲置须提供；资产档案中已有“{held.original_name}”，可不再上传"
+                if held
+                else "认定闲置须提供：资产档案中尚无，请上传（PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB）"
+            )
+
+    def evidence_fields(self) -> list[EvidenceField]:
+        return [self.fields["stop_statement"], self.fields["meeting_minutes"]]
+
 
 class ReviseForm(StepForm, ReportForm):
     """补正申报: the report's own form, on the returned case."""

@@ -29,6 +29,7 @@ from core.data import jsonable
 from core.errors import DomainError, NotAllowed
 from core.formatting import cn_date
 from core.fsm import ConcurrentTransition
+from core.policy import cited
 from documents.services import document_request
 
 from .calendar import step_due_on
@@ -292,6 +293,28 @@ def _check_report_fields(basis: str, statement: str) -> None:
         raise ValidationError({"statement": "请填写申报说明。"})
 
 
+# The report form's evidence fields, per kind (workflows.forms.ReportForm).
+REPORT_EVIDENCE_FIELDS = (
+    ("stop_statement", AttachmentKind.STOP_STATEMENT, "停用说明"),
+    ("meeting_minutes", AttachmentKind.MEETING_MINUTES, "会议纪要"),
+)
+
+
+def _check_idle_evidence(asset: Asset, basis: str) -> None:
+    # 闲置 rests on a 停用说明 and a 会议纪要 on the asset's file (seed 000, 一(三)1): asked at 申报 and 补正申报, so
+    # the clerk fixes it before the head's sign-off (which checks it again, idle_evidence_attached).
+    if basis != Basis.IDLE:
+        return
+    kinds = set(asset.attachments.filter(kind__in=REPORT_EVIDENCE).values_list("kind", flat=True))
+    errors = {
+        field: f"认定闲置须附{label}（依据{cited('一(三)1')}）：资产档案中尚无{label}，请上传。"
+        for field, kind, label in REPORT_EVIDENCE_FIELDS
+        if kind not in kinds
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> DisposalCase:
     """The unit clerk opens a case for one of the unit's assets; the head signs it off next."""
@@ -318,6 +341,7 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
     # The idle period is checked now too: an "idle" report under the threshold is refused at once (DESIGN.md).
     if not idle_long_enough(probe):
         raise DomainError(idle_long_enough.message(probe))
+    _check_idle_evidence(asset, basis)
     asset.open_case()
     asset.save()
     _set_step(probe, Step.SIGN_OFF)
@@ -415,6 +439,7 @@ def case_revise(
     before = {"basis": case.basis, "statement": case.statement}
     case.basis, case.statement = basis, statement.strip()
     _link_evidence(case, list(evidence), Step.REPORT)
+    _check_idle_evidence(case.asset, basis)
     unmet = unmet_conditions(case, case.resubmit)
     if unmet:
         raise DomainError(unmet)

@@ -97,11 +97,11 @@ LEASE = {
 }  # fmt: skip
 
 
-def auction(bid: str) -> dict:
+def auction(bid: str, reserve: str = "2000000") -> dict:
     return {
         "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": "2000000",
         "appraisal_date": (TODAY - datetime.timedelta(days=60)).isoformat(), "venue": "茂县公共资源交易中心",
-        "reserve_price": "2000000", "winning_bid": bid, "buyer": "阿坝州某置业有限公司", "deal_on": TODAY.isoformat(),
+        "reserve_price": reserve, "winning_bid": bid, "buyer": "阿坝州某置业有限公司", "deal_on": TODAY.isoformat(),
         "received": bid, "fees": "0", "remitted": bid, "receipt_no": "川财缴2026-00456", "appraisal_file": pdf(),
     }  # fmt: skip
 
@@ -218,14 +218,15 @@ def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
     do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # 85% of the appraisal
+    # 85% of the appraisal, over a reserve lowered after 流拍.
+    do(client, alice, case, DisposalFlow.execute, auction("1700000", reserve="1600000"))
 
     case = fresh(case)
     assert (case.state, case.current_step) == (CaseState.PLAN_SUBMITTED, Step.DEPT_REVIEW)
     assert "low_bid" in actions(case)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意按成交价处置"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # the approved bid, recorded again
+    do(client, alice, case, DisposalFlow.execute, auction("1700000", reserve="1600000"))  # the approved bid again
     assert fresh(case).current_step == Step.CONFIRM_REMITTANCE
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
     do(client, fred, case, DisposalFlow.close, {"confirm": "on"})
