@@ -85,7 +85,20 @@ class ReviseForm(StepForm, ReportForm):
 
 
 class SignOffForm(StepForm):
-    opinion = forms.CharField(label="签发意见", widget=TEXTAREA, max_length=1000, required=False)
+    decision = forms.ChoiceField(
+        label="办理意见", widget=forms.RadioSelect, choices=[("submit", "签发报送"), ("return", "退回补正")],
+        initial="submit", required=False,
+    )  # fmt: skip
+    opinion = forms.CharField(
+        label="签发意见", widget=TEXTAREA, max_length=1000, required=False, help_text="退回补正时须写明原因"
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["decision"] = data.get("decision") or "submit"
+        if data["decision"] == "return" and not data.get("opinion", "").strip():
+            self.add_error("opinion", "退回补正须写明原因，经办人据此补正。")
+        return data
 
 
 class DecisionForm(StepForm):

@@ -669,6 +669,10 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     def submit(self) -> None:
         """The unit head signs the report off to the lead department."""
 
+    @transition(field=state, source=CaseState.DRAFT, target=CaseState.DRAFT)
+    def return_to_clerk(self) -> None:
+        """The unit head sends the report back to the clerk with a reason instead of signing it off (补正申报 next)."""
+
     @transition(field=state, source=CaseState.SUBMITTED, target=CaseState.DRAFT)
     def return_to_unit(self) -> None:
         """The department sends the report back with a reason."""

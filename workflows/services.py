@@ -381,6 +381,24 @@ def case_submit(*, actor: Actor, case: DisposalCase, opinion: str = "") -> Dispo
     return case
 
 
+@transaction.atomic
+def case_head_return(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """退回补正 by the unit head: instead of signing the report off, the head sends it back to the clerk with a reason;
+    the clerk corrects it (case_revise) and the head signs it off again."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_HEAD, case.holding_unit_id, "退回本单位的申报")
+    _not_the_same_person(actor, case, Step.SIGN_OFF, "申报人不能签发或退回自己的申报。")
+    if not reason.strip():
+        raise ValidationError({"opinion": "退回补正须写明原因。"})
+    states = _fire(case, "return_to_clerk")
+    case.returned_reason = reason.strip()
+    _set_step(case, Step.REPORT)
+    _save(case)
+    _audit(actor, case, "return", Role.UNIT_HEAD, states, {"reason": reason.strip()})
+    _notify([case.reported_by], case, f"申报被单位负责人退回，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
+    return case
+
+
 def _require_reviewer(actor: Actor, case: DisposalCase, what: str) -> None:
     _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, what)
     _not_the_same_person(actor, case, Step.VERIFY, "申报人、签发人不能核查认定自己的申报。")

@@ -28,6 +28,7 @@ from .services import (
     case_execute,
     case_finance_approve,
     case_finance_reject,
+    case_head_return,
     case_propose,
     case_record_execution,
     case_reject,
@@ -190,6 +191,8 @@ class SignOffView(CaseTaskView):
     success_message = "已签发，报送主管部门核查认定。"
 
     def perform(self, actor, form, evidence):
+        if form.cleaned_data["decision"] == "return":
+            return case_head_return(actor=actor, case=self.case, reason=form.cleaned_data["opinion"])
         return case_submit(actor=actor, case=self.case, opinion=form.cleaned_data["opinion"])
 
 
