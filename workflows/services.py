@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
@@ -34,8 +35,10 @@ from documents.services import document_request
 
 from .calendar import step_due_on
 from .models import (
+    APPROVED_TERMS,
     OPEN_STATES,
     OPEN_TASK_STATUSES,
+    PLAN_PREFILLS,
     Basis,
     CaseAttachment,
     CaseState,
@@ -49,7 +52,9 @@ from .models import (
     Step,
     Substitution,
     bid_at_or_above_reserve,
+    execution_refusals,
     idle_long_enough,
+    term_text,
     unmet_conditions,
 )
 from .permissions import WITHDRAW_REFUSED, may_withdraw
@@ -60,7 +65,8 @@ REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES
 # The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
 STEP_EVENTS = (
     "report", "revise", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve",
-    "finance_reject", "return_plan", "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
+    "finance_reject", "return_plan", "low_bid", "terms_changed", "start_execution", "record_execution",
+    "confirm_remittance", "close",
 )  # fmt: skip
 # 不相容岗位分离 (DESIGN.md "Segregation of duties"): who may not hold a step of a case, because they did an earlier
 # one. The step services refuse them, and no task is ever assigned to them (task_assign_on_create).
@@ -241,6 +247,9 @@ def document_context(case: DisposalCase, step: str) -> dict:
         "plan_summary": case.plan_summary,
         "justification": case.justification,
         "receiving_unit": case.receiving_unit.name if case.receiving_unit_id else "",
+        # The plan's key terms as approved, printed as the approvers read them (issue 12 §1.3).
+        "plan_terms": [{"label": label, "text": text} for label, text in plan_term_rows(case)],
+        "reapproval_reasons": list(case.reapproval_reasons or []) if record is not None else [],
         "routing": case.routing,
         "amounts": {
             "due": str(case.amount_due) if case.amount_due is not None else "",
@@ -635,30 +644,138 @@ def case_propose(
     justification: str = "",
     receiving_unit: Organization | None = None,
     minutes: list[AssetAttachment] = (),
+    terms: dict | None = None,
 ) -> DisposalCase:
-    """The unit clerk submits the disposal plan; the routing rule that applies is kept on the case."""
+    """The unit clerk submits the disposal plan with the key terms of its method (APPROVED_TERMS: for 拍卖 the
+    appraisal and the reserve, for 出租 the 底价 and the term; for an early 报废 its justification); the policy's
+    rules on those terms are checked now, while the clerk can fix them. The routing rule that applies is kept on the
+    case."""
     case = _locked(case)
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "提交该资产的处置方案")
+    errors = {}
     if method not in DisposalMethod.values:
-        raise ValidationError({"method": "请选择处置方式。"})
+        errors["method"] = "请选择处置方式。"
     if not summary.strip():
-        raise ValidationError({"summary": "请填写处置方案。"})
+        errors["summary"] = "请填写处置方案。"
+    terms = _plan_terms(method, terms or {})
+    case.method = method
+    _link_evidence(case, list(minutes), Step.PLAN)
+    errors |= plan_term_errors(case, terms) if method in DisposalMethod.values else {}
+    if errors:
+        raise ValidationError(errors)
     case.method, case.plan_summary, case.justification = method, summary.strip(), justification.strip()
     case.receiving_unit = receiving_unit if method == DisposalMethod.REALLOCATE else None
+    for name in PLAN_TERM_FIELDS:
+        setattr(case, f"plan_{name}", _blank(name) if terms.get(name) is None else terms[name])
+    case.reapproval_reasons = []
     now = timezone.now()
     case.routing = route_plan(case, now=now)
     case.needs_finance = case.routing["needs_finance"]
     case.needs_collective_decision = case.routing["needs_collective_decision"]
-    _link_evidence(case, list(minutes), Step.PLAN)
     states = _fire(case, "propose")
     case.plan_submitted_at, case.plan_proposed_by = now, actor.principal
     case.dept_approved_by = case.finance_approved_by = None
     _set_step(case, Step.DEPT_REVIEW)
     _save(case)
-    data = {"method": method, "summary": summary, "justification": justification, "receiving_unit": receiving_unit}
+    data = {
+        "method": method, "summary": summary, "justification": justification, "receiving_unit": receiving_unit,
+        **terms,
+    }  # fmt: skip
     _audit(actor, case, "propose", Role.UNIT_CLERK, states, {**data, "routing": case.routing})
     _notify(_users(Role.DEPT_REVIEWER, [case.verifying_department_id]), case, f"待审核处置方案：{case.asset.code}")
     return case
+
+
+# Every term a plan may carry, by ExecutionRecord field name (the case holds each as `plan_<name>`).
+PLAN_TERM_FIELDS = (
+    *dict.fromkeys(name for names in (*APPROVED_TERMS.values(), *PLAN_PREFILLS.values()) for name in names),
+)
+
+
+def _plan_terms(method: str, terms: dict) -> dict:
+    """The terms that belong to the method (the others are dropped), text stripped."""
+    names = (*APPROVED_TERMS.get(method, ()), *PLAN_PREFILLS.get(method, ()))
+    return {name: terms[name].strip() if isinstance(terms.get(name), str) else terms.get(name) for name in names}
+
+
+def _label(name: str) -> str:
+    return str(ExecutionRecord._meta.get_field(name).verbose_name)
+
+
+def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
+    """What the policy refuses in a plan's terms, by field, all at once: the rules of execution, asked where their facts
+    are first known (issue 12 §1.4). Execution checks them again (DisposalCase.record_execution)."""
+    policy, today = Policy.current(), timezone.localdate()
+    required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
+    errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(name)}。" for name in required}
+    if case.method == DisposalMethod.AUCTION:
+        appraised_on, value, reserve = (
+            terms.get("appraisal_date"),
+            terms.get("appraisal_value"),
+            terms.get("reserve_price"),
+        )
+        if appraised_on and appraised_on > today:
+            errors["appraisal_date"] = "评估基准日不能晚于今天。"
+        elif appraised_on and (today - appraised_on).days > policy.appraisal_validity_days:
+            expired = appraised_on + timedelta(days=policy.appraisal_validity_days)
+            errors["appraisal_date"] = (
+                f"评估报告已过有效期：评估基准日{cn_date(appraised_on)}起{policy.appraisal_validity_days}天内有效，"
+                f"已于{cn_date(expired)}失效，请重新评估后再提交方案。"
+            )
+        if value is not None and reserve is not None and reserve < value:
+            errors["reserve_price"] = f"保留价不能低于评估值（{value:,.2f} 元）。"
+    if case.method == DisposalMethod.LEASE:
+        starts, ends = terms.get("lease_starts_on"), terms.get("lease_ends_on")
+        if starts and ends and ends <= starts:
+            errors["lease_ends_on"] = "租期止须晚于租期起。"
+        elif starts and ends and ends > starts + relativedelta(years=policy.lease_max_years):
+            errors["lease_ends_on"] = f"出租期限不能超过{policy.lease_max_years}年。"
+    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
+        life = case.minimum_service_life()
+        why = f"该资产未达最低使用年限（{life}年），提前报废"
+        for name in PLAN_PREFILLS[DisposalMethod.SCRAP]:
+            if not terms.get(name):
+                errors[name] = f"{why}须在方案中写明{_label(name)}。"
+        kinds = set(case.evidence.values_list("attachment__kind", flat=True))
+        if AttachmentKind.TECHNICAL_APPRAISAL not in kinds:
+            errors["technical_file"] = f"{why}须上传技术鉴定意见。"
+    return errors
+
+
+def plan_hints(case: DisposalCase) -> list[str]:
+    """提示 for the approvers: the plan's terms that stand near a limit of the policy, and what execution must keep."""
+    policy, today, hints = Policy.current(), timezone.localdate(), []
+    if case.method == DisposalMethod.AUCTION and case.plan_appraisal_date:
+        expires = case.plan_appraisal_date + timedelta(days=policy.appraisal_validity_days)
+        left = (expires - today).days
+        if left <= policy.appraisal_alert_days:
+            hints.append(
+                f"评估报告将于{cn_date(expires)}失效（尚余{max(left, 0)}天）：须在此前成交，逾期须重新评估并重新报批。"
+            )
+        if case.plan_appraisal_value:
+            floor = case.plan_appraisal_value * policy.low_bid_floor_percent / 100
+            hints.append(
+                f"成交价低于保留价不能成交；低于评估值的{policy.low_bid_floor_percent}%（{floor:,.2f} 元）须重新报批。"
+            )
+    if case.method == DisposalMethod.LEASE and case.plan_lease_starts_on and case.plan_lease_ends_on:
+        cap = case.plan_lease_starts_on + relativedelta(years=policy.lease_max_years)
+        if case.plan_lease_ends_on > cap - relativedelta(years=1):
+            hints.append(f"租期接近上限：出租期限不能超过{policy.lease_max_years}年（至{cn_date(cap)}）。")
+    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
+        hints.append(
+            f"提前报废：该资产未达最低使用年限（{case.minimum_service_life()}年），方案附技术鉴定意见和提前报废说明。"
+        )
+    return hints
+
+
+def plan_term_rows(case: DisposalCase) -> list[tuple[str, str]]:
+    """The plan's terms as (label, text), for the approvers' form and the 审批表."""
+    names = (*APPROVED_TERMS.get(case.method, ()), *PLAN_PREFILLS.get(case.method, ()))
+    return [
+        (_label(n), term_text(getattr(case, f"plan_{n}")))
+        for n in names
+        if getattr(case, f"plan_{n}") not in (None, "")
+    ]
 
 
 @transaction.atomic
@@ -719,9 +836,14 @@ def case_finance_reject(*, actor: Actor, case: DisposalCase, reason: str) -> Dis
 
 def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: str) -> DisposalCase:
     states = _fire(case, "approve")
-    if case.bid_below_floor():
-        # Re-approval after a low bid accepts that bid: recording it again does not loop back for approval.
-        case.approved_low_bid = case.execution.winning_bid
+    if case.reapproval_due():
+        # A re-approval accepts the execution as recorded: its bid, and its terms become the plan's approved ones, so
+        # recording it again does not loop back for approval.
+        record = case.execution
+        if case.method == DisposalMethod.AUCTION:
+            case.approved_low_bid = record.winning_bid
+        for name in APPROVED_TERMS.get(case.method, ()):
+            setattr(case, f"plan_{name}", getattr(record, name))
     case.approved_at = timezone.now()
     _set_step(case, Step.EXECUTE)
     _save(case)
@@ -843,16 +965,22 @@ def case_record_execution(
     if not bid_at_or_above_reserve(case):
         # No sale below the reserve, whether or not the bid is also under the re-approval floor.
         raise DomainError(bid_at_or_above_reserve.message(case))
-    if case.bid_below_floor():
+    reasons = case.reapproval_due()
+    if reasons and (refused := execution_refusals(case)):
+        raise DomainError(refused)  # a rule no re-approval lifts: fixed first, not sent to the approvers
+    if reasons:
+        # A bid under the floor, or a term the plan was approved with changed: not silently, back for approval.
         states = _fire(case, "reapprove")
         case.dept_approved_by = case.finance_approved_by = None
+        case.reapproval_reasons = reasons
         _set_step(case, Step.DEPT_REVIEW)
         _save(case)
-        _audit(actor, case, "low_bid", Role.UNIT_CLERK, states, record or {})
+        action = "low_bid" if case.bid_below_floor() else "terms_changed"
+        _audit(actor, case, action, Role.UNIT_CLERK, states, {**(record or {}), "reasons": reasons})
         _notify(
             _users(Role.DEPT_REVIEWER, [case.verifying_department_id]),
             case,
-            f"成交价低于下限，须重新审批：{case.asset.code}",
+            f"须重新审批：{case.asset.code}，{'；'.join(reasons)}"[:200],
         )
         return case
     case.amount_due = _amount_due(case)

@@ -6,6 +6,7 @@ import pytest
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState
 
+from ..cases import PLAN_FORMS
 from ..clock import TODAY, years_after
 from .test_flow_urls import LEASE, auction, claim, do, fresh, pdf, url, verified_via_urls
 
@@ -14,7 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def approved(client, asset, clerk, head, reviewer, finance, method):
     case = verified_via_urls(client, asset, clerk, head, reviewer, window_closed=True)
-    plan = {"method": method, "summary": "进场公开处置", "justification": "公示期无单位申请", "minutes": pdf()}
+    plan = {
+        **PLAN_FORMS[method],
+        "method": method,
+        "summary": "进场公开处置",
+        "justification": "公示期无单位申请",
+        "minutes": pdf(),
+    }
     do(client, clerk, case, DisposalFlow.plan, plan)
     do(client, reviewer, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     do(client, finance, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})

@@ -24,7 +24,7 @@ from workflows.services import (
     route_plan,
 )
 
-from ..cases import as_, attach, idle_evidence, window_ago
+from ..cases import LEASE_TERMS, as_, attach, idle_evidence, window_ago
 from ..clock import CLOCK, TODAY
 from ..factories import AssetFactory, UserFactory, category
 
@@ -258,7 +258,9 @@ class TestListing:
         case = case_verify(actor=as_(hugo), case=case, opinion="属实")
         minutes = attach(building, AttachmentKind.MEETING_MINUTES)
         with time_machine.travel(CLOCK + datetime.timedelta(days=16)):
-            case = case_propose(actor=as_(alice), case=case, method="lease", summary="公开招租", minutes=[minutes])
+            case = case_propose(
+                actor=as_(alice), case=case, method="lease", summary="公开招租", minutes=[minutes], terms=LEASE_TERMS
+            )
         assert case.state == CaseState.PLAN_SUBMITTED
 
     def test_reallocation_needs_an_applicant_as_receiving_unit(self, computer, alice, henry, rita, town):
