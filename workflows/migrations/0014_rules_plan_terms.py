@@ -4,60 +4,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0013_board_window'),
+        ("workflows", "0013_board_window"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_appraisal_date',
-            field=models.DateField(blank=True, null=True, verbose_name='方案评估基准日'),
+            model_name="disposalcase",
+            name="plan_appraisal_date",
+            field=models.DateField(blank=True, null=True, verbose_name="方案评估基准日"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_appraisal_report_no',
-            field=models.CharField(blank=True, max_length=60, verbose_name='方案评估报告编号'),
+            model_name="disposalcase",
+            name="plan_appraisal_report_no",
+            field=models.CharField(blank=True, max_length=60, verbose_name="方案评估报告编号"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_appraisal_value',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='方案评估值（元）'),
+            model_name="disposalcase",
+            name="plan_appraisal_value",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="方案评估值（元）"
+            ),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_early_scrap_explanation',
-            field=models.TextField(blank=True, verbose_name='方案提前报废说明'),
+            model_name="disposalcase",
+            name="plan_early_scrap_explanation",
+            field=models.TextField(blank=True, verbose_name="方案提前报废说明"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_lease_ends_on',
-            field=models.DateField(blank=True, null=True, verbose_name='方案租期止'),
+            model_name="disposalcase",
+            name="plan_lease_ends_on",
+            field=models.DateField(blank=True, null=True, verbose_name="方案租期止"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_lease_starts_on',
-            field=models.DateField(blank=True, null=True, verbose_name='方案租期起'),
+            model_name="disposalcase",
+            name="plan_lease_starts_on",
+            field=models.DateField(blank=True, null=True, verbose_name="方案租期起"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_reserve_price',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='方案保留价（元）'),
+            model_name="disposalcase",
+            name="plan_reserve_price",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="方案保留价（元）"
+            ),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_reserve_rent',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='方案底价（年租金，元）'),
+            model_name="disposalcase",
+            name="plan_reserve_rent",
+            field=models.DecimalField(
+                blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="方案底价（年租金，元）"
+            ),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='plan_technical_appraisal',
-            field=models.TextField(blank=True, verbose_name='方案技术鉴定意见'),
+            model_name="disposalcase",
+            name="plan_technical_appraisal",
+            field=models.TextField(blank=True, verbose_name="方案技术鉴定意见"),
         ),
         migrations.AddField(
-            model_name='disposalcase',
-            name='reapproval_reasons',
-            field=models.JSONField(blank=True, default=list, verbose_name='重新报批原因'),
+            model_name="disposalcase",
+            name="reapproval_reasons",
+            field=models.JSONField(blank=True, default=list, verbose_name="重新报批原因"),
         ),
     ]
