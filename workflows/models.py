@@ -462,8 +462,9 @@ def bid_at_or_above_floor(case: "DisposalCase") -> bool:
 
 
 @condition("成交价不低于下限，且执行与批准的方案条件一致，无须重新报批。")
-def bid_below_floor(case: "DisposalCase") -> bool:
-    # Named for the first reason it had; it now holds for either reason to re-approve (DisposalCase.reapproval_due).
+def reapproval_needed(case: "DisposalCase") -> bool:
+    # A bid under the floor, or an approved term changed (DisposalCase.reapproval_due). Not named bid_below_floor:
+    # inside the class body that name is the case's own method, which is not this condition.
     return bool(case.reapproval_due())
 
 
@@ -874,7 +875,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         field=state,
         source=CaseState.EXECUTING,
         target=CaseState.PLAN_SUBMITTED,
-        conditions=[bid_at_or_above_reserve, bid_below_floor],
+        conditions=[bid_at_or_above_reserve, reapproval_needed],
     )
     def reapprove(self) -> None:
         """A winning bid below the floor, or an approved term changed, pauses the case: the plan goes back for

@@ -217,6 +217,22 @@ def _document(case: DisposalCase, kind: str, step: str, signers: list[Organizati
     document_request(kind=kind, subject=case, step=step, context=document_context(case, step), signers=signers)
 
 
+def reapproval_figures(case: DisposalCase) -> list[tuple[str, str]]:
+    """An auction back for approval: the bid, the appraisal and the floor (评估值 × Policy.low_bid_floor_percent) the
+    approvers decide on, for their form and the 审批表 (issue 12 §1.2)."""
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None or not case.reapproval_reasons:
+        return []
+    if record.winning_bid is None or not record.appraisal_value:
+        return []
+    percent = Policy.current().low_bid_floor_percent
+    return [
+        ("成交价", term_text(record.winning_bid)),
+        ("评估值", term_text(record.appraisal_value)),
+        (f"成交价下限（评估值的{percent}%）", term_text(case.bid_floor())),
+    ]
+
+
 def document_context(case: DisposalCase, step: str) -> dict:
     """What was decided at a step, as plain data: the document prints this and nothing else."""
     asset = case.asset
@@ -250,6 +266,7 @@ def document_context(case: DisposalCase, step: str) -> dict:
         # The plan's key terms as approved, printed as the approvers read them (issue 12 §1.3).
         "plan_terms": [{"label": label, "text": text} for label, text in plan_term_rows(case)],
         "reapproval_reasons": list(case.reapproval_reasons or []) if record is not None else [],
+        "reapproval_figures": [{"label": label, "text": text} for label, text in reapproval_figures(case)],
         "routing": case.routing,
         "amounts": {
             "due": str(case.amount_due) if case.amount_due is not None else "",

@@ -41,6 +41,7 @@ from .services import (
     case_verify,
     plan_hints,
     plan_term_rows,
+    reapproval_figures,
     task_claim,
     task_reassign,
     task_release,
@@ -170,6 +171,7 @@ class CaseTaskView(View):
             "plan_terms": plan_term_rows(self.case),
             "plan_hints": plan_hints(self.case),
             "reapproval_reasons": self.case.reapproval_reasons if self.case.execution_or_none() else [],
+            "reapproval_figures": reapproval_figures(self.case),
         }
 
     def returned_with(self, step: str) -> dict:
