@@ -192,7 +192,10 @@ def case_at(
             case = case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
     if target >= 3:
         minutes = attach(asset, AttachmentKind.MEETING_MINUTES, name="会议纪要.pdf")
-        case = case_propose(actor=as_(clerk), case=case, method=method, minutes=[minutes], **PLANS[method])
+        plan = dict(PLANS[method])
+        if record is not None and "terms" in plan:  # the plan approves the terms the given record executes
+            plan["terms"] = {name: record.get(name, value) for name, value in plan["terms"].items()}
+        case = case_propose(actor=as_(clerk), case=case, method=method, minutes=[minutes], **plan)
     if target >= 4:
         case = case_review(actor=as_(reviewer), case=case, approve=True, opinion="同意")
         if case.state == CaseState.PLAN_SUBMITTED:  # the route sends it on to finance
