@@ -134,6 +134,7 @@ def test_a_returned_plan_opens_as_it_was_submitted_with_the_reason_on_top(client
     assert "整体公开招租，期限三年</textarea>" in page and "公示期满无单位申请" in page
     assert '<option value="lease" selected>' in page
     assert "党组会纪要.pdf" in page  # the minutes stay with the plan: no second upload
+    assert 'name="reserve_rent" value="48000' in page  # and its key terms (the 底价)
     again = {k: v for k, v in plan.items() if k != "minutes"} | {"summary": "整体公开招租，期限三年，附租金测算"}
     response = client.post(url(DisposalFlow.plan, task), again)
     assert response.status_code == 302, errors(response)
