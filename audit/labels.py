@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "start_execution": "开始执行",
     "record_execution": "登记执行结果",
     "low_bid": "成交价低于下限，重新报批",
+    "terms_changed": "执行改变批准条件，重新报批",
     "confirm_remittance": "确认收入上缴",
     "close": "销号",
     "claim": "认领任务",

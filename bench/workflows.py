@@ -762,6 +762,12 @@ def _upload(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
+def _lease_terms(today: datetime.date) -> dict:
+    """A lease's approved terms (底价, 租期), the same in its plan and its execution."""
+    ends = today.replace(year=today.year + 3) if not (today.month == 2 and today.day == 29) else today
+    return {"reserve_rent": "48000", "lease_starts_on": today.isoformat(), "lease_ends_on": ends.isoformat()}
+
+
 def _form(step: str, case: DisposalCase) -> dict:
     """What the person at this step submits (with the evidence a real one attaches)."""
     today = timezone.localdate()
@@ -770,10 +776,16 @@ def _form(step: str, case: DisposalCase) -> dict:
     if step == "verify":
         return {"decision": "verify", "opinion": "经现场核查，情况属实。", "record": _upload("核查记录.pdf")}
     if step == "plan":
+        # The plan carries its method's key terms (what execution may not change without a new approval), and an
+        # early scrap its 技术鉴定意见 and 提前报废说明, as a clerk fills them in (workflows.forms.PlanForm).
         if case.asset.category.code in EQUIPMENT:
-            return {"method": "scrap", "summary": "已超使用年限，报废处置", "minutes": _upload("会议纪要.pdf")}
+            scrap = {"method": "scrap", "summary": "已超使用年限，报废处置", "minutes": _upload("会议纪要.pdf")}
+            if case.scrapped_early():
+                scrap |= {"technical_appraisal": "主板损坏，无维修价值", "early_scrap_explanation": "雷击损坏",
+                          "technical_file": _upload("技术鉴定意见.pdf")}  # fmt: skip
+            return scrap
         return {"method": "lease", "summary": "整体公开招租", "justification": "公示期满，无单位申请调剂。",
-                "minutes": _upload("会议纪要.pdf")}  # fmt: skip
+                "minutes": _upload("会议纪要.pdf"), **_lease_terms(today)}  # fmt: skip
     if step in ("dept_review", "finance_approve"):
         return {"decision": "approve", "opinion": "同意"}
     if step == "execute" and case.method == DisposalMethod.REALLOCATE:
@@ -783,10 +795,8 @@ def _form(step: str, case: DisposalCase) -> dict:
     if step in ("execute", "record_result"):  # one step for every method but 调剂 (record_result: cases from before)
         money = {"received": "52000", "fees": "0", "remitted": "52000", "receipt_no": "川财缴2026-00123"}
         if case.method == DisposalMethod.LEASE:
-            ends = today.replace(year=today.year + 3) if not (today.month == 2 and today.day == 29) else today
-            return money | {
-                "reserve_rent": "48000", "tender_result": "公开招租，3家竞租", "lessee": "茂县羌韵餐饮有限公司",
-                "lease_starts_on": today.isoformat(), "lease_ends_on": ends.isoformat(), "annual_rent": "52000",
+            return money | _lease_terms(today) | {
+                "tender_result": "公开招租，3家竞租", "lessee": "茂县羌韵餐饮有限公司", "annual_rent": "52000",
                 "deposit": "10000", "contract_no": "MXZL-2026-018",
             }  # fmt: skip
         if case.method == DisposalMethod.AUCTION:

@@ -138,10 +138,20 @@ ORDER = [
     CaseState.DRAFT, CaseState.SUBMITTED, CaseState.VERIFIED, CaseState.PLAN_SUBMITTED, CaseState.PLAN_APPROVED,
     CaseState.EXECUTING, CaseState.EXECUTED, CaseState.CLOSED,
 ]  # fmt: skip
+# The key terms each plan carries for approval (workflows.models.APPROVED_TERMS): those the usual records execute.
+LEASE_TERMS = {"reserve_rent": Decimal("48000"), "lease_starts_on": TODAY, "lease_ends_on": years_after(TODAY, 3)}
+AUCTION_TERMS = {
+    "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": Decimal("2000000"),
+    "appraisal_date": TODAY - datetime.timedelta(days=60), "reserve_price": Decimal("2000000"),
+}  # fmt: skip
+# The same terms as the plan form sends them.
+LEASE_PLAN = {name: str(value) for name, value in LEASE_TERMS.items()}
+AUCTION_PLAN = {name: str(value) for name, value in AUCTION_TERMS.items()}
+PLAN_FORMS = {"lease": LEASE_PLAN, "auction": AUCTION_PLAN}
 PLANS = {
     "scrap": {"summary": "报废后交由再生资源公司回收", "justification": "设备老化无法使用，无调剂价值"},
-    "lease": {"summary": "整体公开招租", "justification": "公示期内无单位申请调剂"},
-    "auction": {"summary": "进场公开拍卖", "justification": "公示期无单位申请"},
+    "lease": {"summary": "整体公开招租", "justification": "公示期内无单位申请调剂", "terms": LEASE_TERMS},
+    "auction": {"summary": "进场公开拍卖", "justification": "公示期无单位申请", "terms": AUCTION_TERMS},
 }
 
 
@@ -182,7 +192,10 @@ def case_at(
             case = case_verify(actor=as_(reviewer), case=case, opinion="经现场核查，情况属实，认定为闲置资产。")
     if target >= 3:
         minutes = attach(asset, AttachmentKind.MEETING_MINUTES, name="会议纪要.pdf")
-        case = case_propose(actor=as_(clerk), case=case, method=method, minutes=[minutes], **PLANS[method])
+        plan = dict(PLANS[method])
+        if record is not None and "terms" in plan:  # the plan approves the terms the given record executes
+            plan["terms"] = {name: record.get(name, value) for name, value in plan["terms"].items()}
+        case = case_propose(actor=as_(clerk), case=case, method=method, minutes=[minutes], **plan)
     if target >= 4:
         case = case_review(actor=as_(reviewer), case=case, approve=True, opinion="同意")
         if case.state == CaseState.PLAN_SUBMITTED:  # the route sends it on to finance

@@ -8,8 +8,17 @@ from assets.models import AttachmentKind, Organization
 from core.forms import Form
 from core.uploads import sniff_upload
 
-from .models import Basis, DisposalCase, DisposalMethod, ExecutionRecord
-from .services import EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS
+from .models import (
+    APPROVED_TERMS,
+    PLAN_PREFILLS,
+    Basis,
+    DisposalCase,
+    DisposalMethod,
+    ExecutionRecord,
+    record_refusals,
+    term_text,
+)
+from .services import DUE_FIELD, EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS, PLAN_TERM_FIELDS, proceeds_errors
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
@@ -58,13 +67,47 @@ class ReportForm(EvidenceMixin, Form):
     stop_statement = EvidenceField(label="停用说明", kind=AttachmentKind.STOP_STATEMENT)
     meeting_minutes = EvidenceField(label="会议纪要", kind=AttachmentKind.MEETING_MINUTES)
 
+    def __init__(self, *args, asset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        asset = asset or (self.case.asset if getattr(self, "case", None) else None)
+        on_file = {}
+        if asset is not None:
+            for a in asset.attachments.filter(kind__in=[f.kind for f in self.evidence_fields()]).order_by(
+                "uploaded_at"
+            ):
+                on_file[a.kind] = a
+        # 闲置 needs both (seed 000, 一(三)1): the form says which the asset's file already holds.
+        for field in self.evidence_fields():
+            held = on_file.get(field.kind)
+            field.help_text = (
+                f"认定闲置须提供；资产档案中已有“{held.original_name}”，可不再上传"
+                if held
+                else "认定闲置须提供：资产档案中尚无，请上传（PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB）"
+            )
+
+    def evidence_fields(self) -> list[EvidenceField]:
+        return [self.fields["stop_statement"], self.fields["meeting_minutes"]]
+
 
 class ReviseForm(StepForm, ReportForm):
     """补正申报: the report's own form, on the returned case."""
 
 
 class SignOffForm(StepForm):
-    opinion = forms.CharField(label="签发意见", widget=TEXTAREA, max_length=1000, required=False)
+    decision = forms.ChoiceField(
+        label="办理意见", widget=forms.RadioSelect, choices=[("submit", "签发报送"), ("return", "退回补正")],
+        initial="submit", required=False,
+    )  # fmt: skip
+    opinion = forms.CharField(
+        label="签发意见", widget=TEXTAREA, max_length=1000, required=False, help_text="退回补正时须写明原因"
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["decision"] = data.get("decision") or "submit"
+        if data["decision"] == "return" and not data.get("opinion", "").strip():
+            self.add_error("opinion", "退回补正须写明原因，经办人据此补正。")
+        return data
 
 
 class DecisionForm(StepForm):
@@ -122,11 +165,37 @@ class PlanForm(StepForm):
         help_text="已有单位申请调剂而选择出租或拍卖时必须填写",
     )  # fmt: skip
     minutes = EvidenceField(label="会议纪要（集体决策）", kind=AttachmentKind.MEETING_MINUTES)
+    technical_file = EvidenceField(
+        label="技术鉴定意见（附件，提前报废）", kind=AttachmentKind.TECHNICAL_APPRAISAL,
+        help_text="未达最低使用年限报废时必须上传",
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
+        # The key terms of each method, asked with the plan so approvers see what they approve (issue 12 §1.3);
+        # which are required, and the policy's rules on them, the service checks (case_propose).
+        terms = forms.fields_for_model(ExecutionRecord, fields=PLAN_TERM_FIELDS)
+        for method, names in (*APPROVED_TERMS.items(), *PLAN_PREFILLS.items()):
+            label = DisposalMethod(method).label.split("（")[0]
+            for name in names:
+                field = terms[name]
+                field.required = False
+                field.label = f"{field.label}（{label}）"
+                if method in APPROVED_TERMS:
+                    field.help_text = f"{label}方案必填；经批准后执行时改变须重新报批"
+                else:
+                    field.help_text = "未达最低使用年限报废时必须填写"
+                if isinstance(field, forms.DateField):
+                    field.widget = forms.DateInput(attrs={"type": "date"})
+                if isinstance(field.widget, forms.Textarea):
+                    field.widget = TEXTAREA
+        technical = self.fields.pop("technical_file")
+        self.fields = {**self.fields, **terms, "technical_file": technical}
+
+    def terms(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in PLAN_TERM_FIELDS}
 
     def clean(self):
         data = super().clean()
@@ -183,6 +252,9 @@ class ResultForm(StepForm):
         method = self.case.method
         record = self.case.execution_or_none()
         model_fields = forms.fields_for_model(ExecutionRecord, fields=EXECUTION_FIELDS[DisposalMethod(method)])
+        approved = {n: v for n, v in self.case.approved_terms().items() if v not in (None, "")}
+        prefills = PLAN_PREFILLS.get(method, ())
+        planned = approved | {n: getattr(self.case, f"plan_{n}") for n in prefills if getattr(self.case, f"plan_{n}")}
         fields = {}
         for name, field in model_fields.items():
             field.required = name not in OPTIONAL_EXECUTION_FIELDS
@@ -192,11 +264,29 @@ class ResultForm(StepForm):
                 field.widget = TEXTAREA
             if record is not None and getattr(record, name) not in (None, ""):
                 field.initial = getattr(record, name)
+            elif name in planned:
+                field.initial = planned[name]  # opens with what the plan says (the approved terms)
+            if name in approved:
+                field.help_text = f"方案批准为{term_text(approved[name])}；改变须重新报批"
             fields[name] = field
         for name, label, kind in RESULT_EVIDENCE.get(method, []):
             fields[name] = EvidenceField(label=label, kind=kind)
         # The method's own fields first, then the money.
         self.fields = {**fields, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        # The policy's rules on the record's own figures, listed with the field errors (all problems in one round);
+        # the service checks them again, with those that need the stored evidence.
+        values = {name: data.get(name) for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}
+        for message in record_refusals(self.case, values):
+            self.add_error(None, message)
+        due = DUE_FIELD.get(self.case.method)
+        if due and data.get(due):
+            for name, message in proceeds_errors(self.proceeds()).items():
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return data
 
     def record(self) -> dict:
         return {name: self.cleaned_data[name] for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}

@@ -255,6 +255,27 @@ class Basis(models.TextChoices):
     OVER_STANDARD = "over_standard", "超标准配置"
 
 
+# The key terms a plan of each method carries for approval, by their ExecutionRecord field names (the case holds each as
+# `plan_<name>`). Execution opens with them, and changing one sends the plan back for approval (issue 12 §1.3).
+APPROVED_TERMS = {
+    DisposalMethod.LEASE: ("reserve_rent", "lease_starts_on", "lease_ends_on"),
+    DisposalMethod.AUCTION: ("appraisal_report_no", "appraisal_value", "appraisal_date", "reserve_price"),
+}
+# What a plan for an early scrap already says (技术鉴定意见, 提前报废说明): execution opens with it; not re-approved.
+PLAN_PREFILLS = {DisposalMethod.SCRAP: ("technical_appraisal", "early_scrap_explanation")}
+
+
+def term_text(value) -> str:
+    """A term as the forms and messages print it: 2026年11月18日, 2,000,000.00 元."""
+    from core.formatting import yuan
+
+    if isinstance(value, date):
+        return cn_date(value)
+    if isinstance(value, Decimal):
+        return yuan(value)
+    return str(value) if value not in (None, "") else "（空）"
+
+
 # -- conditions of the transitions: each says, in Chinese, what is missing when it does not hold --------------
 
 
@@ -402,16 +423,37 @@ def appraisal_valid(case: "DisposalCase") -> bool:
     return 0 <= age <= Policy.current().appraisal_validity_days and attached
 
 
-@condition("保留价不能低于评估值。")
+@condition("保留价不能低于评估值（流拍后降低保留价的，须重新报批）。")
 def reserve_at_least_appraisal(case: "DisposalCase") -> bool:
     record = case.execution_or_none()
     if case.method != DisposalMethod.AUCTION or record is None:
         return True
-    return (
-        record.reserve_price is not None
-        and record.appraisal_value is not None
-        and (record.reserve_price >= record.appraisal_value)
+    if record.reserve_price is None or record.appraisal_value is None:
+        return False
+    # A reserve lowered after 流拍 stands once a re-approval approved that very reserve (case_approve copies the
+    # re-approved record's terms onto the plan).
+    return record.reserve_price >= record.appraisal_value or (
+        case.approved_low_bid is not None and record.reserve_price == case.plan_reserve_price
     )
+
+
+def _below_reserve_message(case: "DisposalCase") -> str:
+    record = case.execution_or_none()
+    figures = ""
+    if record is not None and record.reserve_price is not None and record.winning_bid is not None:
+        figures = f"（保留价{record.reserve_price:,.2f}元，成交价{record.winning_bid:,.2f}元）"
+    return f"成交价低于保留价，不能成交{figures}：低于保留价的竞价不成交（依据{cited('二(八)3')}）。"
+
+
+# seed 000, 二(八)3: 依法依规处置, 确保国有资产保值增值 — a bid under the reserve is no sale.
+@condition(_below_reserve_message)
+def bid_at_or_above_reserve(case: "DisposalCase") -> bool:
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None:
+        return True
+    if record.winning_bid is None or record.reserve_price is None:
+        return True  # a missing figure is the form's and the record's refusal, not this rule's
+    return record.winning_bid >= record.reserve_price
 
 
 @condition(lambda case: f"成交价低于评估值的{Policy.current().low_bid_floor_percent}%，须重新报批。")
@@ -419,9 +461,16 @@ def bid_at_or_above_floor(case: "DisposalCase") -> bool:
     return case.method != DisposalMethod.AUCTION or not case.bid_below_floor()
 
 
-@condition("成交价不低于下限，无须重新报批。")
-def bid_below_floor(case: "DisposalCase") -> bool:
-    return case.method == DisposalMethod.AUCTION and case.bid_below_floor()
+@condition("成交价不低于下限，且执行与批准的方案条件一致，无须重新报批。")
+def reapproval_needed(case: "DisposalCase") -> bool:
+    # A bid under the floor, or an approved term changed (DisposalCase.reapproval_due). Not named bid_below_floor:
+    # inside the class body that name is the case's own method, which is not this condition.
+    return bool(case.reapproval_due())
+
+
+@condition(lambda case: f"执行改变了方案批准的条件（{'；'.join(case.changed_term_labels())}），须重新报批。")
+def approved_terms_kept(case: "DisposalCase") -> bool:
+    return not case.changed_terms()
 
 
 @condition("未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。")
@@ -455,6 +504,49 @@ def remittance_confirmed_if_earning(case: "DisposalCase") -> bool:
     if not case.earns_money or not case.amount_received:
         return True
     return case.remittance_confirmed_by_id is not None
+
+
+# The execution's conditions a re-approval may lift: a bid under the floor, a changed approved term, and with it a
+# reserve lowered under the appraisal after 流拍. Every other rule refuses the record outright (execution_refusals).
+REAPPROVABLE = (reserve_at_least_appraisal, bid_at_or_above_floor, approved_terms_kept)
+
+
+def execution_refusals(case: "DisposalCase") -> list[str]:
+    """The messages of the execution rules no re-approval can lift, so they are refused before a plan goes back."""
+    found = DisposalCase.record_execution._django_fsm.get_transition(CaseState.EXECUTING)
+    return [
+        c.message(case) if callable(c.message) else c.message
+        for c in found.conditions
+        if c not in REAPPROVABLE and not c(case)
+    ]
+
+
+# The execution record's rules a form can check from its own values, each with the fields it reads: the form lists
+# them with its field errors, so a clerk sees every problem of a submit at once (issue 12 §1.6).
+RECORD_RULES = (
+    (lease_within_term_cap, ("lease_starts_on", "lease_ends_on")),
+    (rent_at_least_reserve, ("annual_rent", "reserve_rent")),
+    # reserve_at_least_appraisal is not one: a reserve lowered after 流拍 goes back for approval (REAPPROVABLE).
+    (bid_at_or_above_reserve, ("winning_bid", "reserve_price")),
+)
+
+
+def record_refusals(case: "DisposalCase", values: dict) -> list[str]:
+    """The messages of RECORD_RULES that `values` (an execution form's cleaned data) break; a rule whose fields are
+    not all given is left to the missing-field errors."""
+    import copy
+
+    record = copy.copy(case.execution_or_none()) or ExecutionRecord(case_id=case.pk)
+    for name, value in values.items():
+        if hasattr(record, name) and not name.startswith("_"):
+            setattr(record, name, value)
+    probe = copy.copy(case)
+    probe.execution = record
+    messages = []
+    for rule, fields in RECORD_RULES:
+        if all(values.get(name) not in (None, "") for name in fields) and not rule(probe):
+            messages.append(rule.message(probe) if callable(rule.message) else rule.message)
+    return messages
 
 
 class DisposalCase(ConcurrentTransitionMixin, Process):
@@ -495,6 +587,21 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         related_name="cases_received",
     )
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
+    # The key terms the plan asks approval for (APPROVED_TERMS): execution may not change them without a new approval.
+    plan_appraisal_report_no = models.CharField("方案评估报告编号", max_length=60, blank=True)
+    plan_appraisal_value = models.DecimalField(
+        "方案评估值（元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    plan_appraisal_date = models.DateField("方案评估基准日", null=True, blank=True)
+    plan_reserve_price = models.DecimalField("方案保留价（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    plan_reserve_rent = models.DecimalField(
+        "方案底价（年租金，元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    plan_lease_starts_on = models.DateField("方案租期起", null=True, blank=True)
+    plan_lease_ends_on = models.DateField("方案租期止", null=True, blank=True)
+    plan_technical_appraisal = models.TextField("方案技术鉴定意见", blank=True)
+    plan_early_scrap_explanation = models.TextField("方案提前报废说明", blank=True)
+    reapproval_reasons = models.JSONField("重新报批原因", default=list, blank=True)
     routing = models.JSONField("适用的审批规则", default=dict, blank=True)
     needs_finance = models.BooleanField("须财政审批", default=False)
     needs_collective_decision = models.BooleanField("须集体决策", default=False)
@@ -597,17 +704,62 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         floor = record.appraisal_value * Policy.current().low_bid_floor_percent / 100
         return record.winning_bid < floor
 
-    def scrapped_early(self) -> bool:
-        """Whether the asset is scrapped before its category's minimum service life."""
+    def approved_terms(self) -> dict:
+        """The terms the plan was approved with, by ExecutionRecord field name (empty for a method without any)."""
+        return {name: getattr(self, f"plan_{name}") for name in APPROVED_TERMS.get(self.method, ())}
+
+    def changed_terms(self) -> list[str]:
+        """The approved terms the execution record departs from (a term the plan left empty binds nothing)."""
+        record = self.execution_or_none()
+        if record is None:
+            return []
+        return [
+            name
+            for name, approved in self.approved_terms().items()
+            if approved not in (None, "") and getattr(record, name) != approved
+        ]
+
+    def changed_term_labels(self) -> list[str]:
+        record, approved = self.execution_or_none(), self.approved_terms()
+        return [
+            f"{ExecutionRecord._meta.get_field(name).verbose_name}批准为{term_text(approved[name])}，"
+            f"执行为{term_text(getattr(record, name))}"
+            for name in self.changed_terms()
+        ]
+
+    def reapproval_due(self) -> list[str]:
+        """Why the execution must go back for approval: a bid under the floor, approved terms changed (or nothing)."""
+        reasons = []
+        if self.method == DisposalMethod.AUCTION and self.bid_below_floor():
+            percent = Policy.current().low_bid_floor_percent
+            reasons.append(f"成交价低于评估值的{percent}%（下限{term_text(self.bid_floor())}）")
+        if self.changed_terms():
+            reasons.append(f"执行改变了方案批准的条件：{'；'.join(self.changed_term_labels())}")
+        return reasons
+
+    def bid_floor(self) -> Decimal | None:
+        """评估值 × Policy.low_bid_floor_percent: a bid under it goes back for approval."""
+        record = self.execution_or_none()
+        if record is None or not record.appraisal_value:
+            return None
+        return (record.appraisal_value * Policy.current().low_bid_floor_percent / 100).quantize(Decimal("0.01"))
+
+    def minimum_service_life(self) -> int | None:
+        """The asset's minimum service life in years (MinimumServiceLife), if its category has one."""
         life = (
             MinimumServiceLife.objects.filter(category_id=self.asset.category_id)
             .filter(Q(subtype_id=self.asset.subtype_id) | Q(subtype__isnull=True))
             .order_by("subtype_id")  # a sub-type's own row wins over the category's
             .first()
         )
-        if life is None:
+        return life.years if life is not None else None
+
+    def scrapped_early(self) -> bool:
+        """Whether the asset is scrapped before its category's minimum service life."""
+        years = self.minimum_service_life()
+        if years is None:
             return False
-        return self.asset.acquired_on + relativedelta(years=life.years) > timezone.localdate()
+        return self.asset.acquired_on + relativedelta(years=years) > timezone.localdate()
 
     # -- transitions: each completed task fires exactly one of these, through workflows.services ---------------
 
@@ -619,6 +771,10 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     )
     def submit(self) -> None:
         """The unit head signs the report off to the lead department."""
+
+    @transition(field=state, source=CaseState.DRAFT, target=CaseState.DRAFT)
+    def return_to_clerk(self) -> None:
+        """The unit head sends the report back to the clerk with a reason instead of signing it off (补正申报 next)."""
 
     @transition(field=state, source=CaseState.SUBMITTED, target=CaseState.DRAFT)
     def return_to_unit(self) -> None:
@@ -706,16 +862,24 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
             rent_at_least_reserve,
             appraisal_valid,
             reserve_at_least_appraisal,
+            bid_at_or_above_reserve,
             bid_at_or_above_floor,
+            approved_terms_kept,
             early_scrap_justified,
         ],
     )
     def record_execution(self) -> None:
         """The execution record is complete (for 调剂: the receiving unit confirmed receipt)."""
 
-    @transition(field=state, source=CaseState.EXECUTING, target=CaseState.PLAN_SUBMITTED, conditions=[bid_below_floor])
+    @transition(
+        field=state,
+        source=CaseState.EXECUTING,
+        target=CaseState.PLAN_SUBMITTED,
+        conditions=[bid_at_or_above_reserve, reapproval_needed],
+    )
     def reapprove(self) -> None:
-        """A winning bid below the floor pauses the case: the plan goes back for approval."""
+        """A winning bid below the floor, or an approved term changed, pauses the case: the plan goes back for
+        approval."""
 
     @transition(field=state, source=CaseState.EXECUTED, target=CaseState.EXECUTED, conditions=[proceeds_recorded])
     def confirm_remittance(self) -> None:

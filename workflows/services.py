@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -29,12 +30,15 @@ from core.data import jsonable
 from core.errors import DomainError, NotAllowed
 from core.formatting import cn_date
 from core.fsm import ConcurrentTransition
+from core.policy import cited
 from documents.services import document_request
 
 from .calendar import step_due_on
 from .models import (
+    APPROVED_TERMS,
     OPEN_STATES,
     OPEN_TASK_STATUSES,
+    PLAN_PREFILLS,
     Basis,
     CaseAttachment,
     CaseState,
@@ -47,7 +51,10 @@ from .models import (
     RoutingRule,
     Step,
     Substitution,
+    bid_at_or_above_reserve,
+    execution_refusals,
     idle_long_enough,
+    term_text,
     unmet_conditions,
 )
 from .permissions import WITHDRAW_REFUSED, may_withdraw
@@ -58,7 +65,8 @@ REPORT_EVIDENCE = (AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES
 # The steps a document lists in its opinion rows (claims, reminders and the like are left to the trail).
 STEP_EVENTS = (
     "report", "revise", "submit", "verify", "return", "reject", "propose", "dept_review", "finance_approve",
-    "finance_reject", "return_plan", "low_bid", "start_execution", "record_execution", "confirm_remittance", "close",
+    "finance_reject", "return_plan", "low_bid", "terms_changed", "start_execution", "record_execution",
+    "confirm_remittance", "close",
 )  # fmt: skip
 # 不相容岗位分离 (DESIGN.md "Segregation of duties"): who may not hold a step of a case, because they did an earlier
 # one. The step services refuse them, and no task is ever assigned to them (task_assign_on_create).
@@ -209,6 +217,22 @@ def _document(case: DisposalCase, kind: str, step: str, signers: list[Organizati
     document_request(kind=kind, subject=case, step=step, context=document_context(case, step), signers=signers)
 
 
+def reapproval_figures(case: DisposalCase) -> list[tuple[str, str]]:
+    """An auction back for approval: the bid, the appraisal and the floor (评估值 × Policy.low_bid_floor_percent) the
+    approvers decide on, for their form and the 审批表 (issue 12 §1.2)."""
+    record = case.execution_or_none()
+    if case.method != DisposalMethod.AUCTION or record is None or not case.reapproval_reasons:
+        return []
+    if record.winning_bid is None or not record.appraisal_value:
+        return []
+    percent = Policy.current().low_bid_floor_percent
+    return [
+        ("成交价", term_text(record.winning_bid)),
+        ("评估值", term_text(record.appraisal_value)),
+        (f"成交价下限（评估值的{percent}%）", term_text(case.bid_floor())),
+    ]
+
+
 def document_context(case: DisposalCase, step: str) -> dict:
     """What was decided at a step, as plain data: the document prints this and nothing else."""
     asset = case.asset
@@ -239,6 +263,10 @@ def document_context(case: DisposalCase, step: str) -> dict:
         "plan_summary": case.plan_summary,
         "justification": case.justification,
         "receiving_unit": case.receiving_unit.name if case.receiving_unit_id else "",
+        # The plan's key terms as approved, printed as the approvers read them (issue 12 §1.3).
+        "plan_terms": [{"label": label, "text": text} for label, text in plan_term_rows(case)],
+        "reapproval_reasons": list(case.reapproval_reasons or []) if record is not None else [],
+        "reapproval_figures": [{"label": label, "text": text} for label, text in reapproval_figures(case)],
         "routing": case.routing,
         "amounts": {
             "due": str(case.amount_due) if case.amount_due is not None else "",
@@ -291,6 +319,28 @@ def _check_report_fields(basis: str, statement: str) -> None:
         raise ValidationError({"statement": "请填写申报说明。"})
 
 
+# The report form's evidence fields, per kind (workflows.forms.ReportForm).
+REPORT_EVIDENCE_FIELDS = (
+    ("stop_statement", AttachmentKind.STOP_STATEMENT, "停用说明"),
+    ("meeting_minutes", AttachmentKind.MEETING_MINUTES, "会议纪要"),
+)
+
+
+def _check_idle_evidence(asset: Asset, basis: str) -> None:
+    # 闲置 rests on a 停用说明 and a 会议纪要 on the asset's file (seed 000, 一(三)1): asked at 申报 and 补正申报, so
+    # the clerk fixes it before the head's sign-off (which checks it again, idle_evidence_attached).
+    if basis != Basis.IDLE:
+        return
+    kinds = set(asset.attachments.filter(kind__in=REPORT_EVIDENCE).values_list("kind", flat=True))
+    errors = {
+        field: f"认定闲置须附{label}（依据{cited('一(三)1')}）：资产档案中尚无{label}，请上传。"
+        for field, kind, label in REPORT_EVIDENCE_FIELDS
+        if kind not in kinds
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> DisposalCase:
     """The unit clerk opens a case for one of the unit's assets; the head signs it off next."""
@@ -317,6 +367,7 @@ def case_report(*, actor: Actor, asset: Asset, basis: str, statement: str) -> Di
     # The idle period is checked now too: an "idle" report under the threshold is refused at once (DESIGN.md).
     if not idle_long_enough(probe):
         raise DomainError(idle_long_enough.message(probe))
+    _check_idle_evidence(asset, basis)
     asset.open_case()
     asset.save()
     _set_step(probe, Step.SIGN_OFF)
@@ -353,6 +404,24 @@ def case_submit(*, actor: Actor, case: DisposalCase, opinion: str = "") -> Dispo
         f"待核查认定：{case.asset.code} {case.asset.name}",
     )
     _document(case, "report_form", "submit", [case.holding_unit])
+    return case
+
+
+@transaction.atomic
+def case_head_return(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCase:
+    """退回补正 by the unit head: instead of signing the report off, the head sends it back to the clerk with a reason;
+    the clerk corrects it (case_revise) and the head signs it off again."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_HEAD, case.holding_unit_id, "退回本单位的申报")
+    _not_the_same_person(actor, case, Step.SIGN_OFF, "申报人不能签发或退回自己的申报。")
+    if not reason.strip():
+        raise ValidationError({"opinion": "退回补正须写明原因。"})
+    states = _fire(case, "return_to_clerk")
+    case.returned_reason = reason.strip()
+    _set_step(case, Step.REPORT)
+    _save(case)
+    _audit(actor, case, "return", Role.UNIT_HEAD, states, {"reason": reason.strip()})
+    _notify([case.reported_by], case, f"申报被单位负责人退回，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
     return case
 
 
@@ -414,6 +483,7 @@ def case_revise(
     before = {"basis": case.basis, "statement": case.statement}
     case.basis, case.statement = basis, statement.strip()
     _link_evidence(case, list(evidence), Step.REPORT)
+    _check_idle_evidence(case.asset, basis)
     unmet = unmet_conditions(case, case.resubmit)
     if unmet:
         raise DomainError(unmet)
@@ -591,30 +661,138 @@ def case_propose(
     justification: str = "",
     receiving_unit: Organization | None = None,
     minutes: list[AssetAttachment] = (),
+    terms: dict | None = None,
 ) -> DisposalCase:
-    """The unit clerk submits the disposal plan; the routing rule that applies is kept on the case."""
+    """The unit clerk submits the disposal plan with the key terms of its method (APPROVED_TERMS: for 拍卖 the
+    appraisal and the reserve, for 出租 the 底价 and the term; for an early 报废 its justification); the policy's
+    rules on those terms are checked now, while the clerk can fix them. The routing rule that applies is kept on the
+    case."""
     case = _locked(case)
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "提交该资产的处置方案")
+    errors = {}
     if method not in DisposalMethod.values:
-        raise ValidationError({"method": "请选择处置方式。"})
+        errors["method"] = "请选择处置方式。"
     if not summary.strip():
-        raise ValidationError({"summary": "请填写处置方案。"})
+        errors["summary"] = "请填写处置方案。"
+    terms = _plan_terms(method, terms or {})
+    case.method = method
+    _link_evidence(case, list(minutes), Step.PLAN)
+    errors |= plan_term_errors(case, terms) if method in DisposalMethod.values else {}
+    if errors:
+        raise ValidationError(errors)
     case.method, case.plan_summary, case.justification = method, summary.strip(), justification.strip()
     case.receiving_unit = receiving_unit if method == DisposalMethod.REALLOCATE else None
+    for name in PLAN_TERM_FIELDS:
+        setattr(case, f"plan_{name}", _blank(name) if terms.get(name) is None else terms[name])
+    case.reapproval_reasons = []
     now = timezone.now()
     case.routing = route_plan(case, now=now)
     case.needs_finance = case.routing["needs_finance"]
     case.needs_collective_decision = case.routing["needs_collective_decision"]
-    _link_evidence(case, list(minutes), Step.PLAN)
     states = _fire(case, "propose")
     case.plan_submitted_at, case.plan_proposed_by = now, actor.principal
     case.dept_approved_by = case.finance_approved_by = None
     _set_step(case, Step.DEPT_REVIEW)
     _save(case)
-    data = {"method": method, "summary": summary, "justification": justification, "receiving_unit": receiving_unit}
+    data = {
+        "method": method, "summary": summary, "justification": justification, "receiving_unit": receiving_unit,
+        **terms,
+    }  # fmt: skip
     _audit(actor, case, "propose", Role.UNIT_CLERK, states, {**data, "routing": case.routing})
     _notify(_users(Role.DEPT_REVIEWER, [case.verifying_department_id]), case, f"待审核处置方案：{case.asset.code}")
     return case
+
+
+# Every term a plan may carry, by ExecutionRecord field name (the case holds each as `plan_<name>`).
+PLAN_TERM_FIELDS = (
+    *dict.fromkeys(name for names in (*APPROVED_TERMS.values(), *PLAN_PREFILLS.values()) for name in names),
+)
+
+
+def _plan_terms(method: str, terms: dict) -> dict:
+    """The terms that belong to the method (the others are dropped), text stripped."""
+    names = (*APPROVED_TERMS.get(method, ()), *PLAN_PREFILLS.get(method, ()))
+    return {name: terms[name].strip() if isinstance(terms.get(name), str) else terms.get(name) for name in names}
+
+
+def _label(name: str) -> str:
+    return str(ExecutionRecord._meta.get_field(name).verbose_name)
+
+
+def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
+    """What the policy refuses in a plan's terms, by field, all at once: the rules of execution, asked where their facts
+    are first known (issue 12 §1.4). Execution checks them again (DisposalCase.record_execution)."""
+    policy, today = Policy.current(), timezone.localdate()
+    required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
+    errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(name)}。" for name in required}
+    if case.method == DisposalMethod.AUCTION:
+        appraised_on, value, reserve = (
+            terms.get("appraisal_date"),
+            terms.get("appraisal_value"),
+            terms.get("reserve_price"),
+        )
+        if appraised_on and appraised_on > today:
+            errors["appraisal_date"] = "评估基准日不能晚于今天。"
+        elif appraised_on and (today - appraised_on).days > policy.appraisal_validity_days:
+            expired = appraised_on + timedelta(days=policy.appraisal_validity_days)
+            errors["appraisal_date"] = (
+                f"评估报告已过有效期：评估基准日{cn_date(appraised_on)}起{policy.appraisal_validity_days}天内有效，"
+                f"已于{cn_date(expired)}失效，请重新评估后再提交方案。"
+            )
+        if value is not None and reserve is not None and reserve < value:
+            errors["reserve_price"] = f"保留价不能低于评估值（{value:,.2f} 元）。"
+    if case.method == DisposalMethod.LEASE:
+        starts, ends = terms.get("lease_starts_on"), terms.get("lease_ends_on")
+        if starts and ends and ends <= starts:
+            errors["lease_ends_on"] = "租期止须晚于租期起。"
+        elif starts and ends and ends > starts + relativedelta(years=policy.lease_max_years):
+            errors["lease_ends_on"] = f"出租期限不能超过{policy.lease_max_years}年。"
+    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
+        life = case.minimum_service_life()
+        why = f"该资产未达最低使用年限（{life}年），提前报废"
+        for name in PLAN_PREFILLS[DisposalMethod.SCRAP]:
+            if not terms.get(name):
+                errors[name] = f"{why}须在方案中写明{_label(name)}。"
+        kinds = set(case.evidence.values_list("attachment__kind", flat=True))
+        if AttachmentKind.TECHNICAL_APPRAISAL not in kinds:
+            errors["technical_file"] = f"{why}须上传技术鉴定意见。"
+    return errors
+
+
+def plan_hints(case: DisposalCase) -> list[str]:
+    """提示 for the approvers: the plan's terms that stand near a limit of the policy, and what execution must keep."""
+    policy, today, hints = Policy.current(), timezone.localdate(), []
+    if case.method == DisposalMethod.AUCTION and case.plan_appraisal_date:
+        expires = case.plan_appraisal_date + timedelta(days=policy.appraisal_validity_days)
+        left = (expires - today).days
+        if left <= policy.appraisal_alert_days:
+            hints.append(
+                f"评估报告将于{cn_date(expires)}失效（尚余{max(left, 0)}天）：须在此前成交，逾期须重新评估并重新报批。"
+            )
+        if case.plan_appraisal_value:
+            floor = case.plan_appraisal_value * policy.low_bid_floor_percent / 100
+            hints.append(
+                f"成交价低于保留价不能成交；低于评估值的{policy.low_bid_floor_percent}%（{floor:,.2f} 元）须重新报批。"
+            )
+    if case.method == DisposalMethod.LEASE and case.plan_lease_starts_on and case.plan_lease_ends_on:
+        cap = case.plan_lease_starts_on + relativedelta(years=policy.lease_max_years)
+        if case.plan_lease_ends_on > cap - relativedelta(years=1):
+            hints.append(f"租期接近上限：出租期限不能超过{policy.lease_max_years}年（至{cn_date(cap)}）。")
+    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
+        hints.append(
+            f"提前报废：该资产未达最低使用年限（{case.minimum_service_life()}年），方案附技术鉴定意见和提前报废说明。"
+        )
+    return hints
+
+
+def plan_term_rows(case: DisposalCase) -> list[tuple[str, str]]:
+    """The plan's terms as (label, text), for the approvers' form and the 审批表."""
+    names = (*APPROVED_TERMS.get(case.method, ()), *PLAN_PREFILLS.get(case.method, ()))
+    return [
+        (_label(n), term_text(getattr(case, f"plan_{n}")))
+        for n in names
+        if getattr(case, f"plan_{n}") not in (None, "")
+    ]
 
 
 @transaction.atomic
@@ -675,9 +853,14 @@ def case_finance_reject(*, actor: Actor, case: DisposalCase, reason: str) -> Dis
 
 def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: str) -> DisposalCase:
     states = _fire(case, "approve")
-    if case.bid_below_floor():
-        # Re-approval after a low bid accepts that bid: recording it again does not loop back for approval.
-        case.approved_low_bid = case.execution.winning_bid
+    if case.reapproval_due():
+        # A re-approval accepts the execution as recorded: its bid, and its terms become the plan's approved ones, so
+        # recording it again does not loop back for approval.
+        record = case.execution
+        if case.method == DisposalMethod.AUCTION:
+            case.approved_low_bid = record.winning_bid
+        for name in APPROVED_TERMS.get(case.method, ()):
+            setattr(case, f"plan_{name}", getattr(record, name))
     case.approved_at = timezone.now()
     _set_step(case, Step.EXECUTE)
     _save(case)
@@ -796,21 +979,38 @@ def case_record_execution(
             _fire(case, "record_execution")  # refuses with the state message
         _store_execution(case, record or {}, required=True)
     _link_evidence(case, list(evidence), Step.EXECUTE)
-    if case.bid_below_floor():
+    if not bid_at_or_above_reserve(case):
+        # No sale below the reserve, whether or not the bid is also under the re-approval floor.
+        raise DomainError(bid_at_or_above_reserve.message(case))
+    reasons = case.reapproval_due()
+    if reasons and (refused := execution_refusals(case)):
+        raise DomainError(refused)  # a rule no re-approval lifts: fixed first, not sent to the approvers
+    if reasons:
+        # A bid under the floor, or a term the plan was approved with changed: not silently, back for approval.
         states = _fire(case, "reapprove")
         case.dept_approved_by = case.finance_approved_by = None
+        case.reapproval_reasons = reasons
         _set_step(case, Step.DEPT_REVIEW)
         _save(case)
-        _audit(actor, case, "low_bid", Role.UNIT_CLERK, states, record or {})
+        action = "low_bid" if case.bid_below_floor() else "terms_changed"
+        _audit(actor, case, action, Role.UNIT_CLERK, states, {**(record or {}), "reasons": reasons})
         _notify(
             _users(Role.DEPT_REVIEWER, [case.verifying_department_id]),
             case,
-            f"成交价低于下限，须重新审批：{case.asset.code}",
+            f"须重新审批：{case.asset.code}，{'；'.join(reasons)}"[:200],
         )
         return case
     case.amount_due = _amount_due(case)
+    errors: dict = {}
     if case.earns_money and case.amount_due:
-        _store_proceeds(case, proceeds or {})
+        try:
+            _store_proceeds(case, proceeds or {})
+        except ValidationError as exc:
+            errors = exc.message_dict
+    if errors:
+        # Every problem of the submit in one round: the money's errors with the rules the record breaks.
+        unmet = unmet_conditions(case, case.record_execution)
+        raise ValidationError({**errors, **({NON_FIELD_ERRORS: unmet} if unmet else {})})
     states = _fire(case, "record_execution")
     if case.method == DisposalMethod.REALLOCATE:
         case.receipt_confirmed_by = actor.principal
@@ -857,7 +1057,8 @@ def case_execute(
     return case_record_execution(actor=actor, case=case, record=record, proceeds=proceeds, evidence=evidence, note=note)
 
 
-def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
+def proceeds_errors(proceeds: dict) -> dict[str, str]:
+    """What is wrong with the money of an execution (收支两条线), by field; the execution form lists these too."""
     received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
     remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
     errors = {}
@@ -869,8 +1070,15 @@ def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
         errors["remitted"] = f"上缴金额应为实收减去费用：{received - fees:,.2f} 元。"
     if not receipt_no:
         errors["receipt_no"] = "请填写缴款凭证号。"
+    return errors
+
+
+def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
+    errors = proceeds_errors(proceeds)
     if errors:
         raise ValidationError(errors)
+    received, fees = proceeds.get("received"), proceeds.get("fees") or Decimal(0)
+    remitted, receipt_no = proceeds.get("remitted"), (proceeds.get("receipt_no") or "").strip()
     case.amount_received, case.fees, case.amount_remitted, case.remittance_receipt_no = (
         received,
         fees,
@@ -879,17 +1087,19 @@ def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
     )
 
 
+# The record's figure that is the money due, per earning method.
+DUE_FIELD = {
+    DisposalMethod.LEASE: "annual_rent",
+    DisposalMethod.AUCTION: "winning_bid",
+    DisposalMethod.SCRAP: "residual_value",
+}
+
+
 def _amount_due(case: DisposalCase) -> Decimal | None:
     record = case.execution_or_none()
-    if record is None:
+    if record is None or case.method not in DUE_FIELD:
         return None
-    if case.method == DisposalMethod.LEASE:
-        return record.annual_rent
-    if case.method == DisposalMethod.AUCTION:
-        return record.winning_bid
-    if case.method == DisposalMethod.SCRAP:
-        return record.residual_value
-    return None
+    return getattr(record, DUE_FIELD[case.method])
 
 
 # -- 收入上缴 and 销号 --------------------------------------------------------------------------------------------

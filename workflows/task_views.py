@@ -22,12 +22,14 @@ from .models import CaseState, DisposalCase, DisposalMethod, Step
 from .nodes import case_url
 from .selectors import case_dossier
 from .services import (
+    PLAN_TERM_FIELDS,
     actor_for_task,
     case_close,
     case_confirm_remittance,
     case_execute,
     case_finance_approve,
     case_finance_reject,
+    case_head_return,
     case_propose,
     case_record_execution,
     case_reject,
@@ -37,6 +39,9 @@ from .services import (
     case_start_execution,
     case_submit,
     case_verify,
+    plan_hints,
+    plan_term_rows,
+    reapproval_figures,
     task_claim,
     task_reassign,
     task_release,
@@ -64,6 +69,7 @@ def plan_as_submitted(case: DisposalCase) -> dict:
     held = {
         "method": case.method, "summary": case.plan_summary, "justification": case.justification,
         "receiving_unit": case.receiving_unit_id,
+        **{name: getattr(case, f"plan_{name}") for name in PLAN_TERM_FIELDS if getattr(case, f"plan_{name}")},
     }  # fmt: skip
     return recorded | held
 
@@ -148,12 +154,25 @@ class CaseTaskView(View):
             "returned": self.returned(),
             "staging_problems": self.staging.problems,
             "dossier": case_dossier(user=self.request.user, case=self.case) if self.shows_dossier else None,
+            **self.plan_context(),
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
     def returned(self) -> dict | None:
         """Why this task is rework, for the top of its form: None for a first pass."""
         return None
+
+    def plan_context(self) -> dict:
+        """What an approver of the plan reads above the form: its key terms, the 提示 of rules near their limit, and
+        why the plan is back if execution sent it back for approval (issue 12 §1.2–1.4)."""
+        if self.task.flow_task.step not in (Step.DEPT_REVIEW, Step.FINANCE_APPROVE):
+            return {}
+        return {
+            "plan_terms": plan_term_rows(self.case),
+            "plan_hints": plan_hints(self.case),
+            "reapproval_reasons": self.case.reapproval_reasons if self.case.execution_or_none() else [],
+            "reapproval_figures": reapproval_figures(self.case),
+        }
 
     def returned_with(self, step: str) -> dict:
         """The last return of the case, and the evidence the earlier pass at `step` linked (kept unless replaced)."""
@@ -190,6 +209,8 @@ class SignOffView(CaseTaskView):
     success_message = "已签发，报送主管部门核查认定。"
 
     def perform(self, actor, form, evidence):
+        if form.cleaned_data["decision"] == "return":
+            return case_head_return(actor=actor, case=self.case, reason=form.cleaned_data["opinion"])
         return case_submit(actor=actor, case=self.case, opinion=form.cleaned_data["opinion"])
 
 
@@ -227,6 +248,7 @@ class PlanView(CaseTaskView):
         return case_propose(
             actor=actor, case=self.case, method=data["method"], summary=data["summary"],
             justification=data["justification"], receiving_unit=data["receiving_unit"], minutes=evidence,
+            terms=form.terms(),
         )  # fmt: skip
 
 

@@ -56,7 +56,7 @@ STEP_FILTERS = {
     "report": ("申报与签发", ["report", "revise", "submit"]),
     "verify": ("核查认定", ["verify", "return", "reject"]),
     "plan": ("处置方案与调剂", ["propose", "return_plan", "withdraw", "listing_apply", "listing_withdraw"]),
-    "approve": ("审核审批", ["dept_review", "finance_approve", "finance_reject", "low_bid"]),
+    "approve": ("审核审批", ["dept_review", "finance_approve", "finance_reject", "low_bid", "terms_changed"]),
     "execute": ("执行", ["start_execution", "record_execution"]),
     "remit": ("收入上缴", ["confirm_remittance"]),
     "close": ("销号", ["close"]),

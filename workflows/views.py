@@ -207,11 +207,11 @@ class ReportView(View):
         return super().dispatch(request, pk)
 
     def get(self, request, pk: int):
-        return self.render(forms.ReportForm(initial=self.staging.initial()))
+        return self.render(forms.ReportForm(initial=self.staging.initial(), asset=self.asset))
 
     def post(self, request, pk: int):
         self.staging.discard(request.POST.getlist(UNSTAGE))
-        form = forms.ReportForm(request.POST, request.FILES, initial=self.staging.initial())
+        form = forms.ReportForm(request.POST, request.FILES, initial=self.staging.initial(), asset=self.asset)
         if form.is_valid():
             data = form.cleaned_data
             actor = actor_for(user=request.user, ip=client_ip(request))

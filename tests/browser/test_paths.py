@@ -214,10 +214,13 @@ def finance_remit_and_close(county, case_pk: int, recorded: str):
     return page
 
 
-def plan(county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False):
+def plan(county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None):
+    """`terms`: the method's key terms by their label on the plan form (e.g. 保留价（元）（拍卖）)."""
     page = claim_on_case_page(county, CLERK_OF[asset.holding_unit.name], case_pk, "拟定处置方案")
     page.get_by_label("处置方式").select_option(label=method)
     page.get_by_label("处置方案").fill(summary)
+    for label, value in (terms or {}).items():
+        page.get_by_label(label, exact=True).fill(value)
     if justification:
         page.get_by_label("未选调剂的理由").fill(justification)
     if minutes:
@@ -399,6 +402,8 @@ def test_lease_of_a_building_through_finance_with_the_rent_remitted(county, cloc
     plan(
         county, building, case_pk, "出租出借", "整体公开招租，引入经营主体，租期3年。",
         justification="该房屋面积大、位置偏，公示期内无单位有使用需求，出租可增加收入。", minutes=True,
+        terms={"底价（年租金，元）（出租出借）": "48000", "租期起（出租出借）": today().isoformat(),
+               "租期止（出租出借）": (today() + relativedelta(years=3, days=-1)).isoformat()},
     )  # fmt: skip
     dept_approves(county, building, case_pk, "同意公开招租。", then="方案审批中")  # finance approves next
     finance_approves(county, case_pk, "同意公开招租，租金收入上缴国库。")
@@ -445,6 +450,9 @@ def test_auction_of_a_vehicle_with_a_valid_appraisal(county, clock):
     plan(
         county, vehicle, case_pk, "拍卖（公开转让）", "车辆已超编且老化，委托县公共资源交易中心公开拍卖。",
         justification="公务用车改革后各单位无调入需求，公示期内无单位申请。",
+        terms={"评估报告编号（拍卖）": "川华评报字〔2026〕第0312号", "评估值（元）（拍卖）": "60000",
+               "评估基准日（拍卖）": (today() - datetime.timedelta(days=45)).isoformat(),
+               "保留价（元）（拍卖）": "60000"},
     )  # fmt: skip
     dept_approves(county, vehicle, case_pk, "同意公开拍卖。", then="方案审批中")  # finance approves next
     finance_approves(county, case_pk, "同意公开拍卖，收入上缴国库。")

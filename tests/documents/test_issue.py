@@ -27,7 +27,7 @@ from workflows.services import (
     listing_apply,
 )
 
-from ..cases import as_, attach, auction_record, issue_all, lease_record, proceeds, verified
+from ..cases import LEASE_TERMS, as_, attach, auction_record, issue_all, lease_record, proceeds, verified
 from ..clock import TODAY, on_the_clock
 from ..factories import OrganizationFactory, UserFactory
 
@@ -52,7 +52,7 @@ def test_every_step_of_a_lease_issues_its_numbered_signed_document(building, ali
     case = verified(building, alice, henry, hugo, window_closed=True)
     minutes = attach(building, AttachmentKind.MEETING_MINUTES)
     case = case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位申请",
-                        minutes=[minutes])  # fmt: skip
+                        minutes=[minutes], terms=LEASE_TERMS)  # fmt: skip
     case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意")
     case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意公开招租")
     case = case_start_execution(actor=as_(alice), case=case)
@@ -170,13 +170,19 @@ def test_a_plan_approved_again_after_a_low_bid_is_a_new_version_superseding_the_
 
     case = approved_auction(building, alice, henry, hugo, fiona)
     report = attach(building, AttachmentKind.APPRAISAL_REPORT)
-    low = auction_record(winning_bid=Decimal("1700000"))
+    # 85% of the appraisal, over a reserve lowered after 流拍 (a bid under the reserve is no sale).
+    low = auction_record(winning_bid=Decimal("1700000"), reserve_price=Decimal("1600000"))
     case = case_record_execution(actor=as_(alice), case=case, record=low, evidence=[report])
     case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意按成交价处置")
     case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意")
     approvals = [d for d in issue_all(case) if d.kind == "approval_form"]
     assert [(d.version, d.supersedes_id) for d in approvals] == [(1, None), (2, approvals[0].pk)]
-    assert approvals[0].number != approvals[1].number and "同意按成交价处置" in text_of(approvals[1])
+    second = text_of(approvals[1])
+    assert approvals[0].number != approvals[1].number and "同意按成交价处置" in second
+    # The 第2版 records what was approved again: the bid, the appraisal and the floor (issue 12 §1.2).
+    assert "重新报批依据" in second and "重新报批依据" not in text_of(approvals[0])
+    for figure in ("成交价 1,700,000.00", "评估值 2,000,000.00", "1,800,000.00"):
+        assert figure in second, figure
 
 
 def test_a_document_left_pending_is_queued_again_by_the_sweep(computer, alice, henry, rita):

@@ -11,6 +11,7 @@ from documents.services import documents_of
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, Notification
 
+from ..cases import LEASE_PLAN
 from .test_flow_urls import LEASE, claim, do, fresh, pdf, report, url, verified_via_urls
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def lease_at_finance(client, building, alice, henry, hugo):
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     plan = {
+        **LEASE_PLAN,
         "method": "lease",
         "summary": "整体公开招租",
         "justification": "公示期无单位申请",
@@ -60,7 +62,13 @@ def test_the_review_page_shows_the_verification_opinion_and_a_reviewer_of_anothe
     client, building, alice, henry, hugo, rita
 ):
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
-    plan = {"method": "lease", "summary": "整体公开招租", "justification": "公示期无单位申请", "minutes": pdf()}
+    plan = {
+        **LEASE_PLAN,
+        "method": "lease",
+        "summary": "整体公开招租",
+        "justification": "公示期无单位申请",
+        "minutes": pdf(),
+    }
     do(client, alice, case, DisposalFlow.plan, plan)
     task = claim(client, hugo, case, DisposalFlow.dept_review)
     page = client.get(url(DisposalFlow.dept_review, task)).content.decode()

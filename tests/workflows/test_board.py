@@ -15,6 +15,7 @@ from core.formatting import cn_date
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, Notification, ReallocationApplication
 
+from ..cases import LEASE_PLAN
 from ..clock import at
 from ..factories import OrganizationFactory, UserFactory
 from .test_flow_urls import claim, do, fresh, open_task, url, verified_via_urls
@@ -76,7 +77,7 @@ class TestTheWindow:
     def test_no_applicant_in_the_window_is_not_accepted_before_the_window_ends(self, client, building, alice, henry,
                                                                               hugo, clock):  # fmt: skip
         case = verified_via_urls(client, building, alice, henry, hugo)
-        lease = {"method": "lease", "summary": "整体公开招租", "justification": "公示期内无单位申请调剂"}
+        lease = {**LEASE_PLAN, "method": "lease", "summary": "整体公开招租", "justification": "公示期内无单位申请调剂"}
         response = propose(client, alice, case, lease)
         assert response.status_code == 422 and cn_date(case.listed_until) in response.content.decode()
         past_the_window(clock, case)

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, DisposalCase, Policy, Step
 
-from ..cases import window_ago
+from ..cases import AUCTION_PLAN, LEASE_PLAN, window_ago
 from ..clock import TODAY, years_after
 
 pytestmark = pytest.mark.django_db
@@ -174,18 +174,26 @@ def test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing(
     client.force_login(alice)
     task = claim(client, alice, case, DisposalFlow.plan)
     response = client.post(
-        url(DisposalFlow.plan, task), {"method": "lease", "summary": "整体公开招租", "justification": "无需求"}
+        url(DisposalFlow.plan, task),
+        {**LEASE_PLAN, "method": "lease", "summary": "整体公开招租", "justification": "无需求"},
     )
     assert response.status_code == 422 and "调剂优先" in response.content.decode()
     clock.shift(datetime.timedelta(days=Policy.current().listing_window_days + 1))
     client.force_login(alice)  # her session of 16 days ago has expired
     response = client.post(
-        url(DisposalFlow.plan, task), {"method": "lease", "summary": "整体招租", "justification": "无需求"}
+        url(DisposalFlow.plan, task),
+        {**LEASE_PLAN, "method": "lease", "summary": "整体招租", "justification": "无需求"},
     )
     assert response.status_code == 422 and "会议纪要" in response.content.decode()
     assert fresh(case).state == CaseState.VERIFIED
 
-    plan = {"method": "lease", "summary": "整体公开招租", "justification": "公示期无单位申请", "minutes": pdf()}
+    plan = {
+        **LEASE_PLAN,
+        "method": "lease",
+        "summary": "整体公开招租",
+        "justification": "公示期无单位申请",
+        "minutes": pdf(),
+    }
     do(client, alice, case, DisposalFlow.plan, plan, claim_first=False)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     assert fresh(case).current_step == Step.FINANCE_APPROVE
@@ -214,18 +222,26 @@ def test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes(
     client, building, alice, henry, hugo, fiona, fred
 ):
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
-    plan = {"method": "auction", "summary": "进场公开拍卖", "justification": "公示期无单位申请", "minutes": pdf()}
+    plan = {
+        **AUCTION_PLAN,
+        "method": "auction",
+        "summary": "进场公开拍卖",
+        "justification": "公示期无单位申请",
+        "minutes": pdf(),
+    }
     do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # 85% of the appraisal
+    # 流拍, the reserve lowered to 1,600,000, sold at 1,700,000 (85% of the appraisal): back for approval.
+    low = {**auction("1700000"), "reserve_price": "1600000"}
+    do(client, alice, case, DisposalFlow.execute, low)
 
     case = fresh(case)
     assert (case.state, case.current_step) == (CaseState.PLAN_SUBMITTED, Step.DEPT_REVIEW)
     assert "low_bid" in actions(case)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意按成交价处置"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
-    do(client, alice, case, DisposalFlow.execute, auction("1700000"))  # the approved bid, recorded again
+    do(client, alice, case, DisposalFlow.execute, {**low, "appraisal_file": pdf()})  # the approved bid, again
     assert fresh(case).current_step == Step.CONFIRM_REMITTANCE
     do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
     do(client, fred, case, DisposalFlow.close, {"confirm": "on"})
@@ -294,7 +310,7 @@ def test_the_unit_may_withdraw_until_the_plan_is_submitted_and_not_after(client,
     assert Asset.objects.get(pk=computer.pk).status == AssetStatus.IN_USE
 
     other = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
-    plan = {"method": "auction", "summary": "拍卖", "justification": "无单位申请", "minutes": pdf()}
+    plan = {**AUCTION_PLAN, "method": "auction", "summary": "拍卖", "justification": "无单位申请", "minutes": pdf()}
     do(client, alice, other, DisposalFlow.plan, plan)
     client.force_login(alice)
     response = client.post(f"/cases/{other.pk}/withdraw/", {"reason": "改变主意"})

@@ -28,7 +28,7 @@ from workflows.services import (
     listing_apply,
 )
 
-from ..cases import approved_auction, as_, attach, auction_record, fetch, lease_record, proceeds, verified
+from ..cases import LEASE_TERMS, approved_auction, as_, attach, auction_record, fetch, lease_record, proceeds, verified
 from ..clock import TODAY, years_after
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,10 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
         building, alice, henry, hugo, window_closed=True
     )  # the window's rule: tests/workflows/test_board.py
     with pytest.raises(DomainError) as exc:
-        case_propose(actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位需求")
+        case_propose(
+            actor=as_(alice), case=case, method="lease", summary="整体公开招租", justification="无单位需求",
+            terms=LEASE_TERMS,
+        )  # fmt: skip
     assert exc.value.messages == ["按审批规则须集体决策：请上传会议纪要。"]  # 原值 3,600,000 ≥ 500,000
 
     minutes = attach(building, AttachmentKind.MEETING_MINUTES, name="党组会议纪要.pdf")
@@ -96,6 +99,7 @@ def test_a_lease_of_a_building_goes_through_finance_and_its_rent_is_remitted(bui
         summary="整体公开招租",
         justification="无单位需求",
         minutes=[minutes],
+        terms=LEASE_TERMS,
     )
     assert case.needs_finance and case.needs_collective_decision
     assert {r["name"] for r in case.routing["rules"]} == {
@@ -151,18 +155,24 @@ def test_an_auction_needs_a_valid_appraisal_and_a_low_bid_goes_back_for_approval
     assert "评估报告" in exc.value.messages[0]
 
     report = attach(building, AttachmentKind.APPRAISAL_REPORT, name="评估报告.pdf")
-    low = auction_record(winning_bid=Decimal("1700000"))  # 85% of the appraisal
+    # 流拍, the reserve lowered to 1,600,000 and sold at 1,700,000: 85% of the appraisal, and a changed approved term.
+    low = auction_record(reserve_price=Decimal("1600000"), winning_bid=Decimal("1700000"))
     case = case_record_execution(actor=as_(alice), case=case, record=low, evidence=[report])
     assert (case.state, case.current_step) == (CaseState.PLAN_SUBMITTED, Step.DEPT_REVIEW)
     assert case.dept_approved_by is None and case.finance_approved_by is None
+    assert case.reapproval_reasons == [
+        "成交价低于评估值的90%（下限1,800,000.00 元）",
+        "执行改变了方案批准的条件：保留价（元）批准为2,000,000.00 元，执行为1,600,000.00 元",
+    ]
 
     case = case_review(actor=as_(hugo), case=case, approve=True, opinion="同意按成交价处置")
     case = case_finance_approve(actor=as_(fiona), case=case, approve=True, opinion="同意")
+    assert case.plan_reserve_price == Decimal("1600000")  # the re-approved reserve is the plan's now
     case = case_start_execution(actor=as_(alice), case=case)
     case = case_record_execution(
-        actor=as_(alice), case=case, record=auction_record(), proceeds=proceeds("2300000", "23000", "2277000")
+        actor=as_(alice), case=case, record=low, proceeds=proceeds("1700000", "17000", "1683000")
     )
-    assert case.amount_due == Decimal("2300000") and case.amount_remitted == Decimal("2277000")
+    assert case.amount_due == Decimal("1700000") and case.amount_remitted == Decimal("1683000")
     case_confirm_remittance(actor=as_(fred), case=case)
     case_close(actor=as_(fred), case=case)
     assert Asset.objects.get(pk=building.pk).status == AssetStatus.DISPOSED
@@ -179,19 +189,28 @@ def test_scrapping_before_the_minimum_service_life_needs_a_technical_appraisal(s
     )  # fmt: skip
     idle_evidence(young)
     case = verified(young, alice, henry, rita, window_closed=True)
-    case = case_propose(actor=as_(alice), case=case, method="scrap", summary="主板损坏，无维修价值")
+    # Known at the plan already (issue 12 §1.4): refused there, before anyone approves it.
+    with pytest.raises(ValidationError) as exc:
+        case_propose(actor=as_(alice), case=case, method="scrap", summary="主板损坏，无维修价值")
+    assert exc.value.message_dict == {
+        "technical_appraisal": ["该资产未达最低使用年限（6年），提前报废须在方案中写明技术鉴定意见。"],
+        "early_scrap_explanation": ["该资产未达最低使用年限（6年），提前报废须在方案中写明提前报废说明。"],
+        "technical_file": ["该资产未达最低使用年限（6年），提前报废须上传技术鉴定意见。"],
+    }
+    appraisal = attach(young, AttachmentKind.TECHNICAL_APPRAISAL)
+    why = {"technical_appraisal": "主板烧毁，维修费用超过原值50%", "early_scrap_explanation": "雷击损坏"}
+    case = case_propose(
+        actor=as_(alice), case=case, method="scrap", summary="主板损坏，无维修价值", minutes=[appraisal], terms=why
+    )
     case = case_review(actor=as_(rita), case=case, approve=True, opinion="同意")
     case = case_start_execution(actor=as_(alice), case=case)
     record = {"recycler": "茂县再生资源回收站", "residual_value": Decimal("200")}
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as exc:  # execution keeps the rule: its record must say it too
         case_record_execution(actor=as_(alice), case=case, record=record, proceeds=proceeds("200", remitted="200"))
     assert exc.value.messages == ["未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。"]
 
-    appraisal = attach(young, AttachmentKind.TECHNICAL_APPRAISAL)
-    record |= {"technical_appraisal": "主板烧毁，维修费用超过原值50%", "early_scrap_explanation": "雷击损坏"}
-    case = case_record_execution(
-        actor=as_(alice), case=case, record=record, proceeds=proceeds("200", remitted="200"), evidence=[appraisal]
-    )
+    record |= why
+    case = case_record_execution(actor=as_(alice), case=case, record=record, proceeds=proceeds("200", remitted="200"))
     case_confirm_remittance(actor=as_(fred), case=case)
     case_close(actor=as_(fiona), case=case)
     assert Asset.objects.get(pk=young.pk).status == AssetStatus.DISPOSED

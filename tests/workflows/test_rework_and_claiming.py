@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, StagedUpload, Step
 
+from ..cases import LEASE_PLAN
 from ..factories import UserFactory
 from .test_flow_urls import LEASE, claim, do, errors, fresh, messages_of, open_task, pdf, report, url, verified_via_urls
 
@@ -59,8 +60,8 @@ def another_asset(asset):
 def test_a_users_next_step_in_the_same_case_lands_in_their_own_inbox(client, building, alice, henry, hugo, fiona,
                                                                      fred):  # fmt: skip
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
-    do(client, alice, case, DisposalFlow.plan, {"method": "lease", "summary": "招租", "justification": "无单位申请",
-                                                "minutes": pdf()})  # fmt: skip
+    plan = {**LEASE_PLAN, "method": "lease", "summary": "招租", "justification": "无单位申请", "minutes": pdf()}
+    do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
     do(client, fiona, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
     # 执行处置 is one step for a lease: the result and the money together, no second task to claim.
@@ -121,7 +122,7 @@ def test_a_return_at_verification_goes_to_the_clerk_who_fixes_the_report_prefill
 
 def test_a_returned_plan_opens_as_it_was_submitted_with_the_reason_on_top(client, building, alice, henry, hugo):
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
-    plan = {"method": "lease", "summary": "整体公开招租，期限三年", "justification": "公示期满无单位申请",
+    plan = {**LEASE_PLAN, "method": "lease", "summary": "整体公开招租，期限三年", "justification": "公示期满无单位申请",
             "minutes": pdf("党组会纪要.pdf")}  # fmt: skip
     do(client, alice, case, DisposalFlow.plan, plan)
     do(client, hugo, case, DisposalFlow.dept_review, {"decision": "return", "opinion": "请补充租金测算依据"})
@@ -133,6 +134,7 @@ def test_a_returned_plan_opens_as_it_was_submitted_with_the_reason_on_top(client
     assert "整体公开招租，期限三年</textarea>" in page and "公示期满无单位申请" in page
     assert '<option value="lease" selected>' in page
     assert "党组会纪要.pdf" in page  # the minutes stay with the plan: no second upload
+    assert 'name="reserve_rent" value="48000' in page  # and its key terms (the 底价)
     again = {k: v for k, v in plan.items() if k != "minutes"} | {"summary": "整体公开招租，期限三年，附租金测算"}
     response = client.post(url(DisposalFlow.plan, task), again)
     assert response.status_code == 302, errors(response)

@@ -24,7 +24,7 @@ from workflows.services import (
     route_plan,
 )
 
-from ..cases import as_, attach, idle_evidence, window_ago
+from ..cases import LEASE_TERMS, as_, attach, idle_evidence, window_ago
 from ..clock import CLOCK, TODAY
 from ..factories import AssetFactory, UserFactory, category
 
@@ -49,21 +49,37 @@ class TestIdentification:
 
     def test_the_idle_threshold_is_data(self, school, alice):
         asset = AssetFactory(holding_unit=school, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=150))
+        idle_evidence(asset)
         Policy.objects.filter(pk=1).update(idle_months=3)
         assert report(asset, alice).state == CaseState.DRAFT
 
-    def test_sign_off_needs_the_stop_statement_and_meeting_minutes(self, school, alice, henry):
+    def test_an_idle_report_needs_the_stop_statement_and_meeting_minutes_at_once(self, school, alice, henry):
         asset = AssetFactory(holding_unit=school, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=400))
         attach(asset, AttachmentKind.STOP_STATEMENT)
+        with pytest.raises(ValidationError) as exc:
+            report(asset, alice)
+        assert exc.value.message_dict == {
+            "meeting_minutes": [
+                "认定闲置须附会议纪要（依据《茂县闲置低效资产资源盘活利用工作实施方案》一(三)1）：资产档案中尚无会议纪要，请上传。"
+            ]
+        }
+        assert not DisposalCase.objects.exists()
+        attach(asset, AttachmentKind.MEETING_MINUTES)
         case = report(asset, alice)
+        assert case_submit(actor=as_(henry), case=case).state == CaseState.SUBMITTED
+
+    def test_sign_off_still_needs_the_stop_statement_and_meeting_minutes(self, school, alice, henry):
+        asset = AssetFactory(holding_unit=school, usage_status="idle", idle_since=TODAY - datetime.timedelta(days=400))
+        idle_evidence(asset)
+        case = report(asset, alice)
+        # Only a data fix could take the minutes off the file after the report:
+        asset.attachments.filter(kind=AttachmentKind.MEETING_MINUTES).update(kind=AttachmentKind.VERIFICATION_RECORD)
         with pytest.raises(DomainError) as exc:
             case_submit(actor=as_(henry), case=case)
         assert exc.value.messages == [
             "认定闲置须在资产档案中上传停用说明和会议纪要（依据《茂县闲置低效资产资源盘活利用工作实施方案》一(三)1）。"
         ]
         assert DisposalCase.objects.get(pk=case.pk).state == CaseState.DRAFT
-        attach(asset, AttachmentKind.MEETING_MINUTES)
-        assert case_submit(actor=as_(henry), case=case).state == CaseState.SUBMITTED
 
     def test_low_efficiency_needs_the_departments_verification_record(self, school, alice, henry, rita):
         asset = AssetFactory(holding_unit=school, usage_status="low_efficiency")
@@ -242,7 +258,9 @@ class TestListing:
         case = case_verify(actor=as_(hugo), case=case, opinion="属实")
         minutes = attach(building, AttachmentKind.MEETING_MINUTES)
         with time_machine.travel(CLOCK + datetime.timedelta(days=16)):
-            case = case_propose(actor=as_(alice), case=case, method="lease", summary="公开招租", minutes=[minutes])
+            case = case_propose(
+                actor=as_(alice), case=case, method="lease", summary="公开招租", minutes=[minutes], terms=LEASE_TERMS
+            )
         assert case.state == CaseState.PLAN_SUBMITTED
 
     def test_reallocation_needs_an_applicant_as_receiving_unit(self, computer, alice, henry, rita, town):

@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState
 
-from ..cases import window_ago
+from ..cases import LEASE_PLAN, window_ago
 from ..factories import OrganizationFactory, UserFactory
 from .test_flow_urls import LEASE, claim, do, fresh, messages_of, open_task, pdf, report, url
 
@@ -63,7 +63,7 @@ def test_every_step_of_a_lease_refuses_the_wrong_role_hides_from_strangers_and_i
     steps = [
         (DisposalFlow.sign_off, henry, {"opinion": "同意"}, alice),
         (DisposalFlow.verify, hugo, {"decision": "verify", "opinion": "属实", "record": pdf}, henry),
-        (DisposalFlow.plan, alice, {"method": "lease", "summary": "招租", "justification": "无单位申请",
+        (DisposalFlow.plan, alice, {**LEASE_PLAN, "method": "lease", "summary": "招租", "justification": "无单位申请",
                                     "minutes": pdf}, henry),
         (DisposalFlow.dept_review, hugo, {"decision": "approve", "opinion": "同意"}, alice),
         (DisposalFlow.finance_approve, fiona, {"decision": "approve", "opinion": "同意"}, hugo),

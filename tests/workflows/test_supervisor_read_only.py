@@ -14,7 +14,7 @@ from supervision.models import ArchiveBatch
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, Policy
 
-from ..cases import issue_all
+from ..cases import LEASE_PLAN, issue_all
 from .test_flow_urls import LEASE, do, fresh, open_task, pdf, report, verified_via_urls
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def test_a_supervisor_can_act_on_no_step_of_a_lease_from_report_to_closure(
 ):
     case = report(client, alice, building)
     batch = ImportBatch.objects.create(created_by=alice, organization=alice.organization, original_name="台账.xlsx")
-    plan = {"method": "lease", "summary": "招租", "justification": "无单位申请", "minutes": pdf}
+    plan = {**LEASE_PLAN, "method": "lease", "summary": "招租", "justification": "无单位申请", "minutes": pdf}
     steps = [
         (DisposalFlow.sign_off, henry, {"opinion": "同意"}),
         (DisposalFlow.verify, hugo, {"decision": "verify", "opinion": "属实", "record": pdf}),
