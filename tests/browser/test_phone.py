@@ -3,8 +3,6 @@ built through the step services (tests/cases.py); each person opens their pages 
 (a screenshot of each, $PANHUO_SCREENSHOTS/<test>/), and no page is wider than the phone's screen: wide tables scroll
 inside their own box, and the inbox's 办理 button is on screen without scrolling sideways."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count
@@ -28,37 +26,33 @@ SUPERVISOR = "shenji_jd"
 CLERK_OF = {spec.name: f"{spec.key}_jb" for spec in HOLDING_UNITS}
 HEAD_OF = {spec.name: f"{spec.key}_fzr" for spec in HOLDING_UNITS}
 
-# What sticks out of the screen, for the failure message: the outermost elements whose right edge passes it. The
-# screen is the viewport the context was given: a phone's browser zooms out to show a page wider than the screen, and
-# then reports that page's width as its innerWidth.
+# What makes a page wider than the screen, for the failure message: the innermost elements that are wider than it
+# themselves, or that start on it and end past it, outside any box that scrolls or clips. The screen is the viewport
+# the context was given: a phone's browser zooms out to show a page wider than the screen, and then reports that
+# page's width as its innerWidth.
 OVERFLOW = """(width) => {
     if (document.documentElement.scrollWidth <= width && window.innerWidth <= width) return null;
-    const out = [];
-    for (const e of document.querySelectorAll('body *')) {
-        const box = e.getBoundingClientRect();
-        if (box.width === 0 || box.right <= width + 1) continue;
-        let p = e.parentElement, clipped = false;
-        while (p && p !== document.body) {
-            const style = getComputedStyle(p);
-            if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) { clipped = true; break; }
-            if (p.getBoundingClientRect().right > width + 1) { clipped = true; break; }  // its parent is reported
-            p = p.parentElement;
+    const sticksOut = (e) => { const box = e.getBoundingClientRect(); return box.width > 0 && box.right > width + 1; };
+    const clipped = (e) => {
+        for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+            if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
         }
-        if (clipped) continue;
+        return false;
+    };
+    const out = [];
+    for (const e of document.querySelectorAll('.vf-page__body *')) {
+        if (!sticksOut(e) || clipped(e) || [...e.children].some(sticksOut)) continue;
         const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
             [...e.classList].map((c) => '.' + c).join('');
-        out.push(`${name} (right edge ${Math.round(box.right)} px): ${e.textContent.trim().slice(0, 40)}`);
+        const box = e.getBoundingClientRect();
+        out.push(`${name} (${Math.round(box.left)}–${Math.round(box.right)} px): ${e.textContent.trim().slice(0, 30)}`);
     }
-    return {scrollWidth: document.documentElement.scrollWidth, width, culprits: out.slice(0, 8)};
+    return {scrollWidth: document.documentElement.scrollWidth, width, culprits: out.slice(0, 6)};
 }"""
 
 
 def user(username: str):
     return get_user_model().objects.get(username=username)
-
-
-def slug(path: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
 
 
 def open_page(county, username: str, path: str, *, name: str, ready: str = ".ph-page") -> list[str]:
@@ -127,19 +121,19 @@ def inbox_execute_link(county, username: str, title: str):
     return page, row.first.get_by_role("link", name="办理")
 
 
-def pages_fit(county, username: str, pages: list[tuple[str, str]], tasks: tuple[str, ...] = ()) -> None:
-    """`username` opens each (path, name) of `pages`, then 我的待办 and each task of `tasks` by its 办理 button (on
+def pages_fit(county, username: str, pages: list[tuple[str, str]], tasks: tuple[tuple[str, str], ...] = ()) -> None:
+    """`username` opens each (path, name) of `pages`, then 我的待办 and each (title, name) of `tasks` by its 办理 button (on
     screen on the phone); none of them is wider than the screen."""
     problems = []
     for path, name in pages:
         problems += open_page(county, username, path, name=name)
-    for title in tasks:
+    for title, name in tasks:
         page, button = inbox_execute_link(county, username, title)
         if not fits_on_screen(page, button):
             problems.append(f"{username} /cases/inbox/: the 办理 of {title} is off the phone's screen")
         href = button.get_attribute("href")
         problems += open_page(county, username, "/cases/inbox/", name="inbox")
-        problems += open_page(county, username, href, name=f"task-{slug(title)}")
+        problems += open_page(county, username, href, name=name)
     assert not problems, "\n".join(problems)
     assert not county.problems, county.problems
 
@@ -157,7 +151,7 @@ def common(desk) -> list[tuple[str, str]]:
 
 def test_a_clerk_reports_plans_and_executes_on_a_phone(county, desk):
     clerk = CLERK_OF[desk["unit"].name]
-    pages_fit(county, clerk, [*common(desk), ("/register/import/", "import")], tasks=("拟定处置方案", "执行处置"))
+    pages_fit(county, clerk, [*common(desk), ("/register/import/", "import")], tasks=(("拟定处置方案", "plan-form"), ("执行处置", "execute-form")))
 
 
 def test_a_unit_head_reads_the_ledger_and_the_cases_on_a_phone(county, desk):
@@ -165,7 +159,7 @@ def test_a_unit_head_reads_the_ledger_and_the_cases_on_a_phone(county, desk):
 
 
 def test_a_reviewer_verifies_on_a_phone(county, desk):
-    pages_fit(county, desk["reviewer"], common(desk), tasks=("主管部门核查认定",))
+    pages_fit(county, desk["reviewer"], common(desk), tasks=(("主管部门核查认定", "verify-form"),))
 
 
 def test_finance_reads_the_cases_the_dashboard_and_the_trail_on_a_phone(county, desk):
