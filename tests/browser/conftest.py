@@ -23,7 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(os.environ.get("PANHUO_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "artifacts" / "screenshots")
+# Screenshots go to $PANHUO_SCREENSHOTS (CI keeps that directory), by default the checkout's git-ignored artifacts/.
+ARTIFACTS = Path(os.environ.get("PANHUO_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "artifacts/screenshots")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # a common phone's CSS pixels (issue 12 §6)
 TIMEOUT_MS = 15_000  # one page or one wait; room for a slow CI machine, not for a slow page

@@ -9,9 +9,7 @@ from django.db.models import Count
 from django.test import Client
 
 from assets.models import Asset, Organization, UsageStatus
-
 from demo.county import HOLDING_UNITS
-
 from workflows.flows import DisposalFlow
 
 from ..cases import idle_evidence
@@ -83,8 +81,8 @@ def fits_on_screen(page, locator) -> bool:
 def desk(county):
     """Cases at the steps people meet, of idle equipment held by one unit (lead department 机关事务管理局), each
     walked through the real URLs by the people who hold its steps: one reported and signed off (the reviewer's
-    核查认定), one verified with its board window open (调剂平台, and a 拟定处置方案 for the clerk), one verified a window
-    ago and planned and approved (the clerk's 执行处置)."""
+    核查认定), one verified with its board window open (调剂平台, and a 拟定处置方案 for the clerk), one verified a
+    window ago and planned and approved (the clerk's 执行处置)."""
     idle = Asset.objects.filter(category__code="general_equipment", usage_status=UsageStatus.IDLE)
     busiest = idle.values("holding_unit").annotate(n=Count("pk")).order_by("-n")[0]["holding_unit"]
     unit = Organization.objects.get(pk=busiest)
@@ -104,7 +102,9 @@ def desk(county):
     executing = verified_via_urls(client, next_asset(), clerk, head, reviewer, window_closed=True)
     do(client, clerk, executing, DisposalFlow.plan, {"method": "scrap", "summary": "主板损坏，无维修价值"})
     do(client, reviewer, executing, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意报废"})
-    return {"unit": unit, "reviewer": reviewer.username, "submitted": submitted, "listed": listed, "executing": executing}
+    return {
+        "unit": unit, "reviewer": reviewer.username, "submitted": submitted, "listed": listed, "executing": executing,
+    }  # fmt: skip
 
 
 def inbox_execute_link(county, username: str, title: str):
@@ -122,8 +122,8 @@ def inbox_execute_link(county, username: str, title: str):
 
 
 def pages_fit(county, username: str, pages: list[tuple[str, str]], tasks: tuple[tuple[str, str], ...] = ()) -> None:
-    """`username` opens each (path, name) of `pages`, then 我的待办 and each (title, name) of `tasks` by its 办理 button (on
-    screen on the phone); none of them is wider than the screen."""
+    """`username` opens each (path, name) of `pages`, then 我的待办 and each (title, name) of `tasks` by its 办理
+    button (on screen on the phone); none of them is wider than the screen."""
     problems = []
     for path, name in pages:
         problems += open_page(county, username, path, name=name)
@@ -151,7 +151,12 @@ def common(desk) -> list[tuple[str, str]]:
 
 def test_a_clerk_reports_plans_and_executes_on_a_phone(county, desk):
     clerk = CLERK_OF[desk["unit"].name]
-    pages_fit(county, clerk, [*common(desk), ("/register/import/", "import")], tasks=(("拟定处置方案", "plan-form"), ("执行处置", "execute-form")))
+    pages_fit(
+        county,
+        clerk,
+        [*common(desk), ("/register/import/", "import")],
+        tasks=(("拟定处置方案", "plan-form"), ("执行处置", "execute-form")),
+    )
 
 
 def test_a_unit_head_reads_the_ledger_and_the_cases_on_a_phone(county, desk):
@@ -164,13 +169,20 @@ def test_a_reviewer_verifies_on_a_phone(county, desk):
 
 def test_finance_reads_the_cases_the_dashboard_and_the_trail_on_a_phone(county, desk):
     trail = f"/supervision/trail/?case={desk['executing'].pk}"
-    pages_fit(county, FINANCE, [*common(desk), ("/cases/inbox/", "inbox"), ("/supervision/dashboard/", "dashboard"),
-                                (trail, "trail")])
+    pages_fit(
+        county,
+        FINANCE,
+        [*common(desk), ("/cases/inbox/", "inbox"), ("/supervision/dashboard/", "dashboard"), (trail, "trail")],
+    )
 
 
 def test_a_supervisor_reads_the_dashboard_and_the_trail_on_a_phone(county, desk):
-    pages = [*common(desk), ("/supervision/dashboard/", "dashboard"), ("/supervision/trail/", "trail"),
-             (f"/supervision/trail/?case={desk['executing'].pk}", "case-trail")]
+    pages = [
+        *common(desk),
+        ("/supervision/dashboard/", "dashboard"),
+        ("/supervision/trail/", "trail"),
+        (f"/supervision/trail/?case={desk['executing'].pk}", "case-trail"),
+    ]
     pages_fit(county, SUPERVISOR, pages)
 
 
