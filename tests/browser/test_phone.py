@@ -15,6 +15,7 @@ from workflows.flows import DisposalFlow
 from ..cases import idle_evidence
 from ..workflows.test_flow_urls import do, verified_via_urls
 from ..workflows.test_flow_urls import report as report_via_urls
+from .conftest import PHONE
 from .test_paths import idle_asset, main, reviewer_for, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -49,6 +50,10 @@ OVERFLOW = """(width) => {
 }"""
 
 
+# A page is measured once it is drawn: the dashboard's charts (Chart.js, sized to their cards) after its markup.
+DRAWN = {"/supervision/dashboard/": "() => window.Chart && Object.keys(Chart.instances).length > 3"}
+
+
 def user(username: str):
     return get_user_model().objects.get(username=username)
 
@@ -62,6 +67,8 @@ def open_page(county, username: str, path: str, *, name: str, ready: str = ".ph-
         response = page.goto(county.url(path))
         assert response.status == 200, f"{username} {path}: HTTP {response.status}"
         page.locator(ready).first.wait_for()
+        if path in DRAWN:
+            page.wait_for_function(DRAWN[path], polling="raf")
         county.shot(page, f"{name}-{'phone' if phone else 'desktop'}")
         overflow = page.evaluate(OVERFLOW, page.viewport_size["width"])
         if overflow:
@@ -188,3 +195,16 @@ def test_a_supervisor_reads_the_dashboard_and_the_trail_on_a_phone(county, desk)
 
 def test_the_administrator_s_pages_fit_a_phone(county, desk):
     pages_fit(county, "admin", [("/", "home"), ("/register/", "ledger"), ("/cases/inbox/", "inbox")])
+
+
+def test_a_page_wider_than_the_phone_is_caught_with_what_sticks_out(county):
+    # The measure itself: a ledger with a 600 px wide block in it is too wide for the phone, and says which block.
+    page = county.as_("admin", phone=True)
+    page.goto(county.url("/register/"))
+    assert page.evaluate(OVERFLOW, PHONE["width"]) is None
+    page.evaluate("""() => { const wide = document.createElement('div');
+        wide.id = 'too-wide'; wide.style.width = '600px'; wide.textContent = '过宽的内容';
+        document.querySelector('.ph-page').append(wide); }""")
+    overflow = page.evaluate(OVERFLOW, PHONE["width"])
+    assert overflow["scrollWidth"] > PHONE["width"]
+    assert [c for c in overflow["culprits"] if c.startswith("div#too-wide")], overflow
