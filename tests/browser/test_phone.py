@@ -1,7 +1,7 @@
 """Every role's daily pages on a 390 px phone (issue 12 §6, §7): the demo county with cases at the steps people meet,
-built through the step services (tests/cases.py); each person opens their pages at a desktop's and at a phone's size
-(a screenshot of each, $PANHUO_SCREENSHOTS/<test>/), and no page is wider than the phone's screen: wide tables scroll
-inside their own box, and the inbox's 办理 button is on screen without scrolling sideways."""
+walked through the real URLs (tests/workflows/test_flow_urls.py, evidence from tests/cases.py); each person opens
+their pages at a desktop's and at a phone's size (a screenshot of each, $PANHUO_SCREENSHOTS/<test>/), and no page is
+wider than the screen: wide tables scroll inside their own box, and the inbox's 办理 button is on screen."""
 
 import pytest
 from django.contrib.auth import get_user_model
