@@ -1,6 +1,7 @@
 """Browser tests: Playwright drives Debian's chromium against pytest-django's live server, loaded with the demo
-county (茂县). Every person logs in through the real login page, in a browser context of their own; every test
-saves its screenshots, numbered in step order, under artifacts/browser/<test>/."""
+county (茂县). Every person logs in through the real login page, in a browser context of their own (a desktop one, or
+a phone's 390×844 one); every test saves its screenshots, numbered in step order, under $PANHUO_SCREENSHOTS/<test>/
+(by default artifacts/screenshots/<test>/, which git ignores and CI keeps)."""
 
 import os
 import re
@@ -22,7 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+# Screenshots go to $PANHUO_SCREENSHOTS (CI keeps that directory), by default the checkout's git-ignored artifacts/.
+ARTIFACTS = Path(os.environ.get("PANHUO_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "artifacts/screenshots")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS pixels (issue 12 §6)
 TIMEOUT_MS = 15_000  # one page or one wait; room for a slow CI machine, not for a slow page
 
 
@@ -72,13 +76,14 @@ class County:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def as_(self, username: str):
-        """A page logged in as `username`, through /accounts/login/ the first time the test asks for them."""
-        if username in self.pages:
-            return self.pages[username]
-        context = self.browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
+    def as_(self, username: str, *, phone: bool = False):
+        """A page logged in as `username`, through /accounts/login/ the first time the test asks for them; `phone`: in
+        a phone's browser (390×844, touch, the page's meta viewport obeyed), a context of its own."""
+        key = (username, phone)
+        if key in self.pages:
+            return self.pages[key]
+        device = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {"viewport": DESKTOP}
+        context = self.browser.new_context(**device, locale="zh-CN", timezone_id="Asia/Shanghai")
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         page = context.new_page()
@@ -93,7 +98,7 @@ class County:
         # The home page greets them (checked every frame: see wait_for_text in test_paths.py).
         greeted = "() => document.querySelector('.ph-card h2')?.textContent.includes('您好')"
         page.wait_for_function(greeted, polling="raf")
-        self.pages[username] = page
+        self.pages[key] = page
         return page
 
     def _check_console(self, username: str, message) -> None:
@@ -114,10 +119,11 @@ class County:
     def close(self, *, failed: bool) -> None:
         from playwright.sync_api import Error
 
-        for username, page in self.pages.items():
+        for (username, phone), page in self.pages.items():
             if failed:
+                name = f"FAILED-{username}{'-phone' if phone else ''}.png"
                 try:  # where each person was when the test failed; a stuck page must not hide the failure itself
-                    page.screenshot(path=self.shots / f"FAILED-{username}.png", full_page=True, timeout=5_000)
+                    page.screenshot(path=self.shots / name, full_page=True, timeout=5_000)
                 except Error:
                     pass
             page.context.close()

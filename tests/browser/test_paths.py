@@ -2,7 +2,7 @@
 reports an idle asset, the unit head signs it off, the lead department's reviewer claims and verifies it, the clerk
 proposes the plan, the department (and finance, where the routing asks) approves, the unit executes, and finance
 closes the case (销号). 调剂 is photographed at every step; the other paths at their forms, the closed case and the
-asset's file afterwards (artifacts/browser/<test>/)."""
+asset's file afterwards (artifacts/screenshots/<test>/)."""
 
 import datetime
 import re

@@ -1,6 +1,6 @@
 """A supervisor's day, in chromium with the demo county: 审计局's supervisor logs in, opens the 调度看板, drills into
 an overdue case, opens its trail, downloads the asset's archive package (which verifies) and the month's 月调度 as
-Excel and as a signed PDF. Screenshots in artifacts/browser/a_supervisor_drills_from_the_dashboard_…/."""
+Excel and as a signed PDF. Screenshots in artifacts/screenshots/a_supervisor_drills_from_the_dashboard_…/."""
 
 import datetime
 import io
