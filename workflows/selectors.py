@@ -1,7 +1,7 @@
 """Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
 here, so one unit never sees another's case."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -104,7 +104,7 @@ def task_team(*, user: User) -> QuerySet[Task]:
         return Task.objects.none()
     keys = [role_key(role, org.pk) for role in TASK_ROLES]
     qs = Task.objects.filter(status__in=OPEN_TASK_STATUSES, owner_permission__in=keys)
-    return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
+    return _task_rows(qs).order_by(F("process__disposalcase__step_due_on").asc(nulls_last=True), "created", "pk")
 
 
 def saved_views_for(*, user: User, page: str) -> QuerySet[SavedTaskView]:
