@@ -69,9 +69,7 @@ class TaskFilterForm(Form):
             min_value="剩余工作日不能为负数，已忽略。",
             max_value="剩余工作日不能超过 %(limit_value)s，已忽略。",
         )
-        for name in ("step", "method", "value_band", "sort"):
-            self.fields[name].error_messages["invalid_choice"] = "不是可选的值，已忽略。"
-        for name in ("unit", "category"):
+        for name in ("step", "unit", "category", "method", "value_band", "sort"):
             self.fields[name].error_messages["invalid_choice"] = "不是可选的值，已忽略。"
         if self.is_bound:
             self.is_valid()  # fills cleaned_data with the fields that are valid
@@ -85,7 +83,7 @@ class TaskFilterForm(Form):
         pairs = []
         for name in FILTER_FIELDS:
             value = self.values.get(name)
-            if value in (None, "", False):
+            if value is None or value == "" or value is False:  # 0 (due within 0 working days) is a filter
                 continue
             if hasattr(value, "pk"):
                 value = value.pk

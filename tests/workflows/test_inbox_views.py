@@ -168,7 +168,8 @@ def test_a_saved_view_is_the_owners_and_shared_within_the_organization_only_the_
     assert response.status_code == 302 and response["Location"] == "/cases/queue/?value_band=50k-500k&sort=value"
     view = SavedTaskView.objects.get(owner=rita)
     assert (view.page, view.query, view.shared) == ("queue", "value_band=50k-500k&sort=value", True)
-    client.post("/cases/queue/?q=PC-001", {"name": "只给自己"})
+    client.post("/cases/queue/?q=PC-001&due_within=0", {"name": "只给自己"})
+    assert SavedTaskView.objects.get(name="只给自己").query == "q=PC-001&due_within=0"
 
     client.force_login(rosa)  # a colleague sees the shared one and applies it
     page = client.get("/cases/queue/").content.decode()
@@ -250,6 +251,7 @@ def test_a_department_head_reads_his_departments_ledger_and_open_work_and_may_ac
     assert "茂县机关事务管理局在办任务" in home and "在办 <b>2</b> 项" in home and "待认领 <b>1</b> 项" in home
     assert computer.code in home and "陈丽" in home and "资产 <b>2</b> 项" in home
 
+    assert 'href="/cases/team/">本单位在办</a>' in client.get("/cases/inbox/").content.decode()
     team = client.get("/cases/team/").content.decode()
     assert computer.code in team and "MX-YZ-PC-002" in team and "陈丽" in team and "待认领" in team
     assert ">办理<" not in team and ">认领<" not in team and "认领本页显示的全部" not in team
