@@ -13,6 +13,8 @@ from .models import Asset, AttachmentKind, Organization, OrganizationKind, Role,
 
 # Roles that read the whole county's register (DESIGN.md: finance approves, supervisors audit, admin runs it).
 COUNTY_WIDE_ROLES = (Role.FINANCE_APPROVER, Role.SUPERVISOR, Role.ADMIN)
+# Organizations that lead categories: a department head sees the ledger and dashboards of the categories it leads.
+DEPARTMENT_KINDS = (OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER)
 
 
 def asset_visibility_q(user: User) -> Q | None:
@@ -26,8 +28,11 @@ def asset_visibility_q(user: User) -> Q | None:
     q = Q(pk__in=[])
     if user.has_role(Role.UNIT_CLERK, Role.UNIT_HEAD):
         q |= Q(holding_unit_id=user.organization_id)
-    if user.has_role(Role.DEPT_REVIEWER):
-        # The categories (or 公益性资产 sub-types) this department leads.
+    if user.has_role(Role.DEPT_REVIEWER) or (
+        user.has_role(Role.UNIT_HEAD) and user.organization.kind in DEPARTMENT_KINDS
+    ):
+        # The categories (or 公益性资产 sub-types) this department leads; its head reads what his reviewers
+        # review (issue 12 §4), and, like them, edits nothing (asset_can_edit asks for the holding unit's clerk).
         q |= led_by_q(user.organization_id)
     return q
 
@@ -106,9 +111,6 @@ def asset_list_filtered(*, user: User, data) -> tuple[LedgerFilterForm, QuerySet
 
 
 # -- supervision scope: what a user oversees ---------------------------------------------------------------------
-
-# Organizations that lead categories: a department head sees the dashboards of the categories it leads.
-DEPARTMENT_KINDS = (OrganizationKind.INDUSTRY_DEPARTMENT, OrganizationKind.ASSET_CENTER)
 
 
 @dataclass(frozen=True)

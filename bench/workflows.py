@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from math import ceil
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.color import no_style
@@ -73,6 +74,8 @@ FINANCE = "caizheng_sp"  # 县财政局: approves, confirms remittances and clos
 REVIEWER_SHARE = 0.4
 ASSIGNED_SHARE = 0.4  # of the open tasks are claimed already; the rest wait in their organization's queue
 VISIBLE_AT_START = 100  # open tasks the reviewer sees (inbox + queue) at the first measurement
+# The filtered inbox timed for the reviewer: computers (NAMES) of 5万–50万, due within 10 working days, 原值 first.
+FILTERED_INBOX = {"q": "计算机", "value_band": "50k-500k", "due_within": "10", "sort": "value"}
 
 # Where the seeded cases stand, as shares of the whole: the step of their open task, or how they ended.
 STAGES = {
@@ -727,15 +730,19 @@ def _timed(call: Callable, *args, **kwargs):
     return elapsed, len(ctx.captured_queries), response
 
 
-def measure_pages(user: User, *, label: str, requests: int, cases: int) -> list[Timing]:
-    """The first page of the user's inbox and queue: one request counted, then `requests` timed after a warm-up."""
+def measure_pages(user: User, *, label: str, requests: int, cases: int, filtered: bool = False) -> list[Timing]:
+    """The first page of the user's inbox and queue (and, `filtered`, of the inbox with FILTERED_INBOX): one request
+    counted, then `requests` timed after a warm-up."""
     client = Client()
     client.force_login(user)
     fresh = User.objects.get(pk=user.pk)
     inbox, queue = task_inbox(user=fresh).count(), task_queue(user=fresh).count()
     out = []
-    for kind in ("inbox", "queue"):
-        url = reverse(f"cases:{kind}")
+    pages = [("inbox", reverse("cases:inbox")), ("queue", reverse("cases:queue"))]
+    if filtered:
+        # The inbox as a reviewer narrows it (issue 12 §4): a search, a 原值 band, a deadline window and a sort.
+        pages.append(("inbox filtered", f"{reverse('cases:inbox')}?{urlencode(FILTERED_INBOX)}"))
+    for kind, url in pages:
         timing = Timing(f"{label} {kind}", inbox=inbox, queue=queue, cases=cases)
         for _ in range(3):
             _check(client.get(url), 200, url)
@@ -917,7 +924,9 @@ def run(*, cases: int, requests: int, samples: int, seed: int, database: str, lo
             gc.collect()
             log("timing the pages…")
             for who, user in (("reviewer", reviewer), ("finance", finance)):
-                pages += measure_pages(user, label=who, requests=requests, cases=seeder.total.cases)
+                pages += measure_pages(
+                    user, label=who, requests=requests, cases=seeder.total.cases, filtered=who == "reviewer"
+                )
             load.append(os.getloadavg()[0])
             log(f"seeding up to {cases:,} cases…")
             seeder.seed(cases - seeder.total.cases)
@@ -925,7 +934,9 @@ def run(*, cases: int, requests: int, samples: int, seed: int, database: str, lo
             gc.collect()
             log("timing the pages…")
             for who, user in (("reviewer", reviewer), ("finance", finance)):
-                pages += measure_pages(user, label=who, requests=requests, cases=seeder.total.cases)
+                pages += measure_pages(
+                    user, label=who, requests=requests, cases=seeder.total.cases, filtered=who == "reviewer"
+                )
             load.append(os.getloadavg()[0])
             log("timing each step…")
             steps, claim = measure_steps(county, samples=samples, seed=seed)

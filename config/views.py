@@ -8,7 +8,9 @@ from django.views.generic import TemplateView
 from assets.models import AssetStatus, Role, UsageStatus
 from assets.selectors import asset_list_visible, units_user_may_register_for, user_can_import
 from workflows.models import Policy
-from workflows.selectors import notifications_unread_count, task_inbox, task_queue
+from workflows.selectors import notifications_unread_count, task_inbox, task_queue, task_team, team_organization
+
+TEAM_ROWS = 10  # the head's home page lists this many of his organization's open tasks, overdue first
 
 
 class HomeView(TemplateView):
@@ -27,8 +29,22 @@ class HomeView(TemplateView):
             idle=Count("pk", filter=Q(usage_status=UsageStatus.IDLE)),
             idle_long=Count("pk", filter=Q(idle_since__lt=cutoff, status=AssetStatus.IN_USE)),
         )
+        team = None
+        if team_organization(user) is not None:
+            tasks = task_team(user=user)
+            today = timezone.localdate()
+            team = {
+                "organization": user.organization,
+                "counts": tasks.aggregate(
+                    total=Count("pk"),
+                    overdue=Count("pk", filter=Q(process__disposalcase__step_due_on__lt=today)),
+                    unclaimed=Count("pk", filter=Q(owner__isnull=True)),
+                ),
+                "rows": list(tasks[:TEAM_ROWS]),
+            }
         return {
             **super().get_context_data(**kwargs),
+            "team": team,
             "page_title": "首页",
             "stats": stats,
             "idle_months": idle_months,

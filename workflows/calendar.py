@@ -82,3 +82,32 @@ def step_due_on(step: str, start: date) -> date:
         label = dict(Step.choices).get(step, step)
         raise ImproperlyConfigured(f"未设置“{label}”环节的办理时限，请在管理后台“环节办理时限”中添加。")
     return add_working_days(start, working_days)
+
+
+def working_days_left(today: date, dues: dict) -> dict:
+    """For each key's deadline (a date or None), the working days from today to it: positive while it runs, 0 on
+    the day itself, negative (the working days overdue) once it has passed. One query for all of them."""
+    days = [d for d in dues.values() if d is not None]
+    if not days:
+        return dict.fromkeys(dues)
+    first, last = min([today, *days]), max([today, *days])
+    exceptions = _exceptions(first, last)
+
+    def between(start: date, end: date) -> int:
+        # As working_days_between, on the exceptions already loaded.
+        full_weeks, rest = divmod((end - start).days, 7)
+        count = 5 * full_weeks + sum(1 for i in range(rest) if _is_weekday(end - timedelta(days=i)))
+        for day, is_on in exceptions.items():
+            if start < day <= end and is_on != _is_weekday(day):
+                count += 1 if is_on else -1
+        return count
+
+    out = {}
+    for key, due in dues.items():
+        if due is None:
+            out[key] = None
+        elif due >= today:
+            out[key] = between(today, due)
+        else:
+            out[key] = -between(due, today)
+    return out

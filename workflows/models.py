@@ -1020,3 +1020,33 @@ class StagedUpload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SavedTaskView(models.Model):
+    """A task list's filters saved under a name (Camunda Tasklist's saved filters): the owner's, and when shared,
+    visible to the colleagues of the owner's organization; only the owner deletes it."""
+
+    class Page(models.TextChoices):
+        INBOX = "inbox", "我的待办"
+        QUEUE = "queue", "待认领"
+        ARCHIVE = "archive", "已办"
+        TEAM = "team", "本单位在办"
+
+    owner = models.ForeignKey(User, verbose_name="创建人", on_delete=models.CASCADE, related_name="saved_task_views")
+    organization = models.ForeignKey(
+        Organization, verbose_name="所属单位", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    page = models.CharField("列表", max_length=10, choices=Page.choices)
+    name = models.CharField("名称", max_length=40)
+    query = models.CharField("筛选条件", max_length=500, blank=True)
+    shared = models.BooleanField("共享给本单位同事", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已保存的筛选"
+        verbose_name_plural = "已保存的筛选"
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["organization", "page", "shared"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,7 +1,7 @@
 """Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
 here, so one unit never sees another's case."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -10,8 +10,16 @@ from assets.models import AssetAttachment, Role, User
 from assets.selectors import COUNTY_WIDE_ROLES
 from audit.models import AuditEvent
 
-from .models import OPEN_TASK_STATUSES, CaseState, DisposalCase, Notification, ReallocationApplication, on_board
-from .permissions import covering, may_withdraw, principals_for, role_keys
+from .models import (
+    OPEN_TASK_STATUSES,
+    CaseState,
+    DisposalCase,
+    Notification,
+    ReallocationApplication,
+    SavedTaskView,
+    on_board,
+)
+from .permissions import TASK_ROLES, covering, may_withdraw, principals_for, role_key, role_keys
 
 
 def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
@@ -78,6 +86,33 @@ def task_queue(*, user: User) -> QuerySet[Task]:
 def task_archive(*, user: User) -> QuerySet[Task]:
     qs = Task.objects.filter(owner=user, status=STATUS.DONE)
     return _task_rows(qs).order_by("-finished", "-pk")
+
+
+def team_organization(user: User):
+    """The organization whose open work a head sees (本单位在办): the unit head's own organization, or None."""
+    if not user.is_authenticated or not user.is_active or user.organization_id is None:
+        return None
+    return user.organization if user.has_role(Role.UNIT_HEAD) else None
+
+
+def task_team(*, user: User) -> QuerySet[Task]:
+    """The open tasks of the head's organization, in every task role (a department head sees what his reviewers hold
+    and what waits in their queue; issue 12 §4); overdue first, then the soonest deadline. Read only: acting on them
+    still goes by each task's own permission."""
+    org = team_organization(user)
+    if org is None:
+        return Task.objects.none()
+    keys = [role_key(role, org.pk) for role in TASK_ROLES]
+    qs = Task.objects.filter(status__in=OPEN_TASK_STATUSES, owner_permission__in=keys)
+    return _task_rows(qs).order_by(F("process__disposalcase__step_due_on").asc(nulls_last=True), "created", "pk")
+
+
+def saved_views_for(*, user: User, page: str) -> QuerySet[SavedTaskView]:
+    """The user's own saved views of a list, and those colleagues of the same organization shared."""
+    mine = Q(owner=user)
+    if user.organization_id is not None:
+        mine |= Q(organization_id=user.organization_id, shared=True)
+    return SavedTaskView.objects.filter(mine, page=page).select_related("owner").order_by("name", "pk")
 
 
 def tasks_open_of_case(case: DisposalCase) -> QuerySet[Task]:

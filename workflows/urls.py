@@ -34,6 +34,7 @@ class CaseApplication(FlowAppViewset):
         path("report/<int:pk>/", views.ReportView.as_view(), name="report"),
         path("<int:pk>/withdraw/", views.CaseWithdrawView.as_view(), name="withdraw"),
         path("<int:pk>/documents/<uuid:uuid>/", views.document_download, name="document"),
+        path("team/", views.TeamView.as_view(), name="team"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),
         path("substitution/", views.SubstitutionView.as_view(), name="substitution"),
         path("flow/", views.FlowChartPage.as_view(), name="flow_chart"),
@@ -50,13 +51,14 @@ class CaseApplication(FlowAppViewset):
         return user.is_authenticated and (bool(user.roles) or user.is_superuser)
 
     def get_context_data(self, request):
-        from .selectors import notifications_unread_count, task_inbox, task_queue
+        from .selectors import notifications_unread_count, task_inbox, task_queue, team_organization
 
         return {
             "inbox_count": task_inbox(user=request.user).count(),
             "queue_count": task_queue(user=request.user).count(),
             "unread_count": notifications_unread_count(user=request.user),
             "may_substitute": request.user.has_role(*TASK_ROLES),
+            "may_see_team": team_organization(request.user) is not None,
         }
 
 

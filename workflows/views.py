@@ -29,11 +29,14 @@ from documents.models import DocumentStatus
 from documents.services import document_pdf, documents_of
 
 from . import forms
+from .inbox import FILTER_FIELDS, SavedViewForm, TaskFilterForm, days_left
 from .models import (
     OPEN_STATES,
+    OPEN_TASK_STATUSES,
     CaseState,
     DisposalCase,
     Notification,
+    SavedTaskView,
     Substitution,
 )
 from .nodes import case_url
@@ -49,10 +52,13 @@ from .selectors import (
     case_list_visible,
     case_may_withdraw,
     events_of_case,
+    saved_views_for,
     task_archive,
     task_inbox,
     task_queue,
+    task_team,
     tasks_open_of_case,
+    team_organization,
 )
 from .services import (
     actor_for,
@@ -77,13 +83,15 @@ def _page(request, qs, size=PAGE_SIZE):
 
 def _task_actions(user, task: Task) -> dict:
     node = task.flow_task
+    # A finished task is only looked at (查看 opens its case): 办理, 认领 and the rest are for open tasks.
+    is_open = task.status in OPEN_TASK_STATUSES
     return {
         "task": task,
         "title": node.task_title,
-        "can_claim": node.can_assign(user, task),
-        "can_execute": node.can_execute(user, task),
-        "can_release": node.can_unassign(user, task),
-        "can_reassign": node.can_reassign(user, task),
+        "can_claim": is_open and node.can_assign(user, task),
+        "can_execute": is_open and node.can_execute(user, task),
+        "can_release": is_open and node.can_unassign(user, task),
+        "can_reassign": is_open and node.can_reassign(user, task),
         "claim_url": node.reverse("assign", args=[task.process_id, task.pk]),
         "execute_url": node.reverse("execute", args=[task.process_id, task.pk]),
         "release_url": node.reverse("unassign", args=[task.process_id, task.pk]),
@@ -241,7 +249,8 @@ class ReportView(View):
 
 
 class TaskListView(TemplateView):
-    """Base of the three task lists; rows say asset, unit, step, due date and whether it is overdue."""
+    """Base of the task lists: filters, search and sort (TaskFilterForm), saved views, and rows that say the case
+    number, asset, unit, step, when it was received and the working days left."""
 
     template_name = "workflows/task_list.html"
     flow_class = None
@@ -252,14 +261,58 @@ class TaskListView(TemplateView):
     def tasks(self):
         raise NotImplementedError
 
-    def get_context_data(self, **kwargs):
-        page = _page(self.request, self.tasks())
+    def get_context_data(self, save_form=None, **kwargs):
+        user = self.request.user
+        archive = self.kind == "archive"
+        # Only the filters' own names bind the form: a saved view's or the pager's parameters are no filter.
+        data = {k: v for k, v in self.request.GET.items() if k in FILTER_FIELDS}
+        form = TaskFilterForm(data or None, archive=archive)
+        page = _page(self.request, form.apply(self.tasks()))
+        tasks = list(page.object_list)
+        left = {} if archive else days_left(tasks)
+        rows = []
+        for t in tasks:
+            row = _task_actions(user, t)
+            row["days_left"] = left.get(t.pk)
+            row["overdue_days"] = -row["days_left"] if row["days_left"] is not None and row["days_left"] < 0 else 0
+            rows.append(row)
         return {
             "page_title": self.title,
             "kind": self.kind,
+            "form": form,
+            "filtered": bool(form.query_string()),
             "page": page,
-            "rows": [_task_actions(self.request.user, t) for t in page.object_list],
+            "rows": rows,
+            "claimable": [r["task"].pk for r in rows if r["can_claim"]],
+            "saved_views": saved_views_for(user=user, page=self.kind),
+            "save_form": save_form or SavedViewForm(),
+            "query": form.query_string(),
         }
+
+    def post(self, request, *args, **kwargs):
+        """Saves the shown filters under a name, or deletes one of the user's saved views."""
+        if "delete_view" in request.POST:
+            pk = request.POST["delete_view"]
+            view = get_object_or_404(SavedTaskView, pk=pk if pk.isdigit() else 0, owner=request.user, page=self.kind)
+            view.delete()
+            messages.success(request, f"已删除筛选“{view.name}”。")
+            return HttpResponseRedirect(request.path)
+        save_form = SavedViewForm(request.POST)
+        data = {k: v for k, v in request.GET.items() if k in FILTER_FIELDS}
+        query = TaskFilterForm(data or None, archive=self.kind == "archive").query_string()
+        if save_form.is_valid():
+            name = save_form.cleaned_data["name"]
+            if SavedTaskView.objects.filter(owner=request.user, page=self.kind, name=name).exists():
+                save_form.add_error("name", "您已有同名的筛选，请换一个名称。")
+            else:
+                SavedTaskView.objects.create(
+                    owner=request.user, organization_id=request.user.organization_id, page=self.kind, name=name,
+                    query=query, shared=save_form.cleaned_data["shared"],
+                )  # fmt: skip
+                messages.success(request, f"已保存筛选“{name}”。")
+                return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+        context = self.get_context_data(save_form=save_form)
+        return self.render_to_response(context, status=422)
 
 
 class InboxView(TaskListView):
@@ -281,6 +334,23 @@ class ArchiveView(TaskListView):
 
     def tasks(self):
         return task_archive(user=self.request.user)
+
+
+class TeamView(TaskListView):
+    """本单位在办: a head reads his organization's open tasks, who holds each, overdue first (issue 12 §4). Reading
+    gives no act right: each row's buttons are those the head's own roles give him."""
+
+    kind = "team"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organization = team_organization(request.user)
+        if self.organization is None:
+            raise PermissionDenied("只有单位（部门）负责人可以查看本单位在办任务。")
+        self.title = f"本单位在办：{self.organization.name}"
+        return super().dispatch(request, *args, **kwargs)
+
+    def tasks(self):
+        return task_team(user=self.request.user)
 
 
 class BulkClaimView(View):

@@ -30,6 +30,11 @@ def test_the_workflow_benchmark_prints_its_figures_and_leaves_nothing_behind():
     assert len(pages) == 8  # two users × two pages × (start, N)
     assert [p[2] for p in pages[4:]] == ["200"] * 4
     assert "query count the same at the start and at 200 cases: met" in text
+    # The filtered inbox (search, 原值 band, deadline window, sort) costs the same queries at the start and at N.
+    filtered = re.findall(r"^  reviewer inbox filtered +([\d,]+) .* (\d+) +([\d.]+) +([\d.]+)$", text, re.M)
+    assert len(filtered) == 2 and filtered[0][1] == filtered[1][1] and filtered[1][0] == "200"
+    assert re.search(r"reviewer filtered inbox: (\d+) queries at [\d,]+ cases, \1 at 200 \(constant: met\); p50 "
+                     r"[\d.]+ ms, p95 [\d.]+ ms", text)  # fmt: skip
     for step in HUMAN_STEPS:
         assert re.search(rf"^  {step} .* +1 +[\d–]+ +[\d.]+ +[\d.]+  (met|MISSED)$", text, re.M), step
     assert "claim (认领), all steps" in text

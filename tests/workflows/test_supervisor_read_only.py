@@ -27,6 +27,7 @@ ACTIONS = {
     "cases:withdraw",
     "cases:substitution",
     "cases:tasks_assign",
+    "cases:team",  # a head's read of his own organization's open work: a supervisor has none, so 403
     "board:apply",
     "board:applications",
     "board:withdraw",
@@ -146,6 +147,7 @@ def action_urls(case, asset, batch) -> list[str]:
         reverse("cases:withdraw", args=[case.pk]),
         reverse("cases:substitution"),
         reverse("cases:tasks_assign"),
+        reverse("cases:team"),
         reverse("board:apply", args=[case.pk]),
         reverse("board:applications"),
         reverse("board:withdraw", args=[case.pk]),  # refused before any application is looked up
