@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("assets", "0007_import_update_mode"),
-        ("workflows", "0013_board_window"),
+        ("workflows", "0014_rules_plan_terms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
