@@ -254,6 +254,12 @@ def document_html(
     }
     case = _formatted(context)  # the same keys, with money, dates and areas as they are printed
     case["events"] = [_event(e) for e in context.get("events") or []]
+    # The 申报表's evidence files (documents/contexts.py), each with when it was uploaded.
+    case["evidence"] = [
+        {**e, "uploaded_at": moment_text(e.get("uploaded_at"))}
+        for e in case.get("evidence") or []
+        if isinstance(e, dict)
+    ]
     routing = context.get("routing") if isinstance(context.get("routing"), dict) else {}
     case["rules"] = [rule for rule in routing.get("rules") or [] if isinstance(rule, dict)]
     execution = context.get("execution") if isinstance(context.get("execution"), dict) else {}

@@ -31,6 +31,7 @@ from core.errors import DomainError, NotAllowed
 from core.formatting import cn_date
 from core.fsm import ConcurrentTransition
 from core.policy import cited
+from documents.contexts import report_form_context
 from documents.services import document_request
 
 from .calendar import step_due_on
@@ -290,6 +291,9 @@ def document_context(case: DisposalCase, step: str) -> dict:
         .select_related("actor", "acting_for", "organization")
         .order_by("at", "pk")
     ]
+    if step == "submit":  # the 申报表: the asset's 数量 and the evidence attached at 申报
+        attached = [link.attachment for link in case.evidence.filter(step=Step.REPORT).select_related("attachment")]
+        context.update(report_form_context(asset, attached))
     if record is not None:
         context["execution"] = jsonable(
             {
