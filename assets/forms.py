@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 
 from core.formatting import mu_to_sqm, sqm_to_mu
-from core.forms import Form, ModelForm
+from core.forms import DateInput, Form, ModelForm
 from core.uploads import sniff_upload
 
 from .models import (
@@ -120,9 +120,9 @@ class AssetForm(ModelForm):
             "remarks",
         ]
         widgets = {
-            "acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "idle_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "acquired_on": DateInput(),
+            "idle_since": DateInput(),
+            "deadline": DateInput(),
             "idle_reason": forms.Textarea(attrs={"rows": 2}),
             "direction_note": forms.Textarea(attrs={"rows": 2}),
             "remarks": forms.Textarea(attrs={"rows": 2}),

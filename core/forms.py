@@ -51,3 +51,13 @@ def with_plain_text(form_class: type[forms.BaseForm]) -> type[forms.BaseForm]:
     if issubclass(form_class, PlainTextMixin):
         return form_class
     return type(form_class.__name__, (PlainTextMixin, form_class), {"__module__": form_class.__module__})
+
+
+class DateInput(forms.DateInput):
+    """A browser's date picker. Its value must be ISO (YYYY-MM-DD) whatever the locale's format: a prefilled date in
+    any other form is silently dropped by the browser (a returned plan's 租期 came back empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format="%Y-%m-%d")

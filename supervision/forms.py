@@ -3,7 +3,7 @@
 from django import forms
 
 from assets.models import Organization
-from core.forms import Form
+from core.forms import DateInput, Form
 from workflows.models import DisposalMethod
 
 
@@ -14,8 +14,8 @@ class TrailFilterForm(Form):
     case = forms.IntegerField(label="事项编号", required=False, min_value=1)
     organization = forms.ModelChoiceField(label="单位", required=False, queryset=Organization.objects.none())
     person = forms.CharField(label="人员", required=False, max_length=50, help_text="用户名或姓名")
-    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
+    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
     step = forms.ChoiceField(label="环节", required=False)
     method = forms.ChoiceField(label="处置方式", required=False, choices=[("", "全部方式"), *DisposalMethod.choices])
 

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from assets.models import AttachmentKind, Organization
-from core.forms import Form
+from core.forms import DateInput, Form
 from core.uploads import sniff_upload
 
 from .models import (
@@ -188,7 +188,7 @@ class PlanForm(StepForm):
                 else:
                     field.help_text = "未达最低使用年限报废时必须填写"
                 if isinstance(field, forms.DateField):
-                    field.widget = forms.DateInput(attrs={"type": "date"})
+                    field.widget = DateInput()
                 if isinstance(field.widget, forms.Textarea):
                     field.widget = TEXTAREA
         technical = self.fields.pop("technical_file")
@@ -216,7 +216,7 @@ class HandoverForm(StepForm):
             for name, field in model_fields.items():
                 field.required = True
                 self.fields[name] = field
-            self.fields["handover_on"].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields["handover_on"].widget = DateInput()
             self.fields["handover_list_file"] = EvidenceField(
                 label="交接清单（附件）", kind=AttachmentKind.HANDOVER_LIST
             )
@@ -259,7 +259,7 @@ class ResultForm(StepForm):
         for name, field in model_fields.items():
             field.required = name not in OPTIONAL_EXECUTION_FIELDS
             if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"})
+                field.widget = DateInput()
             if isinstance(field.widget, forms.Textarea):
                 field.widget = TEXTAREA
             if record is not None and getattr(record, name) not in (None, ""):
@@ -344,8 +344,8 @@ class BoardFilterForm(Form):
 
 class SubstitutionForm(Form):
     substitute = forms.ModelChoiceField(label="代理人", queryset=None, empty_label="请选择本单位同事")
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="开始日期", widget=DateInput())
+    ends_on = forms.DateField(label="结束日期", widget=DateInput())
     reason = forms.CharField(label="事由", max_length=100, required=False)
 
     def __init__(self, *args, user, **kwargs):

@@ -210,6 +210,7 @@ class SignOffView(CaseTaskView):
 
     def perform(self, actor, form, evidence):
         if form.cleaned_data["decision"] == "return":
+            self.success_message = "已退回经办人补正申报。"
             return case_head_return(actor=actor, case=self.case, reason=form.cleaned_data["opinion"])
         return case_submit(actor=actor, case=self.case, opinion=form.cleaned_data["opinion"])
 

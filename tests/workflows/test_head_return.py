@@ -60,3 +60,13 @@ def test_only_the_units_head_may_return_a_report(client, computer, alice, henry,
     client.force_login(bob)  # another unit's clerk: not his case
     assert client.post(url(DisposalFlow.sign_off, task), data).status_code == 404
     assert fresh(case).returned_reason == ""
+
+
+def test_the_page_after_a_return_says_it_went_back_not_that_it_was_signed_off(client, computer, alice, henry):
+    case = report(client, alice, computer)
+    task = claim(client, henry, case, DisposalFlow.sign_off)
+    client.force_login(henry)
+    page = client.post(
+        url(DisposalFlow.sign_off, task), {"decision": "return", "opinion": "请补充现状照片"}, follow=True
+    ).content.decode()
+    assert "已退回经办人补正申报。" in page and "已签发" not in page
