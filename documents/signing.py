@@ -190,11 +190,33 @@ def _root_load() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     return key, cert
 
 
+# X.509 bounds a commonName at 64 (cryptography counts UTF-8 bytes: 21 Chinese characters). A longer unit name is
+# cut to fit, ending in …; the organizationName carries it whole, and the signer shown is that whole name.
+COMMON_NAME_MAX_BYTES = 64
+ELLIPSIS = "…"
+
+
+def common_name_for(name: str) -> str:
+    if len(name.encode()) <= COMMON_NAME_MAX_BYTES:
+        return name
+    room = COMMON_NAME_MAX_BYTES - len(ELLIPSIS.encode())
+    cut = name.encode()[:room].decode("utf-8", "ignore")
+    return cut + ELLIPSIS
+
+
+def _signer_name(subject: asn1_x509.Name) -> str:
+    """Who signed, as people read it: the commonName, or the whole organizationName it was cut from."""
+    common, organization = _name_value(subject, "common_name"), _name_value(subject, "organization_name")
+    if common.endswith(ELLIPSIS) and organization.startswith(common[: -len(ELLIPSIS)]):
+        return organization
+    return common
+
+
 def _certificate_issue(organization, root_key, root_cert: x509.Certificate) -> x509.Certificate:
     # The serialNumber says which organization of this deployment signed, even after it is renamed.
     return _leaf_issue(
         _org_dir(organization.pk), root_key, root_cert, organization_name=organization.name,
-        common_name=organization.name, serial=f"{ORG_SERIAL_PREFIX}{organization.pk}",
+        common_name=common_name_for(organization.name), serial=f"{ORG_SERIAL_PREFIX}{organization.pk}",
         usages=[ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING_EKU],
     )  # fmt: skip
 
@@ -1053,7 +1075,7 @@ def _signature_check(sig, root) -> dict:
     try:
         info["field"] = str(sig.field_name or "")
         cert = sig.signer_cert
-        info["signer"] = _name_value(cert.subject, "common_name")
+        info["signer"] = _signer_name(cert.subject)
         info["organization"] = _name_value(cert.subject, "organization_name")
         info["serial"] = f"{cert.serial_number:x}"
         signed_at = None
@@ -1265,7 +1287,7 @@ def _verify_detached(data: bytes, signature: bytes) -> DetachedVerdict:
         logger.info("verify_detached: unreadable signature", exc_info=True)
         return _detached_verdict("unreadable")
     info = {
-        "signer": _name_value(cert.subject, "common_name"),
+        "signer": _signer_name(cert.subject),
         "serial": f"{cert.serial_number:x}",
         "signed_at": signed_at,
     }

@@ -513,3 +513,23 @@ def _artifacts_write(pdf: bytes) -> None:
     )
     for name in ("茂县教育局", "茂县凤仪镇人民政府", "中共茂县委员会组织部"):
         (ARTIFACTS / f"seal-{name}.png").write_bytes(signing.seal_png(name))
+
+
+def test_a_unit_with_a_long_name_signs_and_is_named_whole(pki, initialized, form, pdfsig):
+    # 28 characters (84 bytes of UTF-8): over X.509's 64 for a commonName, so the name is cut there and kept whole
+    # in the organizationName, which is what the verification page and pyHanko's reading show.
+    long_name = "茂县闲置低效资产资源盘活利用工作领导小组协调机制办公室"
+    office = OrganizationFactory(name=long_name, short_name="茂盘活办")
+    signing.pki_init(organizations=[office])
+    subject = signing.signer_for(office).signing_cert.subject.native
+    assert len(subject["common_name"].encode()) <= 64 and subject["common_name"].endswith("…")
+    assert long_name.startswith(subject["common_name"][:-1]) and subject["organization_name"] == long_name
+
+    pdf, boxes = form
+    signed = sign_pdf(pdf, organization=office, field_name="sig1", page=0, box=boxes["sig-1"], reason="出具")
+    verdict = verify_pdf(signed)
+    assert verdict.valid, verdict.message
+    [info] = verdict.signatures
+    assert info["signer"] == info["organization"] == long_name
+    [report] = pdfsig(signed)
+    assert "Signature is Valid." in report
