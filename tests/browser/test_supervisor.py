@@ -42,7 +42,8 @@ def test_a_supervisor_drills_from_the_dashboard_into_an_overdue_case_and_takes_i
     page.wait_for_function("() => window.Chart !== undefined && document.querySelectorAll('canvas').length > 3")
     county.shot(page, "dashboard")
 
-    # 超期: the case is listed with its step, who holds it and by how many days.
+    # 超期: under 预警, the case is listed with its step, who holds it and by how many days.
+    page.locator("#dash-nav a[data-tab=alerts]").click()
     row = page.locator("#overdue tbody tr", has_text=computer.code)
     expect(row).to_contain_text("超期 6 天")
     row.get_by_role("link", name=f"#{case_pk}").click()
@@ -70,7 +71,7 @@ def test_a_supervisor_drills_from_the_dashboard_into_an_overdue_case_and_takes_i
     # 月调度: the month's report as Excel, then as a signed PDF from the reports page.
     page.goto(county.url("/supervision/dashboard/"))
     wait_for_text(page, "#overdue h2", "超期未办环节")
-    name, data = downloaded(page, lambda: main(page).get_by_role("link", name="导出 Excel").click())
+    name, data = downloaded(page, lambda: main(page).get_by_role("link", name="导出 Excel", exact=True).click())
     assert name.endswith(".xlsx") and "月调度" in name
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     assert len(workbook.sheetnames) >= 2

@@ -16,6 +16,7 @@ from documents.kinds import KIND_TITLES, STEP_KIND_TITLES
 from documents.models import Document
 from documents.render import render_document
 from workflows.services import (
+    PLAN_TERM_FIELDS,
     case_close,
     case_confirm_remittance,
     case_finance_approve,
@@ -110,8 +111,12 @@ def walk(asset, method, *, clerk, head, reviewer, finance, confirmer, record, mo
         case = case_submit(actor=as_(head), case=case, opinion=NOTES["submit"])
         case = case_verify(actor=as_(reviewer), case=case, opinion=NOTES["verify"])
     minutes = attach(asset, AttachmentKind.MEETING_MINUTES, name="校务会议纪要（2026年第9次）.pdf")
+    # The plan carries the key terms the execution then keeps (拍卖's appraisal and reserve, 出租's 底价 and term, an
+    # early 报废's appraisal with its file), so no term changes at execution.
+    terms = {name: value for name, value in record.items() if name in PLAN_TERM_FIELDS}
+    early_scrap_files = list(evidence) if method == "scrap" else []
     case = case_propose(actor=as_(clerk), case=case, method=method, summary=PLANS[method], justification=JUSTIFICATION,
-                        minutes=[minutes])  # fmt: skip
+                        minutes=[minutes, *early_scrap_files], terms=terms)  # fmt: skip
     case = case_review(actor=as_(reviewer), case=case, approve=True, opinion=NOTES["review"])
     if case.needs_finance:
         case = case_finance_approve(actor=as_(finance), case=case, approve=True, opinion=NOTES["approve"])
