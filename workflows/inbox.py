@@ -93,6 +93,12 @@ class TaskFilterForm(Form):
     def apply(self, qs: QuerySet[Task], *, today: datetime.date | None = None) -> QuerySet[Task]:
         today = today or timezone.localdate()
         f = self.values
+        if any(f.get(name) not in (None, "", False) for name in FILTER_FIELDS if name != "sort"):
+            # A list is the user's own few hundred tasks; a filter's match over the county may be thousands. PostgreSQL
+            # takes a '%…%' search for rare, starts from the assets and walks every matching case (bench workflow at
+            # 50,000 cases: 117 ms for the page and its count). Filtering within the list's own ids starts from the
+            # tasks (38 ms), for one more query.
+            qs = qs.filter(pk__in=list(qs.values_list("pk", flat=True)))
         if f.get("q"):
             term = f["q"]
             qs = qs.filter(Q(**{f"{CASE}asset__code__icontains": term}) | Q(**{f"{CASE}asset__name__icontains": term}))
