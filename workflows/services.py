@@ -420,12 +420,17 @@ def case_head_return(*, actor: Actor, case: DisposalCase, reason: str) -> Dispos
     _not_the_same_person(actor, case, Step.SIGN_OFF, "申报人不能签发或退回自己的申报。")
     if not reason.strip():
         raise ValidationError({"opinion": "退回补正须写明原因。"})
-    states = _fire(case, "return_to_clerk")
+    return _return_report(actor, case, reason, Role.UNIT_HEAD, "return_to_clerk", "申报被单位负责人退回")
+
+
+def _return_report(actor: Actor, case: DisposalCase, reason: str, role: str, transition: str, notice: str):
+    """A report goes back to the clerk who made it, for 补正申报, with the reason (from the head or the department)."""
+    states = _fire(case, transition)
     case.returned_reason = reason.strip()
     _set_step(case, Step.REPORT)
     _save(case)
-    _audit(actor, case, "return", Role.UNIT_HEAD, states, {"reason": reason.strip()})
-    _notify([case.reported_by], case, f"申报被单位负责人退回，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
+    _audit(actor, case, "return", role, states, {"reason": reason.strip()})
+    _notify([case.reported_by], case, f"{notice}，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
     return case
 
 
@@ -466,13 +471,7 @@ def case_return(*, actor: Actor, case: DisposalCase, reason: str) -> DisposalCas
     _require_reviewer(actor, case, "退回该事项")
     if not reason.strip():
         raise ValidationError({"reason": "请填写退回原因。"})
-    states = _fire(case, "return_to_unit")
-    case.returned_reason = reason.strip()
-    _set_step(case, Step.REPORT)
-    _save(case)
-    _audit(actor, case, "return", Role.DEPT_REVIEWER, states, {"reason": reason})
-    _notify([case.reported_by], case, f"申报被退回，请补正：{case.asset.code}，原因：{reason.strip()[:80]}")
-    return case
+    return _return_report(actor, case, reason, Role.DEPT_REVIEWER, "return_to_unit", "申报被退回")
 
 
 @transaction.atomic
