@@ -466,9 +466,14 @@ class Asset(ConcurrentTransitionMixin, models.Model):
         self._back_in_use()
         self.responsible_person = ""  # the old unit's person; the receiving unit names its own
 
+    @transition(field=status, source=AssetStatus.IN_CASE, target=AssetStatus.IN_USE)
+    def return_to_new_use(self) -> None:
+        """功能转型 closed: back in use by its unit, for its new use."""
+        self._back_in_use()
+
     @transition(field=status, source=AssetStatus.IN_CASE, target=AssetStatus.REVITALIZED)
     def mark_revitalized(self) -> None:
-        """出租/出借 closed: in use again, earning for the state."""
+        """出租/出借, 委托运营 closed: in use again, earning for the state."""
         self._back_in_use()
 
     def _back_in_use(self) -> None:
@@ -498,6 +503,8 @@ class AttachmentKind(models.TextChoices):
     CONTRACT = "contract", "合同"
     HANDOVER_LIST = "handover_list", "交接清单"
     REMITTANCE_RECEIPT = "remittance_receipt", "缴款凭证"
+    APPROVAL_DOCUMENT = "approval_document", "批复文件"
+    ACCEPTANCE_RECORD = "acceptance_record", "验收记录"
     OTHER = "other", "其他材料"
 
 

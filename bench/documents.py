@@ -77,6 +77,9 @@ SCENARIOS: dict[str, dict] = {
     "lease_filing": {"step": "execute", "assets": BUILDINGS, "method": "出租出借"},
     "deal_confirmation": {"step": "execute", "assets": BUILDINGS + LAND, "method": "拍卖（公开转让）"},
     "scrap_form": {"step": "execute", "assets": EQUIPMENT, "method": "报废"},
+    "allocation_notice": {"step": "execute", "assets": BUILDINGS, "method": "无偿划转"},
+    "operation_filing": {"step": "execute", "assets": BUILDINGS, "method": "委托运营"},
+    "conversion_filing": {"step": "execute", "assets": BUILDINGS, "method": "功能转型"},
     "closure": {"step": "close", "assets": BUILDINGS, "method": "拍卖（公开转让）"},
 }
 STATEMENTS = [
@@ -93,7 +96,20 @@ PLANS = {
     "调剂": "无偿调剂给{receiver}，用作便民服务中心办公设备，由双方办理交接并调整账卡。",
     "出租出借": "通过县公共资源交易中心公开招租，租期三年，租金收入全额上缴国库。",
     "报废": "按报废程序交有资质的回收单位处置，残值收入上缴国库。",
+    "无偿划转": "按县政府统筹安排，无偿划转{receiver}，用作便民服务中心，由双方办理交接并调整账卡。",
+    "委托运营": "经公开遴选委托专业机构运营，运营期五年，年运营费上缴国库。",
+    "功能转型": "改造为社区老年助餐点，由本单位组织实施并验收。",
 }
+# The later methods' fields as document_context prints them (execution_rows: label, text), per kind.
+EXECUTION_ROWS = {
+    "allocation_notice": [("划转依据（批复文号）", "茂府函〔{year}〕{n}号"), ("交接日期", "{day}"),
+                          ("交接清单", "房屋1栋及钥匙、图纸资料，经双方清点无误。")],
+    "operation_filing": [("运营方", "茂县羌韵文旅运营有限公司"), ("遴选方式", "公开遴选"), ("运营期限起", "{day}"),
+                         ("运营期限止", "{end}"), ("年运营费（元）", "{fee} 元"), ("合同编号", "茂运〔{year}〕{n}号")],
+    "conversion_filing": [("新用途", "社区老年助餐点"), ("改造内容", "一层改造为餐厅和备餐间，增设无障碍通道。"),
+                          ("改造费用（元）", "{fee} 元"), ("验收日期", "{day}"),
+                          ("验收意见", "经验收，工程质量合格，同意投入使用。")],
+}  # fmt: skip
 TOWNS = ["凤仪镇", "南新镇", "叠溪镇", "土门镇"]
 STREETS = ["南街", "北街", "岷江路", "羌兴路"]
 PEOPLE = ["李晓红", "王建国", "赵刚", "刘芳", "张伟", "余晓梅", "马建华", "何军"]
@@ -171,7 +187,7 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
         "method": method,
         "plan_summary": PLANS.get(method, "").format(receiver=receiver),
         "justification": "单位无使用计划，维护费用逐年增加。" if method else "",
-        "receiving_unit": receiver if kind == "transfer_order" else "",
+        "receiving_unit": receiver if kind in ("transfer_order", "allocation_notice") else "",
         "routing": {
             "item_value": f"{original:.2f}",
             "batch_value": f"{original:.2f}",
@@ -246,12 +262,20 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
                 "buyer": rng.choice(["阿坝州岷江实业有限公司", "茂县川羌农业开发有限公司", "汶川县顺达建材有限公司"]),
                 "deal_on": _day(day, -5),
             }
+        if kind in EXECUTION_ROWS:
+            values = {
+                "year": day.year, "n": rng.randint(1, 30), "day": f"{day.year}年{day.month}月{day.day}日",
+                "end": f"{day.year + 5}年{day.month}月{day.day}日", "fee": f"{rng.uniform(2e4, 2e5):,.2f}",
+            }  # fmt: skip
+            rows = [{"label": label, "text": text.format(**values)} for label, text in EXECUTION_ROWS[kind]]
+            context["execution_rows"] = context["execution_detail_rows"] = rows
         context["execution"] = execution
     signers = {
         "report_form": [holder],
         "verification_opinion": [verifier],
         "approval_form": [verifier, FINANCE],
         "transfer_order": [holder, receiver],
+        "allocation_notice": [holder, receiver],
         "closure": [FINANCE],
     }.get(kind, [holder])
     return context, signers

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from assets.models import Organization
 
-from .kinds import KIND_TITLES
+from .kinds import KIND_TITLES, kind_choices
 
 
 class DocumentStatus(models.TextChoices):
@@ -33,7 +33,7 @@ class Document(models.Model):
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     step = models.CharField("环节", max_length=24)
-    kind = models.CharField("文书类型", max_length=32, choices=list(KIND_TITLES.items()))
+    kind = models.CharField("文书类型", max_length=32, choices=kind_choices)
     version = models.PositiveSmallIntegerField("版本", default=1)
     supersedes = models.ForeignKey(
         "self", verbose_name="替代", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"

@@ -39,24 +39,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from core import formatting
 from core.text import printable
 
-from .kinds import KIND_TITLES
+from .kinds import KIND_TITLES, SIGNER_ROLES
 
 logger = logging.getLogger(__name__)
 
-
-# What each signing organization is called on the form, in signing order; extra signers get the last label.
-SIGNER_ROLES: dict[str, list[str]] = {
-    "report_form": ["申报单位"],
-    "verification_opinion": ["核查认定部门"],
-    "approval_form": ["主管部门", "财政部门"],
-    "transfer_order": ["调出单位", "调入单位"],
-    "lease_filing": ["出租单位"],
-    "deal_confirmation": ["处置单位"],
-    "scrap_form": ["报废单位"],
-    "closure": ["销号单位"],
-    "monthly_report": ["报送单位"],
-    "quarterly_evaluation": ["评估单位"],
-}
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static" / "documents"
 STYLESHEET = "documents.css"

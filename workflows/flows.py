@@ -9,8 +9,9 @@ from viewflow.workflow import flow, lock
 from assets.models import Role
 
 from . import task_views as views
-from .models import CaseState, DisposalCase, DisposalMethod, Step
+from .models import CaseState, DisposalCase, Step
 from .nodes import CaseTask
+from .services import handed_over
 
 
 def _state(*states):
@@ -74,12 +75,12 @@ class DisposalFlow(flow.Flow):
         .Case(this.rejected, _state(CaseState.REJECTED))  # 不予批准 ends the case like 不予认定
         .Default(this.plan)
     )
-    # One step for every method but 调剂, whose receiving unit confirms receipt in a second one.
+    # One step for every method but those whose receiving unit confirms receipt in a second one (调剂, 划转).
     execute = CaseTask(views.ExecuteView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)
     after_execute = (
         flow.Switch()
         .Annotation(title="处置方式")
-        .Case(this.confirm_receipt, lambda a: a.process.method == DisposalMethod.REALLOCATE)
+        .Case(this.confirm_receipt, lambda a: handed_over(a.process))  # 调剂, 划转: the receiving unit confirms
         .Default(this.after_result)
     )
     confirm_receipt = CaseTask(

@@ -8,20 +8,48 @@ from assets.models import AttachmentKind, Organization
 from core.forms import DateInput, Form
 from core.uploads import sniff_upload
 
+from . import methods
 from .models import (
     APPROVED_TERMS,
     PLAN_PREFILLS,
+    RECORD_COLUMNS,
     Basis,
     DisposalCase,
-    DisposalMethod,
     ExecutionRecord,
+    execution_field_label,
+    methods_for_asset,
     record_refusals,
     term_text,
 )
-from .services import DUE_FIELD, EXECUTION_FIELDS, OPTIONAL_EXECUTION_FIELDS, PLAN_TERM_FIELDS, proceeds_errors
+from .services import PLAN_TERM_FIELDS, handed_over, proceeds_errors
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
+
+
+def method_field(method: str, name: str) -> forms.Field:
+    """The form field of one of a method's execution fields: its column's, or built from its declared kind."""
+    if name in RECORD_COLUMNS:
+        field = forms.fields_for_model(ExecutionRecord, fields=[name])[name]
+    else:
+        declared = methods.get(method).get_field(name)
+        label = execution_field_label(method, name)
+        if declared.kind == methods.MONEY:
+            field = forms.DecimalField(label=label, max_digits=16, decimal_places=2, min_value=0)
+        elif declared.kind == methods.PERCENT:
+            field = forms.DecimalField(label=label, max_digits=5, decimal_places=2, min_value=0, max_value=100)
+        elif declared.kind == methods.DATE:
+            field = forms.DateField(label=label)
+        elif declared.kind == methods.LONG_TEXT:
+            field = forms.CharField(label=label, max_length=2000, widget=TEXTAREA)
+        else:
+            field = forms.CharField(label=label, max_length=200)
+        field.help_text = declared.help
+    if isinstance(field, forms.DateField):
+        field.widget = DateInput()
+    if isinstance(field.widget, forms.Textarea):
+        field.widget = TEXTAREA
+    return field
 
 
 class EvidenceField(forms.FileField):
@@ -155,10 +183,16 @@ class FinanceForm(DecisionForm):
 
 
 class PlanForm(StepForm):
-    method = forms.ChoiceField(label="处置方式", choices=[("", "请选择"), *DisposalMethod.choices])
+    method = forms.ChoiceField(
+        label="处置方式", choices=[("", "请选择")],
+        error_messages={"invalid_choice": "本类资产不适用所选的盘活方式，请从列表中选择。"},
+    )  # fmt: skip
     summary = forms.CharField(label="处置方案", widget=TEXTAREA, max_length=2000)
     receiving_unit = forms.ModelChoiceField(
         label="调入单位", queryset=Organization.objects.none(), required=False, help_text="调剂时从申请单位中选择"
+    )
+    named_unit = forms.ModelChoiceField(
+        label="划入单位", queryset=Organization.objects.none(), required=False, help_text="无偿划转时指定接收资产的单位"
     )
     justification = forms.CharField(
         label="未选调剂的理由", widget=TEXTAREA, max_length=2000, required=False,
@@ -172,57 +206,81 @@ class PlanForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the methods the asset's category and sub-type offer, each with what it requires (issue 13 §3).
+        offered = methods_for_asset(self.case.asset)
+        self.fields["method"].choices = [("", "请选择"), *((m.code, m.label) for m in offered)]
+        self.method_hints = [(m.label, m.hint) for m in offered]
         applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
-        # The key terms of each method, asked with the plan so approvers see what they approve (issue 12 §1.3);
-        # which are required, and the policy's rules on them, the service checks (case_propose).
-        terms = forms.fields_for_model(ExecutionRecord, fields=PLAN_TERM_FIELDS)
+        named = Organization.objects.exclude(pk=self.case.holding_unit_id).order_by("name")
+        self.fields["named_unit"].queryset = named
+        if not any(m.receiver and not m.receiver.from_applicants for m in offered):
+            del self.fields["named_unit"]
+        # The key terms of each method offered, asked with the plan so approvers see what they approve (issue 12
+        # §1.3); which are required, and the policy's rules on them, the service checks (case_propose).
+        terms = {}
+        codes = {m.code for m in offered}
         for method, names in (*APPROVED_TERMS.items(), *PLAN_PREFILLS.items()):
-            label = DisposalMethod(method).label.split("（")[0]
+            if method not in codes:
+                continue
+            label = methods.get(method).label.split("（")[0]
             for name in names:
-                field = terms[name]
+                field = terms[name] = method_field(method, name)
                 field.required = False
                 field.label = f"{field.label}（{label}）"
                 if method in APPROVED_TERMS:
                     field.help_text = f"{label}方案必填；经批准后执行时改变须重新报批"
                 else:
                     field.help_text = "未达最低使用年限报废时必须填写"
-                if isinstance(field, forms.DateField):
-                    field.widget = DateInput()
-                if isinstance(field.widget, forms.Textarea):
-                    field.widget = TEXTAREA
         technical = self.fields.pop("technical_file")
         self.fields = {**self.fields, **terms, "technical_file": technical}
 
     def terms(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in PLAN_TERM_FIELDS}
+        return {name: self.cleaned_data.get(name) for name in PLAN_TERM_FIELDS if name in self.fields}
+
+    def receiver(self):
+        """The unit the method hands the asset to: an applicant (调剂) or one named directly (划转)."""
+        spec = methods.get(self.cleaned_data.get("method") or "")
+        if spec is None or spec.receiver is None:
+            return None
+        return self.cleaned_data.get("receiving_unit" if spec.receiver.from_applicants else "named_unit")
 
     def clean(self):
         data = super().clean()
-        if data.get("method") == DisposalMethod.REALLOCATE and not data.get("receiving_unit"):
-            self.add_error("receiving_unit", "调剂须从申请单位中选择调入单位。")
+        spec = methods.get(data.get("method") or "")
+        if spec is not None and spec.receiver is not None and not self.receiver():
+            if spec.receiver.from_applicants:
+                self.add_error("receiving_unit", f"{spec.label}须从申请单位中选择{spec.receiver.label}。")
+            else:
+                self.add_error("named_unit", f"{spec.label}须指定{spec.receiver.label}。")
         return data
 
 
 class HandoverForm(StepForm):
-    """调剂: the holding unit records the handover; other methods start with an empty confirmation."""
+    """A method another unit confirms (调剂, 划转): the holding unit records the handover and the method's fields, which
+    open with the approved terms."""
 
     note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.case.method == DisposalMethod.REALLOCATE:
-            model_fields = forms.fields_for_model(ExecutionRecord, fields=EXECUTION_FIELDS[DisposalMethod.REALLOCATE])
-            for name, field in model_fields.items():
-                field.required = True
+        spec = self.case.spec
+        if handed_over(self.case):
+            approved = {n: v for n, v in self.case.approved_terms().items() if v not in (None, "")}
+            for name in spec.field_names:
+                field = method_field(spec.code, name)
+                field.required = name not in spec.optional_fields
+                if name in approved:
+                    field.initial = approved[name]
+                    field.help_text = f"方案批准为{term_text(approved[name])}；改变须重新报批"
                 self.fields[name] = field
-            self.fields["handover_on"].widget = DateInput()
-            self.fields["handover_list_file"] = EvidenceField(
-                label="交接清单（附件）", kind=AttachmentKind.HANDOVER_LIST
-            )
+            for evidence in spec.evidence:
+                self.fields[evidence.name] = EvidenceField(
+                    label=evidence.label, kind=evidence.kind, required=evidence.required
+                )
 
     def record(self) -> dict:
-        names = EXECUTION_FIELDS.get(self.case.method, ()) if self.case.method == DisposalMethod.REALLOCATE else ()
+        names = self.case.spec.field_names if handed_over(self.case) else ()
         return {name: self.cleaned_data[name] for name in names}
 
 
@@ -231,15 +289,9 @@ class ConfirmForm(StepForm):
     note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
 
 
-RESULT_EVIDENCE = {
-    DisposalMethod.LEASE: [("contract_file", "租赁合同（附件）", AttachmentKind.CONTRACT)],
-    DisposalMethod.AUCTION: [("appraisal_file", "评估报告（附件）", AttachmentKind.APPRAISAL_REPORT)],
-    DisposalMethod.SCRAP: [("technical_file", "技术鉴定意见（附件）", AttachmentKind.TECHNICAL_APPRAISAL)],
-}
-
-
 class ResultForm(StepForm):
-    """出租 / 拍卖 / 报废: the method's execution record, the money (收支两条线) and its evidence."""
+    """A method no other unit confirms (出租, 拍卖, 报废, 委托运营 …): its execution record as declared, the money
+    (收支两条线) and its evidence."""
 
     received = forms.DecimalField(label="实收金额（元）", **MONEY)
     fees = forms.DecimalField(label="费用（元）", **MONEY)
@@ -249,28 +301,24 @@ class ResultForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        method = self.case.method
+        spec = self.case.spec
         record = self.case.execution_or_none()
-        model_fields = forms.fields_for_model(ExecutionRecord, fields=EXECUTION_FIELDS[DisposalMethod(method)])
         approved = {n: v for n, v in self.case.approved_terms().items() if v not in (None, "")}
-        prefills = PLAN_PREFILLS.get(method, ())
-        planned = approved | {n: getattr(self.case, f"plan_{n}") for n in prefills if getattr(self.case, f"plan_{n}")}
+        prefills = PLAN_PREFILLS.get(spec.code, ())
+        planned = approved | {n: self.case.plan_term(n) for n in prefills if self.case.plan_term(n)}
         fields = {}
-        for name, field in model_fields.items():
-            field.required = name not in OPTIONAL_EXECUTION_FIELDS
-            if isinstance(field, forms.DateField):
-                field.widget = DateInput()
-            if isinstance(field.widget, forms.Textarea):
-                field.widget = TEXTAREA
-            if record is not None and getattr(record, name) not in (None, ""):
-                field.initial = getattr(record, name)
+        for name in spec.field_names:
+            field = method_field(spec.code, name)
+            field.required = name not in spec.optional_fields
+            if record is not None and record.value(name) not in (None, ""):
+                field.initial = record.value(name)
             elif name in planned:
                 field.initial = planned[name]  # opens with what the plan says (the approved terms)
             if name in approved:
                 field.help_text = f"方案批准为{term_text(approved[name])}；改变须重新报批"
             fields[name] = field
-        for name, label, kind in RESULT_EVIDENCE.get(method, []):
-            fields[name] = EvidenceField(label=label, kind=kind)
+        for evidence in spec.evidence:
+            fields[evidence.name] = EvidenceField(label=evidence.label, kind=evidence.kind, required=evidence.required)
         # The method's own fields first, then the money.
         self.fields = {**fields, **self.fields}
 
@@ -278,10 +326,10 @@ class ResultForm(StepForm):
         data = super().clean()
         # The policy's rules on the record's own figures, listed with the field errors (all problems in one round);
         # the service checks them again, with those that need the stored evidence.
-        values = {name: data.get(name) for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}
+        values = {name: data.get(name) for name in self.case.spec.field_names}
         for message in record_refusals(self.case, values):
             self.add_error(None, message)
-        due = DUE_FIELD.get(self.case.method)
+        due = self.case.spec.due_field
         if due and data.get(due):
             for name, message in proceeds_errors(self.proceeds()).items():
                 if name not in self.errors:
@@ -289,7 +337,7 @@ class ResultForm(StepForm):
         return data
 
     def record(self) -> dict:
-        return {name: self.cleaned_data[name] for name in EXECUTION_FIELDS[DisposalMethod(self.case.method)]}
+        return {name: self.cleaned_data[name] for name in self.case.spec.field_names}
 
     def proceeds(self) -> dict:
         data = self.cleaned_data

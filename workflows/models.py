@@ -18,6 +18,7 @@ from assets.models import (
     AssetAttachment,
     AttachmentKind,
     Category,
+    CategorySubtype,
     MinimumServiceLife,
     Organization,
     OrganizationKind,
@@ -26,6 +27,9 @@ from assets.models import (
 from core.formatting import cn_date
 from core.fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.policy import cited
+
+from . import methods
+from .methods import condition
 
 # -- rules as data ------------------------------------------------------------------------------------------------
 
@@ -78,15 +82,65 @@ class Policy(models.Model):
         return policy
 
 
-class DisposalMethod(models.TextChoices):
-    REALLOCATE = "reallocate", "调剂"
-    LEASE = "lease", "出租出借"
-    AUCTION = "auction", "拍卖（公开转让）"
-    SCRAP = "scrap", "报废"
-
+# The 盘活方式 are declared in workflows.methods, one module each; these are their codes as choices
+# (DisposalMethod.LEASE …); the model fields take their choices from the registry: a new method needs no migration.
+DisposalMethod = models.TextChoices(
+    "DisposalMethod", [(m.code.upper(), (m.code, m.label)) for m in methods.all_methods()]
+)
 
 # Methods whose execution brings money in, so 销号 waits for finance to confirm the remittance (收支两条线).
-EARNING_METHODS = (DisposalMethod.LEASE, DisposalMethod.AUCTION, DisposalMethod.SCRAP)
+EARNING_METHODS = tuple(m.code for m in methods.all_methods() if m.earns_money)
+
+
+class MethodAvailability(models.Model):
+    """Which 盘活方式 a category (or one of its sub-types) offers, as the county decides: a row overrides the method's
+    declared categories (workflows.methods); a sub-type's row wins over its category's. A threshold on 原值 limits a
+    method to the assets worth at least that much (e.g. 开放共享 of 科研仪器 from 20万, seed 000 二(六)1)."""
+
+    method = models.CharField("盘活方式", max_length=16, choices=methods.choices)
+    category = models.ForeignKey(Category, verbose_name="资产类别", on_delete=models.CASCADE, related_name="+")
+    subtype = models.ForeignKey(
+        CategorySubtype, verbose_name="子类", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="留空为该类别的全部子类",
+    )  # fmt: skip
+    enabled = models.BooleanField("启用", default=True)
+    min_original_value = models.DecimalField(
+        "原值下限（元）", max_digits=16, decimal_places=2, null=True, blank=True, help_text="留空为不限"
+    )
+
+    class Meta:
+        verbose_name = "盘活方式适用范围"
+        verbose_name_plural = "盘活方式适用范围"
+        constraints = [
+            models.UniqueConstraint(fields=["method", "category", "subtype"], name="uniq_method_availability"),
+            models.UniqueConstraint(
+                fields=["method", "category"], condition=Q(subtype__isnull=True), name="uniq_method_availability_cat"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.category}·{self.subtype.name}" if self.subtype_id else str(self.category)
+        return f"{methods.get(self.method) or self.method}：{where}{'' if self.enabled else '（停用）'}"
+
+
+def methods_for_asset(asset: Asset) -> list["methods.Method"]:
+    """The methods a plan for this asset may choose: each method's declared categories, as the county's
+    MethodAvailability rows override them for the category or the asset's sub-type, and their 原值 thresholds."""
+    rows = MethodAvailability.objects.filter(category_id=asset.category_id).filter(
+        Q(subtype__isnull=True) | Q(subtype_id=asset.subtype_id)
+    )
+    decided = {}
+    for row in sorted(rows, key=lambda r: r.subtype_id is not None):  # the sub-type's row last, so it wins
+        decided[row.method] = row
+    offered = []
+    for method in methods.all_methods():
+        row = decided.get(method.code)
+        if row is None:
+            if not method.categories or asset.category.code in method.categories:
+                offered.append(method)
+        elif row.enabled and (row.min_original_value is None or asset.original_value >= row.min_original_value):
+            offered.append(method)
+    return offered
 
 
 class RoutingRule(models.Model):
@@ -96,9 +150,7 @@ class RoutingRule(models.Model):
     a copy), and each case keeps the versions that routed it."""
 
     name = models.CharField("规则名称", max_length=100)
-    method = models.CharField(
-        "处置方式", max_length=16, choices=DisposalMethod.choices, blank=True, help_text="留空为任意"
-    )
+    method = models.CharField("处置方式", max_length=16, choices=methods.choices, blank=True, help_text="留空为任意")
     category = models.ForeignKey(
         Category, verbose_name="资产类别", null=True, blank=True, on_delete=models.PROTECT, help_text="留空为任意"
     )
@@ -255,14 +307,11 @@ class Basis(models.TextChoices):
     OVER_STANDARD = "over_standard", "超标准配置"
 
 
-# The key terms a plan of each method carries for approval, by their ExecutionRecord field names (the case holds each as
-# `plan_<name>`). Execution opens with them, and changing one sends the plan back for approval (issue 12 §1.3).
-APPROVED_TERMS = {
-    DisposalMethod.LEASE: ("reserve_rent", "lease_starts_on", "lease_ends_on"),
-    DisposalMethod.AUCTION: ("appraisal_report_no", "appraisal_value", "appraisal_date", "reserve_price"),
-}
-# What a plan for an early scrap already says (技术鉴定意见, 提前报废说明): execution opens with it; not re-approved.
-PLAN_PREFILLS = {DisposalMethod.SCRAP: ("technical_appraisal", "early_scrap_explanation")}
+# The key terms a plan of each method carries for approval, by their execution field names (the case holds each as
+# `plan_<name>`, or in `plan_details`). Execution opens with them, and changing one sends the plan back for approval
+# (issue 12 §1.3). And what a plan may say beforehand without binding execution (an early scrap's justification).
+APPROVED_TERMS = {m.code: m.approved_terms for m in methods.all_methods() if m.approved_terms}
+PLAN_PREFILLS = {m.code: m.plan_prefills for m in methods.all_methods() if m.plan_prefills}
 
 
 def term_text(value) -> str:
@@ -277,16 +326,6 @@ def term_text(value) -> str:
 
 
 # -- conditions of the transitions: each says, in Chinese, what is missing when it does not hold --------------
-
-
-def condition(message):
-    """Marks an FSM condition with the message a user sees when it fails (a string, or a function of the case)."""
-
-    def mark(fn):
-        fn.message = message
-        return fn
-
-    return mark
 
 
 def unmet_conditions(case: "DisposalCase", bound_transition) -> list[str]:
@@ -337,15 +376,20 @@ def method_chosen(case: "DisposalCase") -> bool:
     return bool(case.method)
 
 
-@condition("调剂须从申请调剂的单位中选定调入单位，且调入单位不能是本单位。")
-def receiving_unit_chosen(case: "DisposalCase") -> bool:
-    if case.method != DisposalMethod.REALLOCATE:
-        return True
-    return (
-        case.receiving_unit_id is not None
-        and case.receiving_unit_id != case.holding_unit_id
-        and case.live_applications().filter(unit_id=case.receiving_unit_id).exists()
+@condition(
+    lambda case: (
+        f"{case.spec.label}须从申请调剂的单位中选定{case.spec.receiver.label}，且不能是本单位。"
+        if case.spec.receiver.from_applicants
+        else f"{case.spec.label}须指定{case.spec.receiver.label}，且不能是本单位。"
     )
+)
+def receiving_unit_chosen(case: "DisposalCase") -> bool:
+    receiver = case.spec.receiver if case.spec else None
+    if receiver is None:
+        return True
+    if case.receiving_unit_id is None or case.receiving_unit_id == case.holding_unit_id:
+        return False
+    return not receiver.from_applicants or case.live_applications().filter(unit_id=case.receiving_unit_id).exists()
 
 
 @condition(
@@ -359,16 +403,19 @@ def reallocation_window_respected(case: "DisposalCase") -> bool:
     # 调剂 to a unit that applied on the board. "公示期内无单位申请调剂" can only be true once the window has ended.
     if not case.board_window_open():
         return True
+    receiver = case.spec.receiver if case.spec else None
     return (
-        case.method == DisposalMethod.REALLOCATE
+        receiver is not None
+        and receiver.from_applicants
         and case.live_applications().filter(unit_id=case.receiving_unit_id).exists()
     )
 
 
-@condition("调剂优先：已有单位申请调剂时，选择出租或拍卖须写明未调剂的理由。")
+@condition(lambda case: f"调剂优先：已有单位申请调剂时，选择{case.spec.label}须写明未调剂的理由。")
 def reallocation_first(case: "DisposalCase") -> bool:
-    # 调剂优先 (seed 000, 二(八)2; 三(三)): lease or auction after the window only with no applicant, or a reason.
-    if case.method not in (DisposalMethod.LEASE, DisposalMethod.AUCTION) or case.justification.strip():
+    # 调剂优先 (seed 000, 二(八)2; 三(三)): a method that yields to the board (出租, 拍卖, 划转, 委托运营 …) after the
+    # window only with no applicant, or a reason.
+    if case.spec is None or not case.spec.yields_to_board or case.justification.strip():
         return True
     return not case.board_window_open() and not case.live_applications().exists()
 
@@ -482,10 +529,11 @@ def early_scrap_justified(case: "DisposalCase") -> bool:
     return bool(record.technical_appraisal.strip() and record.early_scrap_explanation.strip() and attached)
 
 
-@condition("调剂须登记交接日期和交接清单。")
+@condition(lambda case: f"{case.spec.label}须登记交接日期和交接清单。")
 def handover_recorded(case: "DisposalCase") -> bool:
+    # A method another unit confirms (调剂, 划转) hands the asset over first: when, and what was handed over.
     record = case.execution_or_none()
-    if case.method != DisposalMethod.REALLOCATE:
+    if case.spec is None or case.spec.receiver is None or not case.spec.receiver.confirms:
         return True
     return record is not None and record.handover_on is not None and bool(record.handover_list.strip())
 
@@ -537,13 +585,18 @@ def record_refusals(case: "DisposalCase", values: dict) -> list[str]:
     import copy
 
     record = copy.copy(case.execution_or_none()) or ExecutionRecord(case_id=case.pk)
+    record.case = case
+    record.details = dict(record.details or {})
+    names = set(case.spec.field_names) if case.spec else set()
     for name, value in values.items():
-        if hasattr(record, name) and not name.startswith("_"):
-            setattr(record, name, value)
+        if name in names:
+            record.put(name, value)
     probe = copy.copy(case)
     probe.execution = record
     messages = []
-    for rule, fields in RECORD_RULES:
+    # The method's own rules too: each passes while a figure it reads is missing (the missing-field errors say so).
+    rules = (*RECORD_RULES, *((rule, ()) for rule in (case.spec.conditions if case.spec else ())))
+    for rule, fields in rules:
         if all(values.get(name) not in (None, "") for name in fields) and not rule(probe):
             messages.append(rule.message(probe) if callable(rule.message) else rule.message)
     return messages
@@ -575,7 +628,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     verification_opinion = models.TextField("核查意见", blank=True)
     listed_until = models.DateField("调剂公示截止", null=True, blank=True)
 
-    method = models.CharField("处置方式", max_length=16, choices=DisposalMethod.choices, blank=True)
+    method = models.CharField("处置方式", max_length=16, choices=methods.choices, blank=True)
     plan_summary = models.TextField("处置方案", blank=True)
     justification = models.TextField("未选调剂的理由", blank=True)
     receiving_unit = models.ForeignKey(
@@ -601,6 +654,8 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     plan_lease_ends_on = models.DateField("方案租期止", null=True, blank=True)
     plan_technical_appraisal = models.TextField("方案技术鉴定意见", blank=True)
     plan_early_scrap_explanation = models.TextField("方案提前报废说明", blank=True)
+    # The approved terms of the later methods, typed by each declaration (no method adds a column to the case).
+    plan_details = models.JSONField("方案其他批准事项", default=dict, blank=True)
     reapproval_reasons = models.JSONField("重新报批原因", default=list, blank=True)
     routing = models.JSONField("适用的审批规则", default=dict, blank=True)
     needs_finance = models.BooleanField("须财政审批", default=False)
@@ -672,8 +727,29 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         return self.step_due_on is not None and self.step_due_on < timezone.localdate()
 
     @property
+    def spec(self) -> "methods.Method | None":
+        """The declaration of the case's method (workflows.methods), or None before one is chosen."""
+        return methods.get(self.method)
+
+    @property
     def earns_money(self) -> bool:
         return self.method in EARNING_METHODS
+
+    def plan_term(self, name: str):
+        """A term of the plan: its own column `plan_<name>` for the first methods' terms, else typed from
+        `plan_details` by the method's declaration."""
+        if hasattr(self, f"plan_{name}"):
+            return getattr(self, f"plan_{name}")
+        return methods.decode(execution_field_kind(self.method, name), (self.plan_details or {}).get(name))
+
+    def set_plan_term(self, name: str, value) -> None:
+        if hasattr(self, f"plan_{name}"):
+            setattr(self, f"plan_{name}", value if value is not None else execution_blank(self.method, name))
+        else:
+            self.plan_details = {
+                **(self.plan_details or {}),
+                name: methods.encode(execution_field_kind(self.method, name), value),
+            }
 
     def board_window_open(self) -> bool:
         """The 调剂 board's publication window is still running (it ends with the day listed_until)."""
@@ -706,7 +782,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
 
     def approved_terms(self) -> dict:
         """The terms the plan was approved with, by ExecutionRecord field name (empty for a method without any)."""
-        return {name: getattr(self, f"plan_{name}") for name in APPROVED_TERMS.get(self.method, ())}
+        return {name: self.plan_term(name) for name in APPROVED_TERMS.get(self.method, ())}
 
     def changed_terms(self) -> list[str]:
         """The approved terms the execution record departs from (a term the plan left empty binds nothing)."""
@@ -716,14 +792,14 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         return [
             name
             for name, approved in self.approved_terms().items()
-            if approved not in (None, "") and getattr(record, name) != approved
+            if approved not in (None, "") and record.value(name) != approved
         ]
 
     def changed_term_labels(self) -> list[str]:
         record, approved = self.execution_or_none(), self.approved_terms()
         return [
-            f"{ExecutionRecord._meta.get_field(name).verbose_name}批准为{term_text(approved[name])}，"
-            f"执行为{term_text(getattr(record, name))}"
+            f"{execution_field_label(self.method, name)}批准为{term_text(approved[name])}，"
+            f"执行为{term_text(record.value(name))}"
             for name in self.changed_terms()
         ]
 
@@ -866,6 +942,8 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
             bid_at_or_above_floor,
             approved_terms_kept,
             early_scrap_justified,
+            # Each method's own rules, from its declaration (workflows.methods).
+            *(rule for m in methods.all_methods() for rule in m.conditions),
         ],
     )
     def record_execution(self) -> None:
@@ -940,6 +1018,8 @@ class ExecutionRecord(models.Model):
     early_scrap_explanation = models.TextField("提前报废说明", blank=True)
     recycler = models.CharField("回收单位", max_length=200, blank=True)
     residual_value = models.DecimalField("残值回收（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    # Every later method's fields, typed by its declaration (workflows.methods): no method adds a column here.
+    details = models.JSONField("其他执行事项", default=dict, blank=True)
 
     class Meta:
         verbose_name = "执行记录"
@@ -947,6 +1027,73 @@ class ExecutionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"执行记录 #{self.case_id}"
+
+    def value(self, name: str):
+        """A field of the method's execution, typed: its column, or decoded from `details`."""
+        if name in RECORD_COLUMNS:
+            return getattr(self, name)
+        return methods.decode(execution_field_kind(self.case.method, name), (self.details or {}).get(name))
+
+    def put(self, name: str, value) -> None:
+        if name in RECORD_COLUMNS:
+            setattr(self, name, value if value is not None else execution_blank("", name))
+        else:
+            self.details = {
+                **(self.details or {}),
+                name: methods.encode(execution_field_kind(self.case.method, name), value),
+            }
+
+    def values(self) -> dict:
+        """The method's fields, typed, by name."""
+        spec = methods.get(self.case.method)
+        return {name: self.value(name) for name in spec.field_names} if spec else {}
+
+    def detail_rows(self) -> list[tuple[str, str]]:
+        """The later methods' own fields as (label, text), for the case page (the first four's have their lines)."""
+        return [
+            (execution_field_label(self.case.method, name), term_text(value))
+            for name, value in self.values().items()
+            if name not in RECORD_COLUMNS and value not in (None, "")
+        ]
+
+
+# The ExecutionRecord columns the first four methods keep; any other method field lives in `details`.
+RECORD_COLUMNS = frozenset(
+    f.name for f in ExecutionRecord._meta.concrete_fields if f.name not in ("id", "case", "details")
+)
+
+
+def _column_kind(field: models.Field) -> str:
+    if isinstance(field, models.DecimalField):
+        return methods.MONEY
+    if isinstance(field, models.DateField):
+        return methods.DATE
+    return methods.LONG_TEXT if isinstance(field, models.TextField) else methods.TEXT
+
+
+def execution_field_kind(method: str, name: str) -> str:
+    """A method field's kind: as declared, or its column's."""
+    if name in RECORD_COLUMNS:
+        return _column_kind(ExecutionRecord._meta.get_field(name))
+    spec = methods.get(method)
+    declared = next((f for f in spec.fields if f.name == name), None) if spec else None
+    if declared is None or not declared.kind:
+        raise KeyError(f"{name} is not a field of the method {method!r}")
+    return declared.kind
+
+
+def execution_field_label(method: str, name: str) -> str:
+    """A method field's label: as declared, or its column's verbose name."""
+    spec = methods.get(method)
+    declared = next((f for f in spec.fields if f.name == name), None) if spec else None
+    if declared is not None and declared.label:
+        return declared.label
+    return str(ExecutionRecord._meta.get_field(name).verbose_name)
+
+
+def execution_blank(method: str, name: str):
+    """The empty value of a field: "" for text, None for the rest."""
+    return "" if execution_field_kind(method, name) in (methods.TEXT, methods.LONG_TEXT) else None
 
 
 class ReallocationApplication(models.Model):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -34,12 +34,14 @@ from core.policy import cited
 from documents.contexts import report_form_context
 from documents.services import document_request
 
+from . import methods
 from .calendar import step_due_on
 from .models import (
     APPROVED_TERMS,
     OPEN_STATES,
     OPEN_TASK_STATUSES,
     PLAN_PREFILLS,
+    RECORD_COLUMNS,
     Basis,
     CaseAttachment,
     CaseState,
@@ -53,8 +55,11 @@ from .models import (
     Step,
     Substitution,
     bid_at_or_above_reserve,
+    execution_blank,
+    execution_field_label,
     execution_refusals,
     idle_long_enough,
+    methods_for_asset,
     term_text,
     unmet_conditions,
 )
@@ -295,13 +300,22 @@ def document_context(case: DisposalCase, step: str) -> dict:
         attached = [link.attachment for link in case.evidence.filter(step=Step.REPORT).select_related("attachment")]
         context.update(report_form_context(asset, attached))
     if record is not None:
-        context["execution"] = jsonable(
-            {
-                f.name: getattr(record, f.name)
-                for f in ExecutionRecord._meta.concrete_fields
-                if f.name not in ("id", "case")
-            }
-        )
+        columns = {
+            f.name: getattr(record, f.name) for f in ExecutionRecord._meta.concrete_fields if f.name in RECORD_COLUMNS
+        }
+        context["execution"] = jsonable({**columns, **record.values()})
+        # The method's fields as its document prints them, in its declaration's order and words.
+        context["execution_rows"] = [
+            {"label": execution_field_label(case.method, name), "text": term_text(value)}
+            for name, value in record.values().items()
+            if value not in (None, "")
+        ]
+        # The later methods' own fields, which the 销号确认单 prints after the first methods' sentences.
+        context["execution_detail_rows"] = [
+            {"label": execution_field_label(case.method, name), "text": term_text(value)}
+            for name, value in record.values().items()
+            if value not in (None, "") and name not in RECORD_COLUMNS
+        ]
     return context
 
 
@@ -675,6 +689,9 @@ def case_propose(
     errors = {}
     if method not in DisposalMethod.values:
         errors["method"] = "请选择处置方式。"
+    elif method not in {m.code for m in methods_for_asset(case.asset)}:
+        # The county's choice of methods per category (MethodAvailability): no plan goes around it.
+        errors["method"] = f"{case.asset.category}不适用{methods.get(method).label}，请选择本类资产适用的盘活方式。"
     if not summary.strip():
         errors["summary"] = "请填写处置方案。"
     terms = _plan_terms(method, terms or {})
@@ -684,9 +701,14 @@ def case_propose(
     if errors:
         raise ValidationError(errors)
     case.method, case.plan_summary, case.justification = method, summary.strip(), justification.strip()
-    case.receiving_unit = receiving_unit if method == DisposalMethod.REALLOCATE else None
+    case.receiving_unit = receiving_unit if case.spec.receiver else None
     for name in PLAN_TERM_FIELDS:
-        setattr(case, f"plan_{name}", _blank(name) if terms.get(name) is None else terms[name])
+        if hasattr(case, f"plan_{name}"):
+            setattr(case, f"plan_{name}", _blank(name) if terms.get(name) is None else terms[name])
+    case.plan_details = {}
+    for name, value in terms.items():
+        if not hasattr(case, f"plan_{name}"):
+            case.set_plan_term(name, value)
     case.reapproval_reasons = []
     now = timezone.now()
     case.routing = route_plan(case, now=now)
@@ -718,8 +740,8 @@ def _plan_terms(method: str, terms: dict) -> dict:
     return {name: terms[name].strip() if isinstance(terms.get(name), str) else terms.get(name) for name in names}
 
 
-def _label(name: str) -> str:
-    return str(ExecutionRecord._meta.get_field(name).verbose_name)
+def _label(method: str, name: str) -> str:
+    return execution_field_label(method, name)
 
 
 def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
@@ -727,7 +749,7 @@ def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
     are first known (issue 12 §1.4). Execution checks them again (DisposalCase.record_execution)."""
     policy, today = Policy.current(), timezone.localdate()
     required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
-    errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(name)}。" for name in required}
+    errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(case.method, name)}。" for name in required}
     if case.method == DisposalMethod.AUCTION:
         appraised_on, value, reserve = (
             terms.get("appraisal_date"),
@@ -755,7 +777,7 @@ def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
         why = f"该资产未达最低使用年限（{life}年），提前报废"
         for name in PLAN_PREFILLS[DisposalMethod.SCRAP]:
             if not terms.get(name):
-                errors[name] = f"{why}须在方案中写明{_label(name)}。"
+                errors[name] = f"{why}须在方案中写明{_label(case.method, name)}。"
         kinds = set(case.evidence.values_list("attachment__kind", flat=True))
         if AttachmentKind.TECHNICAL_APPRAISAL not in kinds:
             errors["technical_file"] = f"{why}须上传技术鉴定意见。"
@@ -792,9 +814,7 @@ def plan_term_rows(case: DisposalCase) -> list[tuple[str, str]]:
     """The plan's terms as (label, text), for the approvers' form and the 审批表."""
     names = (*APPROVED_TERMS.get(case.method, ()), *PLAN_PREFILLS.get(case.method, ()))
     return [
-        (_label(n), term_text(getattr(case, f"plan_{n}")))
-        for n in names
-        if getattr(case, f"plan_{n}") not in (None, "")
+        (_label(case.method, n), term_text(case.plan_term(n))) for n in names if case.plan_term(n) not in (None, "")
     ]
 
 
@@ -863,7 +883,7 @@ def _approve(actor: Actor, case: DisposalCase, opinion: str, role: str, action: 
         if case.method == DisposalMethod.AUCTION:
             case.approved_low_bid = record.winning_bid
         for name in APPROVED_TERMS.get(case.method, ()):
-            setattr(case, f"plan_{name}", getattr(record, name))
+            case.set_plan_term(name, record.value(name))
     case.approved_at = timezone.now()
     _set_step(case, Step.EXECUTE)
     _save(case)
@@ -891,19 +911,10 @@ def _return_plan(actor: Actor, case: DisposalCase, opinion: str, role: str) -> D
 
 # -- 执行 ----------------------------------------------------------------------------------------------------------
 
-EXECUTION_FIELDS = {
-    DisposalMethod.REALLOCATE: ("handover_on", "handover_list"),
-    DisposalMethod.LEASE: (
-        "reserve_rent", "tender_result", "lessee", "lease_starts_on", "lease_ends_on", "annual_rent", "deposit",
-        "contract_no",
-    ),
-    DisposalMethod.AUCTION: (
-        "appraisal_report_no", "appraisal_value", "appraisal_date", "venue", "reserve_price", "winning_bid", "buyer",
-        "deal_on",
-    ),
-    DisposalMethod.SCRAP: ("technical_appraisal", "early_scrap_explanation", "recycler", "residual_value"),
-}  # fmt: skip
-OPTIONAL_EXECUTION_FIELDS = {"deposit", "technical_appraisal", "early_scrap_explanation"}
+
+def handed_over(case: DisposalCase) -> bool:
+    """Whether the method hands the asset to another unit that confirms receipt (调剂, 划转): two execution steps."""
+    return bool(case.spec and case.spec.receiver and case.spec.receiver.confirms)
 
 
 @transaction.atomic
@@ -918,34 +929,38 @@ def case_start_execution(
     """The unit starts carrying out the approved plan (for 调剂: records the handover to the receiving unit)."""
     case = _locked(case)
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "执行该处置方案")
-    if case.method == DisposalMethod.REALLOCATE:
+    if handed_over(case):
         _store_execution(case, record or {}, required=True)
     _link_evidence(case, list(evidence), Step.EXECUTE)
     states = _fire(case, "start_execution")
-    step = Step.CONFIRM_RECEIPT if case.method == DisposalMethod.REALLOCATE else Step.EXECUTE
+    step = Step.CONFIRM_RECEIPT if handed_over(case) else Step.EXECUTE
     _set_step(case, step)
     _save(case)
     data = {**(record or {}), "note": note.strip(), "evidence": [a.pk for a in evidence]}
     _audit(actor, case, "start_execution", Role.UNIT_CLERK, states, data)
-    if case.method == DisposalMethod.REALLOCATE:
-        _notify(_users(Role.UNIT_CLERK, [case.receiving_unit_id]), case, f"请确认接收调剂资产：{case.asset.code}")
+    if handed_over(case):
+        _notify(
+            _users(Role.UNIT_CLERK, [case.receiving_unit_id]),
+            case,
+            f"请确认接收{case.spec.label}资产：{case.asset.code}",
+        )
     return case
 
 
 def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> ExecutionRecord:
-    fields = EXECUTION_FIELDS[DisposalMethod(case.method)]
+    spec = case.spec
+    fields = spec.field_names
     unknown = set(values) - set(fields)
     if unknown:
         raise ValidationError(f"不适用于该处置方式的字段：{'、'.join(sorted(unknown))}")
     record, _ = ExecutionRecord.objects.get_or_create(case=case)
+    record.case = case
     for name in fields:
         if name in values:
-            setattr(record, name, values[name] if values[name] is not None else _blank(name))
+            record.put(name, values[name])
     if required:
         missing = [
-            str(ExecutionRecord._meta.get_field(n).verbose_name)
-            for n in fields
-            if n not in OPTIONAL_EXECUTION_FIELDS and getattr(record, n) in (None, "")
+            _label(case.method, n) for n in fields if n not in spec.optional_fields and record.value(n) in (None, "")
         ]
         if missing:
             raise ValidationError(f"请填写：{'、'.join(missing)}。")
@@ -956,8 +971,7 @@ def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> Exe
 
 
 def _blank(name: str):
-    field = ExecutionRecord._meta.get_field(name)
-    return "" if isinstance(field, models.CharField | models.TextField) else None
+    return execution_blank("", name)
 
 
 @transaction.atomic
@@ -974,7 +988,7 @@ def case_record_execution(
     result and, where it earns money, what was received and remitted net of fees (收支两条线); an auction bid
     below the floor sends the plan back for approval instead."""
     case = _locked(case)
-    if case.method == DisposalMethod.REALLOCATE:
+    if handed_over(case):
         _require(actor, Role.UNIT_CLERK, case.receiving_unit_id, "确认接收该资产")
     else:
         _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "登记执行结果")
@@ -1015,7 +1029,7 @@ def case_record_execution(
         unmet = unmet_conditions(case, case.record_execution)
         raise ValidationError({**errors, **({NON_FIELD_ERRORS: unmet} if unmet else {})})
     states = _fire(case, "record_execution")
-    if case.method == DisposalMethod.REALLOCATE:
+    if handed_over(case):
         case.receipt_confirmed_by = actor.principal
     else:
         case.execution_recorded_by = actor.principal
@@ -1027,14 +1041,8 @@ def case_record_execution(
     data = {**(record or {}), **(proceeds or {}), "note": note.strip(), "evidence": [a.pk for a in evidence]}
     _audit(actor, case, "record_execution", role, states, data)
     _notify(_finance_users(), case, f"待{'确认收入上缴' if earning else '销号'}：{case.asset.code}")
-    signers = [case.holding_unit] + ([case.receiving_unit] if case.method == DisposalMethod.REALLOCATE else [])
-    kinds = {
-        "reallocate": "transfer_order",
-        "lease": "lease_filing",
-        "auction": "deal_confirmation",
-        "scrap": "scrap_form",
-    }
-    _document(case, kinds[case.method], "execute", signers)
+    signers = [case.holding_unit] + ([case.receiving_unit] if case.spec.receiver else [])
+    _document(case, case.spec.document, "execute", signers)
     return case
 
 
@@ -1052,8 +1060,9 @@ def case_execute(
     plan and records its result together, so the trail and the execution document read as before (开始执行, then
     登记执行结果). 调剂 takes two: the handover (case_start_execution), then the receiving unit's receipt."""
     case = _locked(case)
-    if case.method == DisposalMethod.REALLOCATE:
-        raise DomainError("调剂须先登记交接，再由调入单位确认接收。")
+    if handed_over(case):
+        receiver = case.spec.receiver.label
+        raise DomainError(f"{case.spec.label}须先登记交接，再由{receiver}确认接收。")
     if case.state == CaseState.PLAN_APPROVED:
         case = case_start_execution(actor=actor, case=case, note=note)
         note = ""  # said at the start, as before
@@ -1090,19 +1099,12 @@ def _store_proceeds(case: DisposalCase, proceeds: dict) -> None:
     )
 
 
-# The record's figure that is the money due, per earning method.
-DUE_FIELD = {
-    DisposalMethod.LEASE: "annual_rent",
-    DisposalMethod.AUCTION: "winning_bid",
-    DisposalMethod.SCRAP: "residual_value",
-}
-
-
 def _amount_due(case: DisposalCase) -> Decimal | None:
+    """The record's figure that is the money due, as the method declares it (收支两条线)."""
     record = case.execution_or_none()
-    if record is None or case.method not in DUE_FIELD:
+    if record is None or case.spec is None or not case.spec.due_field:
         return None
-    return getattr(record, DUE_FIELD[case.method])
+    return record.value(case.spec.due_field)
 
 
 # -- 收入上缴 and 销号 --------------------------------------------------------------------------------------------
@@ -1136,10 +1138,13 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     _set_step(case, None)
     _save(case)
     asset = Asset.objects.select_for_update().get(pk=case.asset_id)
-    if case.method == DisposalMethod.REALLOCATE:
+    outcome = case.spec.outcome
+    if outcome == methods.Outcome.TRANSFERRED:
         asset.reallocate_to(case.receiving_unit)
-    elif case.method == DisposalMethod.LEASE:
+    elif outcome == methods.Outcome.REVITALIZED:
         asset.mark_revitalized()
+    elif outcome == methods.Outcome.NEW_USE:
+        asset.return_to_new_use()
     else:
         asset.mark_disposed()
     asset.save()

@@ -18,7 +18,7 @@ from core.formatting import yuan
 from core.http import client_ip
 
 from . import forms
-from .models import CaseState, DisposalCase, DisposalMethod, Step
+from .models import CaseState, DisposalCase, Step
 from .nodes import case_url
 from .selectors import case_dossier
 from .services import (
@@ -39,6 +39,7 @@ from .services import (
     case_start_execution,
     case_submit,
     case_verify,
+    handed_over,
     plan_hints,
     plan_term_rows,
     reapproval_figures,
@@ -58,6 +59,11 @@ def last_return(case: DisposalCase) -> AuditEvent | None:
     return events.order_by("-seq").first()
 
 
+def _terms_of(case: DisposalCase) -> set[str]:
+    spec = case.spec
+    return set(spec.approved_terms + spec.plan_prefills) if spec else set()
+
+
 def plan_as_submitted(case: DisposalCase) -> dict:
     """The returned plan as its form's initial values: what the proposal recorded on the trail (so a field the plan
     form gains is prefilled too), over it what the case holds."""
@@ -69,7 +75,8 @@ def plan_as_submitted(case: DisposalCase) -> dict:
     held = {
         "method": case.method, "summary": case.plan_summary, "justification": case.justification,
         "receiving_unit": case.receiving_unit_id,
-        **{name: getattr(case, f"plan_{name}") for name in PLAN_TERM_FIELDS if getattr(case, f"plan_{name}")},
+        **({"named_unit": case.receiving_unit_id} if case.spec and case.spec.receiver else {}),
+        **{n: case.plan_term(n) for n in PLAN_TERM_FIELDS if n in _terms_of(case) and case.plan_term(n)},
     }  # fmt: skip
     return recorded | held
 
@@ -248,7 +255,7 @@ class PlanView(CaseTaskView):
         data = form.cleaned_data
         return case_propose(
             actor=actor, case=self.case, method=data["method"], summary=data["summary"],
-            justification=data["justification"], receiving_unit=data["receiving_unit"], minutes=evidence,
+            justification=data["justification"], receiving_unit=form.receiver(), minutes=evidence,
             terms=form.terms(),
         )  # fmt: skip
 
@@ -282,7 +289,7 @@ class ExecuteView(CaseTaskView):
 
     @property
     def handover(self) -> bool:
-        return self.case.method == DisposalMethod.REALLOCATE
+        return handed_over(self.case)
 
     @property
     def form_class(self):

@@ -10,13 +10,16 @@ from core.formatting import cn_date, yuan
 from documents.models import Document, DocumentStatus
 from documents.services import documents_of
 
+from . import methods
 from .models import Basis, CaseState, DisposalCase, DisposalMethod
 
 
 def event_label(action: str, *, method: str = "") -> str:
     """How an event is named on the case page, the trail, the archive and in the signed documents: by the trail's
-    vocabulary, except that a 调剂's execution result is the receiving unit's confirmation of receipt."""
-    if action == "record_execution" and method == DisposalMethod.REALLOCATE:
+    vocabulary, except that the execution result of a method another unit confirms (调剂, 划转) is its confirmation of
+    receipt."""
+    spec = methods.get(method)
+    if action == "record_execution" and spec is not None and spec.receiver is not None and spec.receiver.confirms:
         return "确认接收"
     return ACTION_LABELS.get(action, action)
 

@@ -36,8 +36,8 @@ def test_bench_documents_prints_every_figure_and_touches_nothing_real():
     text = out.getvalue()
     lines = text.splitlines()
     assert lines[0] == (
-        "bench documents: 8 kinds × 2 documents rendered and signed in this process (after 1 warm-up each), "
-        "then 4 documents per worker pool"
+        f"bench documents: {len(STEP_KIND_TITLES)} kinds × 2 documents rendered and signed in this process "
+        "(after 1 warm-up each), then 4 documents per worker pool"
     )
     assert re.fullmatch(r"  WeasyPrint [\d.]+, pydyf [\d.]+, pyHanko [\d.]+, Python [\d.]+", lines[1]), lines[1]
     throwaway = re.search(r"throwaway CA and 8 organization certificates in (\S+) \(removed afterwards\)", text)
@@ -48,12 +48,13 @@ def test_bench_documents_prints_every_figure_and_touches_nothing_real():
     assert re.search(rf"load average \(1 min\) while measuring {NUMBER}–{NUMBER} on \d+ CPUs", text), text
 
     for kind, title in STEP_KIND_TITLES.items():
-        signatures = 2 if kind in ("approval_form", "transfer_order") else 1
+        signatures = 2 if kind in ("approval_form", "transfer_order", "allocation_notice") else 1
         figures = rf"\s+{signatures}" + rf"\s+{NUMBER}" * 4 + rf"\s+1\s+{NUMBER}\s+valid\s+(met|MISSED)$"
         assert re.search(rf"^  {kind} {title}{figures}", text, re.MULTILINE), f"{kind}:\n{text}"
 
     assert re.search(
-        rf"render \+ sign, all 16 documents: median {NUMBER} ms, p95 {NUMBER} ms; slowest kind's median {NUMBER} ms "
+        rf"render \+ sign, all {2 * len(STEP_KIND_TITLES)} documents: median {NUMBER} ms, p95 {NUMBER} ms; "
+        rf"slowest kind's median {NUMBER} ms "
         r"\(target ≤ 120 ms: (met|MISSED)\)",
         text,
     ), text
@@ -95,5 +96,5 @@ def test_the_contexts_are_realistic_for_every_kind():
         assert set(context) >= {"case_id", "step", "asset", "holding_unit", "routing", "amounts", "events"}
         assert context["events"] and all(e["organization"] in ORGANIZATIONS for e in context["events"])
         assert all(name in ORGANIZATIONS for name in signers)
-        assert len(signers) == (2 if kind in ("approval_form", "transfer_order") else 1)
+        assert len(signers) == (2 if kind in ("approval_form", "transfer_order", "allocation_notice") else 1)
         assert ("execution" in context) == (context["step"] in ("execute", "close"))

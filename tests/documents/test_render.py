@@ -53,6 +53,9 @@ STEPS = {
     "lease_filing": "execute",
     "deal_confirmation": "execute",
     "scrap_form": "execute",
+    "allocation_notice": "execute",
+    "operation_filing": "execute",
+    "conversion_filing": "execute",
     "closure": "close",
 }
 METHODS = {
@@ -60,6 +63,9 @@ METHODS = {
     "lease_filing": "出租出借",
     "deal_confirmation": "拍卖（公开转让）",
     "scrap_form": "报废",
+    "allocation_notice": "无偿划转",
+    "operation_filing": "委托运营",
+    "conversion_filing": "功能转型",
 }
 EXECUTIONS = {
     "transfer_order": {
@@ -97,7 +103,21 @@ PLANS = {
     "transfer_order": "无偿调剂给茂县凤仪镇人民政府，用作镇便民服务中心办公用房。",
     "lease_filing": "通过县公共资源交易中心公开招租，租期三年，租金收入全额上缴国库。",
     "scrap_form": "按报废程序交有资质的回收单位处置，残值收入上缴国库。",
+    "allocation_notice": "按县政府统筹安排，无偿划转茂县凤仪镇人民政府，用作镇便民服务中心。",
+    "operation_filing": "经公开遴选委托专业机构运营，运营期五年，年运营费上缴国库。",
+    "conversion_filing": "改造为社区老年助餐点，由本单位组织实施并验收。",
 }
+# The later methods' fields as document_context prints them (label, text).
+EXECUTION_ROWS = {
+    "allocation_notice": [("划转依据（批复文号）", "茂府函〔2026〕12号"), ("交接日期", "2026年11月18日"),
+                          ("交接清单", "宿舍楼1栋及钥匙、图纸资料，经双方清点无误。")],
+    "operation_filing": [("运营方", "茂县羌韵文旅运营有限公司"), ("遴选方式", "公开遴选"),
+                         ("运营期限起", "2026年12月1日"), ("运营期限止", "2031年11月30日"),
+                         ("年运营费（元）", "86,000.00 元"), ("合同编号", "茂一中运〔2026〕1号")],
+    "conversion_filing": [("新用途", "社区老年助餐点"), ("改造内容", "一层改造为餐厅和备餐间，增设无障碍通道。"),
+                          ("改造费用（元）", "312,500.00 元"), ("验收日期", "2026年11月18日"),
+                          ("验收意见", "经验收，工程质量合格，同意投入使用。")],
+}  # fmt: skip
 EVENTS = [
     ("report", "经办申报", "李晓红", "", "茂县第一中学", ""),
     ("submit", "单位签发", "王建国", "", "茂县第一中学", "情况属实，同意申报。"),
@@ -139,7 +159,7 @@ def sample_context(kind: str) -> dict:
         "method": METHODS.get(kind, "拍卖（公开转让）"),
         "plan_summary": PLANS.get(kind, "委托县公共资源交易中心公开拍卖，以评估值为保留价，所得收入全额上缴国库。"),
         "justification": "学校无使用计划，维护费用逐年增加。",
-        "receiving_unit": "茂县凤仪镇人民政府" if kind == "transfer_order" else "",
+        "receiving_unit": "茂县凤仪镇人民政府" if kind in ("transfer_order", "allocation_notice") else "",
         "routing": {
             "item_value": "3600000.00",
             "batch_value": "3600000.00",
@@ -170,6 +190,9 @@ def sample_context(kind: str) -> dict:
     }
     if kind in EXECUTIONS:
         context["execution"] = EXECUTIONS[kind]
+    if kind in EXECUTION_ROWS:
+        context["execution"] = {}
+        context["execution_rows"] = [{"label": label, "text": text} for label, text in EXECUTION_ROWS[kind]]
     if kind == "closure":
         context["execution"] = EXECUTIONS["deal_confirmation"]
     return context
@@ -181,6 +204,7 @@ def signers_of(kind: str) -> list[str]:
         "verification_opinion": ["茂县住房和城乡建设局"],
         "approval_form": ["茂县住房和城乡建设局", "茂县财政局"],
         "transfer_order": ["茂县第一中学", "茂县凤仪镇人民政府"],
+        "allocation_notice": ["茂县第一中学", "茂县凤仪镇人民政府"],
         "closure": ["茂县财政局"],
     }.get(kind, ["茂县第一中学"])
 
@@ -279,6 +303,13 @@ def test_every_kind_prints_its_title_number_and_the_chinese_field_values(rendere
         "lease_filing": ["118,500.00元（人民币壹拾壹万捌仟伍佰元整）", "2026年12月1日至2029年11月30日"],
         "deal_confirmation": ["3,605,000.50元（人民币叁佰陆拾万伍仟元伍角整）", "2026年11月16日"],
         "scrap_form": ["1,200.00元", context["plan_summary"]],
+        **{
+            k: [
+                context["plan_summary"],
+                *(v for r in context.get("execution_rows", ()) for v in (r["label"], r["text"])),
+            ]
+            for k in EXECUTION_ROWS
+        },
         "closure": [
             "已销号",
             "川非税(2026)0012345",

@@ -1,0 +1,280 @@
+"""盘活方式 as declarations (issue 13): every method declared has its document template, its evidence and a test that
+takes it to 销号 through the URLs; the new methods run end to end as their real users, refuse what their conditions
+refuse, and only the methods a category offers can be planned."""
+
+import importlib
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from assets.models import Asset, AssetStatus, Organization
+from documents.models import DocumentStatus
+from documents.signing import verify_pdf
+from workflows import methods
+from workflows.flows import DisposalFlow
+from workflows.models import CaseState, MethodAvailability
+
+from ..cases import issue_all
+from ..clock import TODAY, years_after
+from ..documents.test_issue import pdfsig_reports, read, text_of
+from .test_flow_urls import claim, do, errors, fresh, open_task, pdf, url, verified_via_urls
+
+pytestmark = pytest.mark.django_db
+
+# Each method's proof: the test that takes a case of it to 销号 through the URLs, as its real users.
+POLICY_TEXTS = Path(settings.BASE_DIR) / "docs" / "policy"
+FLOW_URLS, METHODS = "tests.workflows.test_flow_urls", "tests.workflows.test_methods"
+PROVEN_BY = {
+    "reallocate": (FLOW_URLS, "test_reallocation_end_to_end_through_the_inboxes"),
+    "lease": (FLOW_URLS, "test_a_lease_goes_through_finance_and_its_rent_is_remitted_before_closing"),
+    "auction": (FLOW_URLS, "test_an_auction_bid_below_the_floor_goes_back_for_approval_then_closes"),
+    "scrap": (FLOW_URLS, "test_scrapping_an_old_computer_closes_after_the_residual_value_is_remitted"),
+    "free_transfer": (METHODS, "test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger"),
+    "entrusted_ops": (METHODS, "test_an_entrusted_operation_runs_to_closing_and_leaves_it_revitalized"),
+    "conversion": (METHODS, "test_a_conversion_to_a_canteen_returns_the_building_to_use"),
+}
+
+
+@pytest.mark.parametrize("method", methods.all_methods(), ids=lambda m: m.code)
+def test_every_declared_method_has_its_template_its_evidence_and_its_test(method):
+    template = Path(settings.BASE_DIR) / "documents" / "templates" / "documents" / f"{method.document}.html"
+    assert template.is_file(), f"{method.code}: no template {template}"
+    assert method.evidence, f"{method.code}: no evidence declared"
+    assert method.code in PROVEN_BY, f"{method.code}: no end-to-end test named in PROVEN_BY"
+    module, name = PROVEN_BY[method.code]
+    assert callable(getattr(importlib.import_module(module), name, None)), PROVEN_BY[method.code]
+    assert method.sentence and method.hint and method.seed in {p.name[:3] for p in POLICY_TEXTS.glob("*.txt")}
+    text = next(POLICY_TEXTS.glob(f"{method.seed}_*.txt")).read_text()
+    for part in method.sentence.split("；"):  # the policy's own words (a declaration may join two of its sentences)
+        assert _flat(part).rstrip("。；，") in _flat(text), f"{method.code}: {part} is not the policy's words"
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_registry_names_no_method_twice_and_every_term_is_a_field():
+    codes = [m.code for m in methods.all_methods()]
+    assert len(codes) == len(set(codes)) and codes[0] == "reallocate"  # 调剂优先: first in every list
+    with pytest.raises(ValueError):
+        methods.base.register(methods.get("lease"))
+
+
+def approve_plan(client, case, reviewer, finance):
+    """The department approves; finance too, where the route sends the plan on."""
+    do(client, reviewer, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
+    if fresh(case).state == CaseState.PLAN_SUBMITTED:
+        do(client, finance, case, DisposalFlow.finance_approve, {"decision": "approve", "opinion": "同意"})
+    assert fresh(case).state == CaseState.PLAN_APPROVED
+
+
+def plan_page(client, user, case) -> str:
+    task = claim(client, user, case, DisposalFlow.plan)
+    return client.get(url(DisposalFlow.plan, task)).content.decode()
+
+
+def printed(document) -> str:
+    """The issued PDF's text, without the layout's spaces (titles are letter-spaced)."""
+    return re.sub(r"\s+", "", text_of(document))
+
+
+def assert_signed(document, tmp_path, *organizations):
+    data = read(document)
+    assert document.status == DocumentStatus.ISSUED
+    assert [s["organization"] for s in verify_pdf(data).signatures] == list(organizations)
+    reports = pdfsig_reports(data, tmp_path)
+    assert len(reports) == len(organizations)
+    assert all("Signature is Valid." in r and "Certificate is Trusted." in r for r in reports)
+
+
+# -- 无偿划转 -------------------------------------------------------------------------------------------------------
+
+
+def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
+    client, building, alice, henry, hugo, fiona, fred, bob, town, tmp_path
+):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    page = plan_page(client, alice, case)
+    assert "无偿划转" in page and "划入单位" in page and "方案直接指定划入单位" in page  # the choice and its hint
+    plan = {"method": "free_transfer", "summary": "按县政府统筹安排移交凤仪镇", "named_unit": town.pk,
+            "transfer_basis": "茂府函〔2026〕12号", "justification": "县政府统筹划转",
+            "minutes": pdf("会议纪要.pdf")}  # fmt: skip
+    do(client, alice, case, DisposalFlow.plan, plan, claim_first=False)
+    assert fresh(case).receiving_unit_id == town.pk and fresh(case).plan_term("transfer_basis") == "茂府函〔2026〕12号"
+    approve_plan(client, case, hugo, fiona)
+
+    task = claim(client, alice, case, DisposalFlow.execute)
+    form = client.get(url(DisposalFlow.execute, task)).content.decode()
+    assert "茂府函〔2026〕12号" in form and "交接清单" in form  # opens with the approved basis
+    handover = {"transfer_basis": "茂府函〔2026〕12号", "handover_on": TODAY.isoformat(),
+                "handover_list": "周转房1栋及钥匙、图纸", "approval_file": pdf("批复.pdf")}  # fmt: skip
+    response = client.post(url(DisposalFlow.execute, task), handover)
+    assert response.status_code == 302, errors(response)
+    assert fresh(case).state == CaseState.EXECUTING
+    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"})
+    assert fresh(case).state == CaseState.EXECUTED  # it earns nothing: straight to 销号
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+
+    asset = Asset.objects.get(pk=building.pk)
+    assert (asset.holding_unit_id, asset.status) == (town.pk, AssetStatus.IN_USE)
+    notice = next(d for d in issue_all(fresh(case)) if d.kind == "allocation_notice")
+    assert_signed(notice, tmp_path, "茂县第一中学", "茂县凤仪镇人民政府")
+    text = printed(notice)
+    assert "资产划转通知书" in text and "茂府函〔2026〕12号" in text and "划入单位" in text
+
+
+def test_a_free_transfer_names_its_unit_and_never_the_holder_itself(client, building, alice, henry, hugo, school):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    plan_page(client, alice, case)
+    task = open_task(case, DisposalFlow.plan)
+    base = {"method": "free_transfer", "summary": "划转", "transfer_basis": "茂府函〔2026〕12号"}
+    response = client.post(url(DisposalFlow.plan, task), base)
+    assert response.status_code == 422 and "无偿划转须指定划入单位" in response.content.decode()
+    response = client.post(url(DisposalFlow.plan, task), {**base, "named_unit": school.pk})
+    assert response.status_code == 422  # the holder is not offered
+    response = client.post(url(DisposalFlow.plan, task), {**base, "transfer_basis": "", "named_unit": _other(school)})
+    assert response.status_code == 422 and "划转依据" in response.content.decode()
+    assert fresh(case).state == CaseState.VERIFIED and not fresh(case).method  # nothing half-written
+
+
+def _other(school) -> int:
+    return Organization.objects.exclude(pk=school.pk).order_by("pk").values_list("pk", flat=True).first()
+
+
+# -- 委托运营 -------------------------------------------------------------------------------------------------------
+
+OPERATION = {
+    "operator": "茂县羌韵文旅运营有限公司", "selection": "公开遴选", "ops_starts_on": TODAY.isoformat(),
+    "ops_ends_on": years_after(TODAY, 5).isoformat(), "annual_fee": "86000", "revenue_share": "",
+    "contract_no": "茂一中运〔2026〕1号", "received": "86000", "fees": "0", "remitted": "86000",
+    "receipt_no": "川财缴2026-00777",
+}  # fmt: skip
+
+
+def operation_approved(client, building, alice, henry, hugo, fiona, **plan):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    plan_page(client, alice, case)
+    data = {"method": "entrusted_ops", "summary": "委托专业机构运营五年", "ops_starts_on": OPERATION["ops_starts_on"],
+            "ops_ends_on": OPERATION["ops_ends_on"], "minutes": pdf("会议纪要.pdf"), **plan}  # fmt: skip
+    do(client, alice, case, DisposalFlow.plan, data, claim_first=False)
+    approve_plan(client, case, hugo, fiona)
+    return fresh(case)
+
+
+def test_an_entrusted_operation_runs_to_closing_and_leaves_it_revitalized(
+    client, building, alice, henry, hugo, fiona, fred, tmp_path
+):
+    case = operation_approved(client, building, alice, henry, hugo, fiona)
+    do(client, alice, case, DisposalFlow.execute, {**OPERATION, "contract_file": pdf("合同.pdf")})
+    case = fresh(case)
+    assert case.state == CaseState.EXECUTED and case.amount_due == Decimal("86000")
+    assert case.execution.value("ops_ends_on") == years_after(TODAY, 5)  # typed, from the record's details
+    assert case.execution.value("annual_fee") == Decimal("86000.00")
+    # 收支两条线: finance confirms the fee reached the treasury before 销号 (the close then waits in his inbox).
+    do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
+    do(client, fred, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+    asset = Asset.objects.get(pk=building.pk)
+    assert (asset.holding_unit_id, asset.status) == (building.holding_unit_id, AssetStatus.REVITALIZED)
+    filing = next(d for d in issue_all(fresh(case)) if d.kind == "operation_filing")
+    assert_signed(filing, tmp_path, "茂县第一中学")
+    text = printed(filing)
+    assert "委托运营备案表" in text and "茂县羌韵文旅运营有限公司" in text and "86,000.00" in text
+
+
+def test_an_entrusted_operation_lists_every_broken_rule_at_once_and_records_nothing(
+    client, building, alice, henry, hugo, fiona
+):
+    case = operation_approved(client, building, alice, henry, hugo, fiona)
+    task = claim(client, alice, case, DisposalFlow.execute)
+    bad = {**OPERATION, "selection": "直接委托", "annual_fee": "", "received": "", "remitted": ""}
+    response = client.post(url(DisposalFlow.execute, task), bad)
+    text = response.content.decode()
+    assert response.status_code == 422
+    assert "至少一项" in text and "公开遴选" in text and "写明理由" in text
+    assert fresh(case).state == CaseState.PLAN_APPROVED and fresh(case).execution_or_none() is None
+    # A term the plan was approved with, changed at execution, goes back for approval.
+    changed = {**OPERATION, "ops_ends_on": years_after(TODAY, 8).isoformat()}
+    response = client.post(url(DisposalFlow.execute, task), changed)
+    assert response.status_code == 302, errors(response)
+    assert fresh(case).state == CaseState.PLAN_SUBMITTED and fresh(case).reapproval_reasons
+
+
+def test_an_operation_without_public_selection_is_accepted_with_the_plans_reason(
+    client, building, alice, henry, hugo, fiona
+):
+    case = operation_approved(client, building, alice, henry, hugo, fiona, justification="原运营方续约，经集体决策")
+    do(client, alice, case, DisposalFlow.execute, {**OPERATION, "selection": "续约"})
+    assert fresh(case).state == CaseState.EXECUTED
+
+
+# -- 功能转型 -------------------------------------------------------------------------------------------------------
+
+
+def test_a_conversion_to_a_canteen_returns_the_building_to_use(client, building, alice, henry, hugo, fiona, tmp_path):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    plan_page(client, alice, case)
+    plan = {"method": "conversion", "summary": "一层改造为社区老年助餐点", "new_use": "社区老年助餐点",
+            "minutes": pdf("会议纪要.pdf")}  # fmt: skip
+    do(client, alice, case, DisposalFlow.plan, plan, claim_first=False)
+    approve_plan(client, case, hugo, fiona)
+    task = claim(client, alice, case, DisposalFlow.execute)
+    works = {"new_use": "社区老年助餐点", "works": "改造餐厅和备餐间", "works_cost": "312500",
+             "accepted_on": (TODAY.replace(day=1)).isoformat(), "acceptance_record": "工程质量合格，同意投入使用",
+             "acceptance_file": pdf("验收记录.pdf")}  # fmt: skip
+    future = {**works, "accepted_on": years_after(TODAY, 1).isoformat(), "acceptance_file": pdf("验收记录.pdf")}
+    response = client.post(url(DisposalFlow.execute, task), future)
+    assert response.status_code == 422 and "验收日期不能晚于今天" in response.content.decode()
+    response = client.post(url(DisposalFlow.execute, task), works)
+    assert response.status_code == 302, errors(response)
+    assert fresh(case).state == CaseState.EXECUTED and fresh(case).amount_due is None  # earns nothing
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+    asset = Asset.objects.get(pk=building.pk)
+    assert (asset.status, asset.usage_status, asset.idle_since) == (AssetStatus.IN_USE, "normal", None)
+    filing = next(d for d in issue_all(fresh(case)) if d.kind == "conversion_filing")
+    assert_signed(filing, tmp_path, "茂县第一中学")
+    assert "社区老年助餐点" in printed(filing) and "312,500.00" in printed(filing)
+    assert "验收" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+# -- which methods a category offers -----------------------------------------------------------------------------
+
+
+def test_the_plan_offers_only_the_methods_of_the_assets_category_and_refuses_the_others(
+    client, computer, alice, henry, rita
+):
+    case = verified_via_urls(client, computer, alice, henry, rita, window_closed=True)
+    page = plan_page(client, alice, case)
+    assert 'value="scrap"' in page and 'value="free_transfer"' in page
+    assert 'value="conversion"' not in page and 'value="entrusted_ops"' not in page
+    task = open_task(case, DisposalFlow.plan)
+    response = client.post(url(DisposalFlow.plan, task), {"method": "conversion", "summary": "改造", "new_use": "x"})
+    assert response.status_code == 422 and fresh(case).state == CaseState.VERIFIED
+
+
+def test_the_county_turns_a_method_off_for_a_sub_type_as_data(client, building, alice, henry, hugo):
+    MethodAvailability.objects.create(method="lease", category=building.category, subtype=building.subtype,
+                                      enabled=False)  # fmt: skip
+    MethodAvailability.objects.create(
+        method="entrusted_ops", category=building.category, min_original_value=Decimal("5000000")
+    )
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    page = plan_page(client, alice, case)
+    assert 'value="lease"' not in page and 'value="entrusted_ops"' not in page and 'value="auction"' in page
+    task = open_task(case, DisposalFlow.plan)
+    response = client.post(url(DisposalFlow.plan, task), {"method": "lease", "summary": "出租"})
+    assert response.status_code == 422 and "不适用" in response.content.decode()
+
+
+def test_a_new_methods_step_is_refused_to_the_wrong_role_and_hidden_from_another_unit(
+    client, building, alice, henry, hugo, fiona, bob
+):
+    case = operation_approved(client, building, alice, henry, hugo, fiona)
+    task = open_task(case, DisposalFlow.execute)
+    client.force_login(hugo)  # a reviewer of the department: not the unit's clerk
+    assert client.post(url(DisposalFlow.execute, task)).status_code == 403
+    client.force_login(bob)  # another unit's clerk: the case does not exist for him
+    assert client.get(url(DisposalFlow.execute, task)).status_code == 404
+    assert client.get(f"/cases/{case.pk}/").status_code == 404

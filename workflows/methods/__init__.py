@@ -1,0 +1,30 @@
+"""盘活方式: each declared once, in its own module (issue 13 §1). Adding a method is one declaration here, one document
+template (documents/templates/documents/<document>.html) and its tests; tests/workflows/test_methods.py fails if one
+is missing. What a county may change (which methods a category and sub-type offer) is data: MethodAvailability."""
+
+from . import auction, conversion, entrusted_operation, free_transfer, lease, reallocate, scrap  # noqa: F401
+from .base import (
+    DATE,
+    LONG_TEXT,
+    MONEY,
+    PERCENT,
+    REGISTRY,
+    TEXT,
+    Evidence,
+    Field,
+    Method,
+    Outcome,
+    Receiver,
+    Tally,
+    all_methods,
+    choices,
+    condition,
+    decode,
+    encode,
+    get,
+)
+
+__all__ = [
+    "DATE", "LONG_TEXT", "MONEY", "PERCENT", "REGISTRY", "TEXT", "Evidence", "Field", "Method", "Outcome", "Receiver",
+    "Tally", "all_methods", "choices", "condition", "decode", "encode", "get",
+]  # fmt: skip

@@ -1,0 +1,191 @@
+"""The shape of a 盘活方式's declaration, and the registry the rest of the product reads (issue 13 §1).
+
+A method says here, once: its name and the policy sentence it comes from, the categories it applies to, the fields its
+execution records (typed), the evidence it needs, its conditions, whether it earns money (收支两条线), who takes part,
+what it does to the ledger at 销号, and the document it issues. The flow, the forms, the step services, the documents
+and the dashboard read the declaration; none of them branches on a method's name."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+from core.policy import cited
+from documents.kinds import register_step_kind
+
+
+class Outcome(Enum):
+    """What 销号 does to the asset on its ledger."""
+
+    NEW_USE = "在用（新用途）"  # back in use by its unit, with a new use (功能转型)
+    REVITALIZED = "已盘活"  # stays with its unit, earning while a lease, an operation or a sharing runs
+    TRANSFERRED = "调出"  # moves to the receiving unit's ledger (调剂, 划转)
+    DISPOSED = "已处置"  # off the active ledger, kept on file (拍卖, 报废, 入股, 置换)
+
+
+class Tally(Enum):
+    """How the targets and reports count a closed case: 盘活 (back to use) or 处置 (gone from the unit)."""
+
+    REVITALIZED = "盘活"
+    DISPOSED = "处置"
+
+
+# Field kinds: how a value is typed, entered and printed. Money is a Decimal of two places, dates are dates.
+MONEY, DATE, TEXT, LONG_TEXT, PERCENT = "money", "date", "text", "long_text", "percent"
+KINDS = (MONEY, DATE, TEXT, LONG_TEXT, PERCENT)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value an execution records. `label` and `kind` left blank are taken from the ExecutionRecord column of the
+    same name (the four first methods keep their columns); a field with no column is kept, typed, in the record's
+    `details`."""
+
+    name: str
+    label: str = ""
+    kind: str = ""
+    required: bool = True
+    help: str = ""
+
+    def __post_init__(self):
+        if self.kind and self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file the execution form asks for, stored in the asset's file as `kind` (an AttachmentKind value)."""
+
+    name: str
+    label: str
+    kind: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Another unit that takes part: it is named in the plan and, if `confirms`, confirms receipt in a step of its own
+    after the holding unit's handover, and signs the execution document."""
+
+    label: str
+    from_applicants: bool  # chosen among the units that applied on the 调剂 board; else named directly in the plan
+    confirms: bool = True
+
+
+@dataclass(frozen=True)
+class Method:
+    code: str
+    label: str
+    seed: str  # the policy text it comes from, by its seed number (docs/policy/); users never see the number
+    section: str  # where that text names it, as users read it cited: a section of the 实施方案, or a full citation
+    sentence: str  # the policy's own words
+    hint: str  # one line on what it requires, beside the choice on the plan form
+    outcome: Outcome
+    tally: Tally
+    document: str  # the kind of its execution document (its template is documents/<document>.html)
+    document_title: str
+    signer_roles: tuple[str, ...]
+    rank: int = 100  # where it stands in the lists (调剂 first: 调剂优先)
+    fields: tuple[Field, ...] = ()
+    categories: tuple[str, ...] = ()  # the category codes it applies to by default; () for every category
+    approved_terms: tuple[str, ...] = ()  # fields the plan carries for approval; changing one needs a new approval
+    plan_prefills: tuple[str, ...] = ()  # fields the plan may carry, which the execution form opens with
+    evidence: tuple[Evidence, ...] = ()
+    due_field: str = ""  # the execution field that is the money due (收支两条线); blank: it earns nothing
+    receiver: Receiver | None = None
+    conditions: tuple = field(default=(), compare=False)  # execution rules: functions of the case with a .message
+    public_procedure: bool = False  # 公开 procedures unless justified (seed 000 二(八)3): the plan must say why not
+    yields_to_board: bool = False  # 调剂优先 (seed 000 二(八)2): with an applicant, the plan says why not 调剂
+
+    @property
+    def earns_money(self) -> bool:
+        return bool(self.due_field)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def optional_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if not f.required)
+
+    def get_field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def citation(self) -> str:
+        return self.section if self.section.startswith("《") else cited(self.section)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def condition(message):
+    """Marks a rule (an FSM condition, or a method's) with the message a user sees when it fails: a string, or a
+    function of the case."""
+
+    def mark(fn):
+        fn.message = message
+        return fn
+
+    return mark
+
+
+REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    if method.code in REGISTRY:
+        raise ValueError(f"盘活方式 {method.code} declared twice")
+    if len(method.code) > 16:
+        raise ValueError(f"盘活方式 code {method.code!r} is longer than the case's column (16)")
+    for name in (*method.approved_terms, *method.plan_prefills, method.due_field):
+        if name and name not in method.field_names:
+            raise ValueError(f"{method.code}: {name} is not one of its fields")
+    REGISTRY[method.code] = method
+    register_step_kind(method.document, method.document_title, method.signer_roles)
+    ordered = sorted(REGISTRY.values(), key=lambda m: m.rank)
+    REGISTRY.clear()
+    REGISTRY.update((m.code, m) for m in ordered)
+    return method
+
+
+def get(code: str) -> Method | None:
+    return REGISTRY.get(code)
+
+
+def all_methods() -> list[Method]:
+    return list(REGISTRY.values())
+
+
+def choices() -> list[tuple[str, str]]:
+    """The methods as a model field's choices (a callable, so a new method needs no migration)."""
+    return [(m.code, m.label) for m in REGISTRY.values()]
+
+
+# -- typed values kept in ExecutionRecord.details ------------------------------------------------------------------
+
+
+def encode(kind: str, value):
+    """A value for JSON: money and percentages as their decimal text, dates as ISO dates, text stripped."""
+    if value is None or value == "":
+        return None
+    if kind in (MONEY, PERCENT):
+        return str(Decimal(value).quantize(Decimal("0.01")))
+    if kind == DATE:
+        return value.isoformat()
+    return str(value).strip()
+
+
+def decode(kind: str, value):
+    """The typed value back: Decimal, date or text; a blank one is None (text: "")."""
+    if value is None or value == "":
+        return "" if kind in (TEXT, LONG_TEXT) else None
+    try:
+        if kind in (MONEY, PERCENT):
+            return Decimal(value)
+        if kind == DATE:
+            return datetime.date.fromisoformat(value)
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return str(value)

@@ -1,0 +1,31 @@
+"""报废: by the prescribed procedure, an early one only with a technical appraisal; the residual value is remitted."""
+
+from assets.models import AttachmentKind
+
+from .base import Evidence, Field, Method, Outcome, Tally, register
+
+SCRAP = register(
+    Method(
+        code="scrap",
+        label="报废",
+        seed="000",  # its sections: 二(八)3
+        section="二(八)3",
+        sentence="对达到报废标准、无使用价值的资产，严格按规定程序报废处置，规范残值回收管理。",
+        hint="未达最低使用年限的须附技术鉴定意见和提前报废说明；残值收入上缴国库。",
+        rank=40,
+        outcome=Outcome.DISPOSED,
+        tally=Tally.DISPOSED,
+        document="scrap_form",
+        document_title="报废处置单",
+        signer_roles=("报废单位",),
+        fields=(
+            Field("technical_appraisal", required=False),
+            Field("early_scrap_explanation", required=False),
+            Field("recycler"),
+            Field("residual_value"),
+        ),
+        plan_prefills=("technical_appraisal", "early_scrap_explanation"),
+        evidence=(Evidence("technical_file", "技术鉴定意见（附件）", AttachmentKind.TECHNICAL_APPRAISAL),),
+        due_field="residual_value",
+    )
+)
