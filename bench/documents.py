@@ -69,6 +69,8 @@ EQUIPMENT = [
 ]
 LAND = [("原砖厂用地", "土地", "工业用地", (3000, 40000), (1.5e6, 1.8e7))]
 
+# The execution documents a receiving unit countersigns.
+TWO_SIGNERS = ("transfer_order", "allocation_notice", "land_recovery")
 SCENARIOS: dict[str, dict] = {
     "report_form": {"step": "submit", "assets": BUILDINGS, "method": ""},
     "verification_opinion": {"step": "verify", "assets": LAND + BUILDINGS, "method": ""},
@@ -80,6 +82,10 @@ SCENARIOS: dict[str, dict] = {
     "allocation_notice": {"step": "execute", "assets": BUILDINGS, "method": "无偿划转"},
     "operation_filing": {"step": "execute", "assets": BUILDINGS, "method": "委托运营"},
     "conversion_filing": {"step": "execute", "assets": BUILDINGS, "method": "功能转型"},
+    "investment_filing": {"step": "execute", "assets": BUILDINGS + LAND, "method": "作价入股"},
+    "land_recovery": {"step": "execute", "assets": LAND, "method": "协议有偿收回（政府收储）"},
+    "concession_filing": {"step": "execute", "assets": BUILDINGS, "method": "特许经营"},
+    "sharing_filing": {"step": "execute", "assets": EQUIPMENT, "method": "开放共享"},
     "closure": {"step": "close", "assets": BUILDINGS, "method": "拍卖（公开转让）"},
 }
 STATEMENTS = [
@@ -99,6 +105,10 @@ PLANS = {
     "无偿划转": "按县政府统筹安排，无偿划转{receiver}，用作便民服务中心，由双方办理交接并调整账卡。",
     "委托运营": "经公开遴选委托专业机构运营，运营期五年，年运营费上缴国库。",
     "功能转型": "改造为社区老年助餐点，由本单位组织实施并验收。",
+    "作价入股": "以评估值作价入股县属文旅公司，持股比例按出资额确定。",
+    "协议有偿收回（政府收储）": "经协商一致，由县土地储备中心协议有偿收回，补偿款按评估结果支付。",
+    "特许经营": "通过公开招标选定特许经营者，经营期限十年，特许经营费上缴国库。",
+    "开放共享": "接入四川省大型科学仪器设备共享平台，面向社会开放共享。",
 }
 # The later methods' fields as document_context prints them (execution_rows: label, text), per kind.
 EXECUTION_ROWS = {
@@ -109,6 +119,17 @@ EXECUTION_ROWS = {
     "conversion_filing": [("新用途", "社区老年助餐点"), ("改造内容", "一层改造为餐厅和备餐间，增设无障碍通道。"),
                           ("改造费用（元）", "{fee} 元"), ("验收日期", "{day}"),
                           ("验收意见", "经验收，工程质量合格，同意投入使用。")],
+    "investment_filing": [("评估报告编号", "川华评报〔{year}〕第{n:04d}号"), ("评估值（元）", "{fee} 元"),
+                          ("被投资企业", "茂县羌山文旅投资有限公司"),
+                          ("被投资企业统一社会信用代码", "91513223MA6BRXTR7X"), ("入股作价（元）", "{fee} 元"),
+                          ("持股比例（%）", "12.50"), ("成交日期", "{day}")],
+    "land_recovery": [("收回协议编号", "茂储协〔{year}〕{n}号"), ("补偿金额（元）", "{fee} 元"), ("交接日期", "{day}"),
+                      ("交接清单", "宗地界址点成果表、土地证原件，经双方核对无误。")],
+    "concession_filing": [("特许经营者", "阿坝州九顶山旅游开发有限公司"), ("选定方式", "公开招标"),
+                          ("经营期限起", "{day}"), ("经营期限止", "{end}"), ("特许经营费（元）", "{fee} 元"),
+                          ("合同编号", "茂特许〔{year}〕{n}号")],
+    "sharing_filing": [("共享平台", "四川省大型科学仪器设备共享平台"), ("开放共享日期", "{day}"),
+                       ("收费标准", "按省平台指导价，每机时300元"), ("管理责任人", "何军")],
 }  # fmt: skip
 TOWNS = ["凤仪镇", "南新镇", "叠溪镇", "土门镇"]
 STREETS = ["南街", "北街", "岷江路", "羌兴路"]
@@ -187,7 +208,7 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
         "method": method,
         "plan_summary": PLANS.get(method, "").format(receiver=receiver),
         "justification": "单位无使用计划，维护费用逐年增加。" if method else "",
-        "receiving_unit": receiver if kind in ("transfer_order", "allocation_notice") else "",
+        "receiving_unit": receiver if kind in TWO_SIGNERS else "",
         "routing": {
             "item_value": f"{original:.2f}",
             "batch_value": f"{original:.2f}",
@@ -276,6 +297,7 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
         "approval_form": [verifier, FINANCE],
         "transfer_order": [holder, receiver],
         "allocation_notice": [holder, receiver],
+        "land_recovery": [holder, receiver],
         "closure": [FINANCE],
     }.get(kind, [holder])
     return context, signers

@@ -69,6 +69,7 @@ from assets.models import (
 from assets.selectors import SupervisionScope
 from core import formatting
 from core.formatting import cn_date
+from workflows import methods
 from workflows.models import (
     EARNING_METHODS,
     OPEN_STATES,
@@ -420,7 +421,7 @@ def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
     qs = _scoped(qs, case_scope_q(scope))
     rows = (
         qs.annotate(month=ExtractMonth("closed_at"))  # in the county's time zone
-        .values("month", "asset__category_id", "holding_unit_id", "holding_unit__kind", "basis")
+        .values("month", "asset__category_id", "holding_unit_id", "holding_unit__kind", "basis", "method")
         .annotate(
             n=Count("pk"),
             area=Sum("asset__area_m2"),
@@ -460,7 +461,18 @@ def revitalized_figures(scope: SupervisionScope, period: Period, closed: list[di
     closed = _closed_groups(scope, period) if closed is None else closed
     months = {m: {"month": m, "n": 0, "area_m2": ZERO, "value": ZERO} for m in range(1, period.last_month + 1)}
     by_category: dict[int, dict] = {}
+    by_method: dict[str, dict] = {}
     for group in closed:
+        # 盘活 or 处置, and by which method (issue 13 §3): as each method's declaration counts it.
+        spec = methods.get(group["method"])
+        counted = by_method.setdefault(group["method"], {
+            "method": group["method"], "label": spec.label if spec else group["method"],
+            "tally": spec.tally.value if spec else "", "n": 0, "value": ZERO, "period_n": 0,
+        })  # fmt: skip
+        counted["n"] += group["n"]
+        counted["value"] += _d(group["value"])
+        if group["month"] >= period.first_month:
+            counted["period_n"] += group["n"]
         row = months[group["month"]]
         row["n"] += group["n"]
         row["area_m2"] += _d(group["area"])
@@ -493,6 +505,11 @@ def revitalized_figures(scope: SupervisionScope, period: Period, closed: list[di
         "period": total(months[m] for m in range(period.first_month, period.last_month + 1)),
         "ytd": total(months.values()),
         "by_category": category_rows,
+        "by_method": [by_method[m.code] for m in methods.all_methods() if m.code in by_method],
+        "by_tally": {
+            tally.name.lower(): sum(r["n"] for r in by_method.values() if r["tally"] == tally.value)
+            for tally in methods.Tally
+        },
     }
 
 

@@ -432,80 +432,35 @@ def every_required_approval_given(case: "DisposalCase") -> bool:
     return case.dept_approved_by_id is not None and (not case.needs_finance or case.finance_approved_by_id is not None)
 
 
-@condition(lambda case: f"出租期限不能超过{Policy.current().lease_max_years}年。")
-def lease_within_term_cap(case: "DisposalCase") -> bool:
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.LEASE or record is None:
-        return True
-    if not (record.lease_starts_on and record.lease_ends_on):
-        return False
-    cap = record.lease_starts_on + relativedelta(years=Policy.current().lease_max_years)
-    return record.lease_ends_on <= cap
-
-
-@condition("年租金不能低于底价。")
-def rent_at_least_reserve(case: "DisposalCase") -> bool:
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.LEASE or record is None:
-        return True
-    return (
-        record.annual_rent is not None and record.reserve_rent is not None and record.annual_rent >= record.reserve_rent
-    )
-
-
 @condition(
     lambda case: (
-        f"拍卖须有有效的评估报告：评估基准日距成交日不超过{Policy.current().appraisal_validity_days}天，"
-        "且须上传评估报告。"
+        f"{case.spec.label}须有有效的评估报告：评估基准日距"
+        f"{execution_field_label(case.method, case.spec.appraisal_valid_at)}不超过"
+        f"{Policy.current().appraisal_validity_days}天，且须上传评估报告。"
     )
 )
 def appraisal_valid(case: "DisposalCase") -> bool:
+    # 转让、置换、入股 on an appraisal valid one year (条例 738 art. 36): each method that needs one says at which date.
     record = case.execution_or_none()
-    if case.method != DisposalMethod.AUCTION or record is None:
+    if case.spec is None or not case.spec.appraisal_valid_at or record is None:
         return True
-    if not (record.appraisal_date and record.deal_on and record.appraisal_value):
+    deal_on = record.value(case.spec.appraisal_valid_at)
+    if not (record.appraisal_date and deal_on and record.appraisal_value):
         return False
-    age = (record.deal_on - record.appraisal_date).days
+    age = (deal_on - record.appraisal_date).days
     attached = AttachmentKind.APPRAISAL_REPORT in _attachment_kinds(case)
     return 0 <= age <= Policy.current().appraisal_validity_days and attached
 
 
-@condition("保留价不能低于评估值（流拍后降低保留价的，须重新报批）。")
-def reserve_at_least_appraisal(case: "DisposalCase") -> bool:
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.AUCTION or record is None:
-        return True
-    if record.reserve_price is None or record.appraisal_value is None:
-        return False
-    # A reserve lowered after 流拍 stands once a re-approval approved that very reserve (case_approve copies the
-    # re-approved record's terms onto the plan).
-    return record.reserve_price >= record.appraisal_value or (
-        case.approved_low_bid is not None and record.reserve_price == case.plan_reserve_price
-    )
+def _outright_refusals(case: "DisposalCase") -> list[str]:
+    rules = case.spec.conditions if case.spec else ()
+    return [r.message(case) if callable(r.message) else r.message for r in rules if not r.reapprovable and not r(case)]
 
 
-def _below_reserve_message(case: "DisposalCase") -> str:
-    record = case.execution_or_none()
-    figures = ""
-    if record is not None and record.reserve_price is not None and record.winning_bid is not None:
-        figures = f"（保留价{record.reserve_price:,.2f}元，成交价{record.winning_bid:,.2f}元）"
-    return f"成交价低于保留价，不能成交{figures}：低于保留价的竞价不成交（依据{cited('二(八)3')}）。"
-
-
-# seed 000, 二(八)3: 依法依规处置, 确保国有资产保值增值 — a bid under the reserve is no sale.
-@condition(_below_reserve_message)
-def bid_at_or_above_reserve(case: "DisposalCase") -> bool:
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.AUCTION or record is None:
-        return True
-    if record.winning_bid is None or record.reserve_price is None:
-        return True  # a missing figure is the form's and the record's refusal, not this rule's
-    return record.winning_bid >= record.reserve_price
-
-
-@condition(lambda case: f"成交价低于评估值的{Policy.current().low_bid_floor_percent}%，须重新报批。")
-def bid_at_or_above_floor(case: "DisposalCase") -> bool:
-    return case.method != DisposalMethod.AUCTION or not case.bid_below_floor()
+@condition(lambda case: "；".join(_outright_refusals(case)))
+def method_rules_kept(case: "DisposalCase") -> bool:
+    # A re-approval lifts only what it may (a bid under the floor, a changed term): a bid under the reserve is no sale.
+    return not _outright_refusals(case)
 
 
 @condition("成交价不低于下限，且执行与批准的方案条件一致，无须重新报批。")
@@ -518,15 +473,6 @@ def reapproval_needed(case: "DisposalCase") -> bool:
 @condition(lambda case: f"执行改变了方案批准的条件（{'；'.join(case.changed_term_labels())}），须重新报批。")
 def approved_terms_kept(case: "DisposalCase") -> bool:
     return not case.changed_terms()
-
-
-@condition("未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。")
-def early_scrap_justified(case: "DisposalCase") -> bool:
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.SCRAP or record is None or not case.scrapped_early():
-        return True
-    attached = AttachmentKind.TECHNICAL_APPRAISAL in _attachment_kinds(case)
-    return bool(record.technical_appraisal.strip() and record.early_scrap_explanation.strip() and attached)
 
 
 @condition(lambda case: f"{case.spec.label}须登记交接日期和交接清单。")
@@ -554,9 +500,12 @@ def remittance_confirmed_if_earning(case: "DisposalCase") -> bool:
     return case.remittance_confirmed_by_id is not None
 
 
-# The execution's conditions a re-approval may lift: a bid under the floor, a changed approved term, and with it a
-# reserve lowered under the appraisal after 流拍. Every other rule refuses the record outright (execution_refusals).
-REAPPROVABLE = (reserve_at_least_appraisal, bid_at_or_above_floor, approved_terms_kept)
+# The execution's conditions a re-approval may lift: a changed approved term, and each method's rules marked so (an
+# auction's bid under the floor, its reserve lowered after 流拍). Every other rule refuses the record outright.
+REAPPROVABLE = (
+    approved_terms_kept,
+    *(rule for m in methods.all_methods() for rule in m.conditions if rule.reapprovable),
+)
 
 
 def execution_refusals(case: "DisposalCase") -> list[str]:
@@ -569,19 +518,9 @@ def execution_refusals(case: "DisposalCase") -> list[str]:
     ]
 
 
-# The execution record's rules a form can check from its own values, each with the fields it reads: the form lists
-# them with its field errors, so a clerk sees every problem of a submit at once (issue 12 §1.6).
-RECORD_RULES = (
-    (lease_within_term_cap, ("lease_starts_on", "lease_ends_on")),
-    (rent_at_least_reserve, ("annual_rent", "reserve_rent")),
-    # reserve_at_least_appraisal is not one: a reserve lowered after 流拍 goes back for approval (REAPPROVABLE).
-    (bid_at_or_above_reserve, ("winning_bid", "reserve_price")),
-)
-
-
 def record_refusals(case: "DisposalCase", values: dict) -> list[str]:
-    """The messages of RECORD_RULES that `values` (an execution form's cleaned data) break; a rule whose fields are
-    not all given is left to the missing-field errors."""
+    """The messages of the method's rules that `values` (an execution form's cleaned data) break; a rule whose fields
+    are not all given is left to the missing-field errors."""
     import copy
 
     record = copy.copy(case.execution_or_none()) or ExecutionRecord(case_id=case.pk)
@@ -594,10 +533,11 @@ def record_refusals(case: "DisposalCase", values: dict) -> list[str]:
     probe = copy.copy(case)
     probe.execution = record
     messages = []
-    # The method's own rules too: each passes while a figure it reads is missing (the missing-field errors say so).
-    rules = (*RECORD_RULES, *((rule, ()) for rule in (case.spec.conditions if case.spec else ())))
-    for rule, fields in rules:
-        if all(values.get(name) not in (None, "") for name in fields) and not rule(probe):
+    # The method's rules the form can check from its own values (those that say what they read and that no
+    # re-approval lifts), each once the fields it reads are all given (a missing one is the field's own error).
+    rules = [r for r in (case.spec.conditions if case.spec else ()) if r.reads is not None and not r.reapprovable]
+    for rule in rules:
+        if all(values.get(name) not in (None, "") for name in rule.reads) and not rule(probe):
             messages.append(rule.message(probe) if callable(rule.message) else rule.message)
     return messages
 
@@ -902,6 +842,8 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
             reallocation_window_respected,
             reallocation_first,
             collective_minutes_attached,
+            # Each method's own rules on what the plan knows (workflows.methods).
+            *(rule for m in methods.all_methods() for rule in m.plan_conditions),
         ],
     )
     def propose(self) -> None:
@@ -934,14 +876,8 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         target=CaseState.EXECUTED,
         conditions=[
             handover_recorded,
-            lease_within_term_cap,
-            rent_at_least_reserve,
             appraisal_valid,
-            reserve_at_least_appraisal,
-            bid_at_or_above_reserve,
-            bid_at_or_above_floor,
             approved_terms_kept,
-            early_scrap_justified,
             # Each method's own rules, from its declaration (workflows.methods).
             *(rule for m in methods.all_methods() for rule in m.conditions),
         ],
@@ -953,7 +889,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
         field=state,
         source=CaseState.EXECUTING,
         target=CaseState.PLAN_SUBMITTED,
-        conditions=[bid_at_or_above_reserve, reapproval_needed],
+        conditions=[method_rules_kept, reapproval_needed],
     )
     def reapprove(self) -> None:
         """A winning bid below the floor, or an approved term changed, pauses the case: the plan goes back for

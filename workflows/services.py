@@ -54,7 +54,6 @@ from .models import (
     RoutingRule,
     Step,
     Substitution,
-    bid_at_or_above_reserve,
     execution_blank,
     execution_field_label,
     execution_refusals,
@@ -750,7 +749,7 @@ def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
     policy, today = Policy.current(), timezone.localdate()
     required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
     errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(case.method, name)}。" for name in required}
-    if case.method == DisposalMethod.AUCTION:
+    if case.spec is not None and case.spec.appraisal_valid_at:
         appraised_on, value, reserve = (
             terms.get("appraisal_date"),
             terms.get("appraisal_value"),
@@ -996,12 +995,11 @@ def case_record_execution(
             _fire(case, "record_execution")  # refuses with the state message
         _store_execution(case, record or {}, required=True)
     _link_evidence(case, list(evidence), Step.EXECUTE)
-    if not bid_at_or_above_reserve(case):
-        # No sale below the reserve, whether or not the bid is also under the re-approval floor.
-        raise DomainError(bid_at_or_above_reserve.message(case))
     reasons = case.reapproval_due()
     if reasons and (refused := execution_refusals(case)):
-        raise DomainError(refused)  # a rule no re-approval lifts: fixed first, not sent to the approvers
+        # A rule no re-approval lifts (no sale below the reserve, even under the floor): fixed first, not sent to the
+        # approvers. Without a re-approval, the record's transition refuses the same rules with the money's errors.
+        raise DomainError(refused)
     if reasons:
         # A bid under the floor, or a term the plan was approved with changed: not silently, back for approval.
         states = _fire(case, "reapprove")

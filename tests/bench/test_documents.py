@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from documents.kinds import STEP_KIND_TITLES
+from documents.kinds import SIGNER_ROLES, STEP_KIND_TITLES
 
 pytestmark = [
     pytest.mark.bench,
@@ -48,7 +48,7 @@ def test_bench_documents_prints_every_figure_and_touches_nothing_real():
     assert re.search(rf"load average \(1 min\) while measuring {NUMBER}–{NUMBER} on \d+ CPUs", text), text
 
     for kind, title in STEP_KIND_TITLES.items():
-        signatures = 2 if kind in ("approval_form", "transfer_order", "allocation_notice") else 1
+        signatures = len(SIGNER_ROLES[kind])
         figures = rf"\s+{signatures}" + rf"\s+{NUMBER}" * 4 + rf"\s+1\s+{NUMBER}\s+valid\s+(met|MISSED)$"
         assert re.search(rf"^  {kind} {title}{figures}", text, re.MULTILINE), f"{kind}:\n{text}"
 
@@ -96,5 +96,5 @@ def test_the_contexts_are_realistic_for_every_kind():
         assert set(context) >= {"case_id", "step", "asset", "holding_unit", "routing", "amounts", "events"}
         assert context["events"] and all(e["organization"] in ORGANIZATIONS for e in context["events"])
         assert all(name in ORGANIZATIONS for name in signers)
-        assert len(signers) == (2 if kind in ("approval_form", "transfer_order", "allocation_notice") else 1)
+        assert len(signers) == len(SIGNER_ROLES[kind])
         assert ("execution" in context) == (context["step"] in ("execute", "close"))

@@ -56,6 +56,10 @@ STEPS = {
     "allocation_notice": "execute",
     "operation_filing": "execute",
     "conversion_filing": "execute",
+    "investment_filing": "execute",
+    "land_recovery": "execute",
+    "concession_filing": "execute",
+    "sharing_filing": "execute",
     "closure": "close",
 }
 METHODS = {
@@ -66,6 +70,10 @@ METHODS = {
     "allocation_notice": "无偿划转",
     "operation_filing": "委托运营",
     "conversion_filing": "功能转型",
+    "investment_filing": "作价入股",
+    "land_recovery": "协议有偿收回（政府收储）",
+    "concession_filing": "特许经营",
+    "sharing_filing": "开放共享",
 }
 EXECUTIONS = {
     "transfer_order": {
@@ -106,6 +114,10 @@ PLANS = {
     "allocation_notice": "按县政府统筹安排，无偿划转茂县凤仪镇人民政府，用作镇便民服务中心。",
     "operation_filing": "经公开遴选委托专业机构运营，运营期五年，年运营费上缴国库。",
     "conversion_filing": "改造为社区老年助餐点，由本单位组织实施并验收。",
+    "investment_filing": "以评估值作价入股县属文旅公司，持股比例按出资额确定。",
+    "land_recovery": "经协商一致，由县土地储备中心协议有偿收回，补偿款按评估结果支付。",
+    "concession_filing": "通过公开招标选定特许经营者，经营期限十年，特许经营费上缴国库。",
+    "sharing_filing": "接入四川省大型科学仪器设备共享平台，面向社会开放共享。",
 }
 # The later methods' fields as document_context prints them (label, text).
 EXECUTION_ROWS = {
@@ -117,6 +129,13 @@ EXECUTION_ROWS = {
     "conversion_filing": [("新用途", "社区老年助餐点"), ("改造内容", "一层改造为餐厅和备餐间，增设无障碍通道。"),
                           ("改造费用（元）", "312,500.00 元"), ("验收日期", "2026年11月18日"),
                           ("验收意见", "经验收，工程质量合格，同意投入使用。")],
+    "investment_filing": [("被投资企业", "茂县羌山文旅投资有限公司"), ("入股作价（元）", "3,300,000.00 元"),
+                          ("持股比例（%）", "12.50"), ("成交日期", "2026年11月16日")],
+    "land_recovery": [("收回协议编号", "茂储协〔2026〕3号"), ("补偿金额（元）", "1,860,000.00 元"),
+                      ("交接日期", "2026年11月18日"), ("交接清单", "宗地界址点成果表、土地证原件。")],
+    "concession_filing": [("特许经营者", "阿坝州九顶山旅游开发有限公司"), ("选定方式", "公开招标"),
+                          ("特许经营费（元）", "360,000.00 元")],
+    "sharing_filing": [("共享平台", "四川省大型科学仪器设备共享平台"), ("收费标准", "每机时300元")],
 }  # fmt: skip
 EVENTS = [
     ("report", "经办申报", "李晓红", "", "茂县第一中学", ""),
@@ -159,7 +178,9 @@ def sample_context(kind: str) -> dict:
         "method": METHODS.get(kind, "拍卖（公开转让）"),
         "plan_summary": PLANS.get(kind, "委托县公共资源交易中心公开拍卖，以评估值为保留价，所得收入全额上缴国库。"),
         "justification": "学校无使用计划，维护费用逐年增加。",
-        "receiving_unit": "茂县凤仪镇人民政府" if kind in ("transfer_order", "allocation_notice") else "",
+        "receiving_unit": "茂县凤仪镇人民政府"
+        if kind in ("transfer_order", "allocation_notice", "land_recovery")
+        else "",
         "routing": {
             "item_value": "3600000.00",
             "batch_value": "3600000.00",
@@ -205,6 +226,7 @@ def signers_of(kind: str) -> list[str]:
         "approval_form": ["茂县住房和城乡建设局", "茂县财政局"],
         "transfer_order": ["茂县第一中学", "茂县凤仪镇人民政府"],
         "allocation_notice": ["茂县第一中学", "茂县凤仪镇人民政府"],
+        "land_recovery": ["茂县第一中学", "茂县凤仪镇人民政府"],
         "closure": ["茂县财政局"],
     }.get(kind, ["茂县第一中学"])
 

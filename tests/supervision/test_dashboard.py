@@ -161,6 +161,11 @@ def test_closed_cases_count_as_revitalized_in_the_month_of_their_closure(county)
     assert revitalized["months"][2]["value"] == Decimal("3600000.00")
     assert revitalized["period"] == {"n": 1, "area_m2": Decimal("0"), "value": Decimal("6500.00")}
     assert revitalized["ytd"] == {"n": 2, "area_m2": Decimal("860.00"), "value": Decimal("3606500.00")}
+    # By method, each counted as its declaration says: a lease is 盘活, and so is a 调剂 (in use again elsewhere).
+    assert [(r["label"], r["tally"], r["n"], r["period_n"]) for r in revitalized["by_method"]] == [
+        ("调剂", "盘活", 1, 1), ("出租出借", "盘活", 1, 0),
+    ]  # fmt: skip
+    assert revitalized["by_tally"] == {"revitalized": 2, "disposed": 0}
 
 
 def test_progress_against_the_yearly_targets_is_cumulative_by_month(county):
@@ -539,6 +544,7 @@ def test_the_dashboard_shows_charts_and_their_tables_for_the_chosen_month(client
     assert "2026年4月" in page and "盘活工业园区闲置厂房" in page and "860.00 m²" in page
     assert 'id="chart-targets"' in page and 'id="dashboard-charts"' in page
     assert "3,606,500.00" in page  # 本年盘活资产原值, in its table
+    assert "按盘活方式：盘活 2 项，处置 0 项" in page and "出租出借" in page
 
 
 def test_the_chart_library_is_served_from_static_and_no_cdn_is_used(client, sam):

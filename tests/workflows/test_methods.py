@@ -2,6 +2,7 @@
 takes it to 销号 through the URLs; the new methods run end to end as their real users, refuse what their conditions
 refuse, and only the methods a category offers can be planned."""
 
+import datetime
 import importlib
 import re
 from decimal import Decimal
@@ -10,16 +11,18 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from assets.models import Asset, AssetStatus, Organization
+from assets.models import Asset, AssetStatus, AttachmentKind, Organization, OrganizationKind, Role
 from documents.models import DocumentStatus
 from documents.signing import verify_pdf
 from workflows import methods
 from workflows.flows import DisposalFlow
 from workflows.models import CaseState, MethodAvailability
 
-from ..cases import issue_all
+from ..cases import issue_all, two_years_ago
 from ..clock import TODAY, years_after
 from ..documents.test_issue import pdfsig_reports, read, text_of
+from ..factories import UserFactory
+from ..ledgers import BUILDING, import_ledger, ledger_row, upload_evidence
 from .test_flow_urls import claim, do, errors, fresh, open_task, pdf, url, verified_via_urls
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +38,11 @@ PROVEN_BY = {
     "free_transfer": (METHODS, "test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger"),
     "entrusted_ops": (METHODS, "test_an_entrusted_operation_runs_to_closing_and_leaves_it_revitalized"),
     "conversion": (METHODS, "test_a_conversion_to_a_canteen_returns_the_building_to_use"),
+    # The further methods share one test, driven by their scenario (SCENARIOS, below).
+    **dict.fromkeys(
+        ("equity_invest", "land_recovery", "concession", "open_sharing"),
+        (METHODS, "test_each_further_method_runs_to_closing_as_its_users_and_refuses_what_its_rules_refuse"),
+    ),
 }
 
 
@@ -46,6 +54,8 @@ def test_every_declared_method_has_its_template_its_evidence_and_its_test(method
     assert method.code in PROVEN_BY, f"{method.code}: no end-to-end test named in PROVEN_BY"
     module, name = PROVEN_BY[method.code]
     assert callable(getattr(importlib.import_module(module), name, None)), PROVEN_BY[method.code]
+    if name.startswith("test_each_further_method"):
+        assert method.code in SCENARIOS, f"{method.code}: no scenario"
     assert method.sentence and method.hint and method.seed in {p.name[:3] for p in POLICY_TEXTS.glob("*.txt")}
     text = next(POLICY_TEXTS.glob(f"{method.seed}_*.txt")).read_text()
     for part in method.sentence.split("；"):  # the policy's own words (a declaration may join two of its sentences)
@@ -278,3 +288,150 @@ def test_a_new_methods_step_is_refused_to_the_wrong_role_and_hidden_from_another
     client.force_login(bob)  # another unit's clerk: the case does not exist for him
     assert client.get(url(DisposalFlow.execute, task)).status_code == 404
     assert client.get(f"/cases/{case.pk}/").status_code == 404
+
+
+# -- the further methods of the seeds: one scenario each, driven through the same URLs -------------------------------
+
+LAND = "土地资源"
+INFRASTRUCTURE = "公共基础设施（含旅游景区）"
+RESEARCH = "科研仪器设备"
+
+
+def imported(clerk, code, name, category, subtype, value, **extra):
+    """An idle asset of the clerk's unit, imported through the ledger pages with the evidence an idle report needs."""
+    fields = {"计量单位": "项", "原值（元）": value, "净值（元）": value / 2, **extra}
+    [asset] = import_ledger(clerk, ledger_row(
+        资产编号=code, 资产名称=name, 资产类别=category, 资产子类=subtype, 取得日期=datetime.date(2010, 3, 1),
+        使用状况="闲置", 停用日期=two_years_ago(), 闲置原因="原用途取消后闲置", **fields,
+    ))  # fmt: skip
+    upload_evidence(clerk, asset, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+    return asset
+
+
+def lead_reviewer(asset):
+    """A reviewer of the asset's lead department (自然资源局 for land, 文体旅局 for scenic areas, 科农局 for
+    instruments)."""
+    department = asset.subtype.lead_department if asset.subtype and asset.subtype.lead_department else None
+    department = department or asset.category.lead_department
+    return UserFactory(organization=department, roles=[Role.DEPT_REVIEWER])
+
+
+APPRAISAL = {
+    "appraisal_report_no": "川华评报字〔2026〕第0521号", "appraisal_value": "3300000",
+    "appraisal_date": (TODAY - datetime.timedelta(days=40)).isoformat(),
+}  # fmt: skip
+SCENARIOS = {
+    "equity_invest": {
+        "asset": ("MX-YZ-FW-009", "原校办印刷厂房", BUILDING, "经营性用房", 3300000, {"面积（㎡）": 1200}),
+        "plan": {**APPRAISAL, "investee": "茂县羌山文旅投资有限公司"},
+        "execute": {**APPRAISAL, "investee": "茂县羌山文旅投资有限公司", "investee_credit_code": "91513223MA6BRXTR7X",
+                    "equity_value": "3300000", "share_percent": "12.5", "deal_on": TODAY.isoformat(),
+                    "appraisal_file": True},
+        "refused": ({"equity_value": "3000000"}, "入股作价不能低于评估值"),
+        "outcome": AssetStatus.DISPOSED,
+        "printed": ("茂县羌山文旅投资有限公司", "12.50"),
+    },
+    "land_recovery": {
+        "asset": ("MX-YZ-TD-003", "原校区闲置用地", LAND, "闲置土地", 1860000, {"面积（亩）": 12}),
+        "plan": {"agreement_no": "茂储协〔2026〕3号", "compensation": "1860000", "named_unit": "town"},
+        "execute": {"agreement_no": "茂储协〔2026〕3号", "compensation": "1860000", "handover_on": TODAY.isoformat(),
+                    "handover_list": "宗地界址点成果表、土地证原件", "agreement_file": True},
+        "refused": ({"handover_list": ""}, "交接清单"),
+        "receiver_confirms": True,
+        "outcome": AssetStatus.IN_USE,
+        "printed": ("茂储协〔2026〕3号", "1,860,000.00"),
+    },
+    "concession": {
+        "asset": ("MX-YZ-JD-001", "原校属观光索道", INFRASTRUCTURE, "旅游景区", 5200000, {}),
+        "plan": {"concession_starts_on": TODAY.isoformat(), "concession_ends_on": years_after(TODAY, 10).isoformat()},
+        "execute": {"concessionaire": "阿坝州九顶山旅游开发有限公司", "procedure": "公开招标",
+                    "concession_starts_on": TODAY.isoformat(), "concession_ends_on": years_after(TODAY, 10).isoformat(),
+                    "concession_fee": "360000", "contract_no": "茂特许〔2026〕1号", "contract_file": True,
+                    "received": "360000", "fees": "0", "remitted": "360000", "receipt_no": "川财缴2026-00901"},
+        "refused": ({"procedure": "直接委托"}, "公开程序"),
+        "outcome": AssetStatus.REVITALIZED,
+        "printed": ("阿坝州九顶山旅游开发有限公司", "360,000.00"),
+    },
+    "open_sharing": {
+        "asset": ("MX-YZ-YQ-001", "激光共聚焦显微镜", RESEARCH, "大型科研仪器", 860000, {"计量单位": "台"}),
+        "plan": {"platform": "四川省大型科学仪器设备共享平台"},
+        "execute": {"platform": "四川省大型科学仪器设备共享平台", "sharing_starts_on": TODAY.isoformat(),
+                    "fee_standard": "每机时300元", "custodian": "何军", "sharing_file": True},
+        "refused": ({"custodian": ""}, "管理责任人"),
+        "outcome": AssetStatus.REVITALIZED,
+        "printed": ("四川省大型科学仪器设备共享平台", "每机时300元"),
+    },
+}  # fmt: skip
+
+
+def _files(data: dict) -> dict:
+    return {k: pdf(f"{k}.pdf") if v is True else v for k, v in data.items()}
+
+
+@pytest.mark.parametrize("code", list(SCENARIOS))
+def test_each_further_method_runs_to_closing_as_its_users_and_refuses_what_its_rules_refuse(
+    client, code, alice, henry, fiona, fred, bob, town, tmp_path
+):
+    scenario, spec = SCENARIOS[code], methods.get(code)
+    asset_code, name, category, subtype, value, extra = scenario["asset"]
+    asset = imported(alice, asset_code, name, category, subtype, value, **extra)
+    reviewer = lead_reviewer(asset)
+    case = verified_via_urls(client, asset, alice, henry, reviewer, window_closed=True)
+    page = plan_page(client, alice, case)
+    assert f'value="{code}"' in page and spec.hint in page  # offered for the category, with what it requires
+    plan = {"method": code, "summary": f"{spec.label}方案", "minutes": pdf("会议纪要.pdf"), **scenario["plan"]}
+    plan = {k: town.pk if v == "town" else v for k, v in plan.items()}
+    do(client, alice, case, DisposalFlow.plan, plan, claim_first=False)
+    approve_plan(client, case, reviewer, fiona)
+
+    task = claim(client, alice, case, DisposalFlow.execute)
+    broken, message = scenario["refused"]
+    response = client.post(url(DisposalFlow.execute, task), _files({**scenario["execute"], **broken}))
+    assert response.status_code == 422 and message in response.content.decode(), errors(response)
+    assert fresh(case).state == CaseState.PLAN_APPROVED  # refused whole, nothing half-written
+    response = client.post(url(DisposalFlow.execute, task), _files(scenario["execute"]))
+    assert response.status_code == 302, errors(response)
+    if scenario.get("receiver_confirms"):
+        do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"})
+    if spec.earns_money:
+        assert fresh(case).amount_due == Decimal(scenario["execute"][spec.due_field])
+        do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
+        do(client, fred, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+    else:
+        do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+
+    asset = Asset.objects.get(pk=asset.pk)
+    assert fresh(case).state == CaseState.CLOSED and asset.status == scenario["outcome"]
+    if spec.outcome == methods.Outcome.TRANSFERRED:
+        assert asset.holding_unit_id == town.pk
+    document = next(d for d in issue_all(fresh(case)) if d.kind == spec.document)
+    signers = ["茂县第一中学", *(["茂县凤仪镇人民政府"] if spec.receiver else [])]
+    assert_signed(document, tmp_path, *signers)
+    text = printed(document)
+    assert spec.document_title in text and all(value in text for value in scenario["printed"])
+    closure = next(d for d in issue_all(fresh(case)) if d.kind == "closure")
+    assert spec.label in printed(closure)
+
+
+def test_an_administrative_unit_may_not_invest_state_assets(client, alice, henry, school):
+    school.kind = OrganizationKind.ADMINISTRATIVE  # as the county's administrator records it in the admin
+    school.save()
+    asset = imported(alice, "MX-YZ-FW-010", "原车库", BUILDING, "经营性用房", 800000, **{"面积（㎡）": 300})
+    reviewer = lead_reviewer(asset)
+    case = verified_via_urls(client, asset, alice, henry, reviewer, window_closed=True)
+    plan_page(client, alice, case)
+    task = open_task(case, DisposalFlow.plan)
+    data = {"method": "equity_invest", "summary": "作价入股", "minutes": pdf(), **SCENARIOS["equity_invest"]["plan"]}
+    response = client.post(url(DisposalFlow.plan, task), data)
+    assert response.status_code == 422 and "行政单位不得以国有资产对外投资" in response.content.decode()
+    assert fresh(case).state == CaseState.VERIFIED
+
+
+def test_an_instrument_below_the_sharing_threshold_is_not_offered_for_sharing(client, alice, henry):
+    # 原值 20万元及以上科研仪器 (seed 000 二(六)1): the county's threshold, as data.
+    asset = imported(alice, "MX-YZ-YQ-002", "离心机", RESEARCH, "实验设备", 80000, **{"计量单位": "台"})
+    reviewer = lead_reviewer(asset)
+    case = verified_via_urls(client, asset, alice, henry, reviewer, window_closed=True)
+    assert 'value="open_sharing"' not in plan_page(client, alice, case)
+    rule = MethodAvailability.objects.get(method="open_sharing", category=asset.category, subtype=None)
+    assert rule.min_original_value == Decimal("200000")

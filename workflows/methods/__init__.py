@@ -2,7 +2,19 @@
 template (documents/templates/documents/<document>.html) and its tests; tests/workflows/test_methods.py fails if one
 is missing. What a county may change (which methods a category and sub-type offer) is data: MethodAvailability."""
 
-from . import auction, conversion, entrusted_operation, free_transfer, lease, reallocate, scrap  # noqa: F401
+from . import (  # noqa: F401
+    auction,
+    concession,
+    conversion,
+    entrusted_operation,
+    equity_investment,
+    free_transfer,
+    land_recovery,
+    lease,
+    open_sharing,
+    reallocate,
+    scrap,
+)
 from .base import (
     DATE,
     LONG_TEXT,

@@ -94,6 +94,9 @@ class Method:
     due_field: str = ""  # the execution field that is the money due (收支两条线); blank: it earns nothing
     receiver: Receiver | None = None
     conditions: tuple = field(default=(), compare=False)  # execution rules: functions of the case with a .message
+    plan_conditions: tuple = field(default=(), compare=False)  # rules the plan already knows the facts of
+    # The field whose date a valid appraisal must cover (评估报告有效期, Policy.appraisal_validity_days): "" for none.
+    appraisal_valid_at: str = ""
     public_procedure: bool = False  # 公开 procedures unless justified (seed 000 二(八)3): the plan must say why not
     yields_to_board: bool = False  # 调剂优先 (seed 000 二(八)2): with an applicant, the plan says why not 调剂
 
@@ -120,15 +123,24 @@ class Method:
         return self.label
 
 
-def condition(message):
+def condition(message, *, reads: tuple[str, ...] | None = None, reapprovable: bool = False):
     """Marks a rule (an FSM condition, or a method's) with the message a user sees when it fails: a string, or a
-    function of the case."""
+    function of the case. `reads`: the execution fields the rule needs, so the execution form can check it from its
+    own values once they are all given (all problems in one round); None when it needs more (stored evidence).
+    `reapprovable`: breaking it sends the plan back for approval instead of refusing the record."""
 
     def mark(fn):
-        fn.message = message
+        fn.message, fn.reads, fn.reapprovable = message, reads, reapprovable
         return fn
 
     return mark
+
+
+def policy():
+    """The county's thresholds (workflows.models.Policy), for the rules' checks and messages."""
+    from ..models import Policy
+
+    return Policy.current()
 
 
 REGISTRY: dict[str, Method] = {}
@@ -139,7 +151,7 @@ def register(method: Method) -> Method:
         raise ValueError(f"盘活方式 {method.code} declared twice")
     if len(method.code) > 16:
         raise ValueError(f"盘活方式 code {method.code!r} is longer than the case's column (16)")
-    for name in (*method.approved_terms, *method.plan_prefills, method.due_field):
+    for name in (*method.approved_terms, *method.plan_prefills, method.due_field, method.appraisal_valid_at):
         if name and name not in method.field_names:
             raise ValueError(f"{method.code}: {name} is not one of its fields")
     REGISTRY[method.code] = method

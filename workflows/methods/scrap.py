@@ -2,7 +2,17 @@
 
 from assets.models import AttachmentKind
 
-from .base import Evidence, Field, Method, Outcome, Tally, register
+from .base import Evidence, Field, Method, Outcome, Tally, condition, register
+
+
+@condition("未达最低使用年限报废：须有技术鉴定意见（并上传）和提前报废说明。")
+def early_scrap_justified(case) -> bool:
+    record = case.execution_or_none()
+    if case.method != "scrap" or record is None or not case.scrapped_early():
+        return True
+    attached = AttachmentKind.TECHNICAL_APPRAISAL in set(case.evidence.values_list("attachment__kind", flat=True))
+    return bool(record.technical_appraisal.strip() and record.early_scrap_explanation.strip() and attached)
+
 
 SCRAP = register(
     Method(
@@ -25,6 +35,7 @@ SCRAP = register(
             Field("residual_value"),
         ),
         plan_prefills=("technical_appraisal", "early_scrap_explanation"),
+        conditions=(early_scrap_justified,),
         evidence=(Evidence("technical_file", "技术鉴定意见（附件）", AttachmentKind.TECHNICAL_APPRAISAL),),
         due_field="residual_value",
     )
