@@ -9,6 +9,7 @@ from audit.admin import AuditedAdmin, ReadOnlyAdmin, admin_names_in_chinese
 from .models import (
     CalendarDay,
     DisposalCase,
+    MethodAvailability,
     Policy,
     RoutingRule,
     StepDeadline,
@@ -45,6 +46,14 @@ class RoutingRuleAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MethodAvailability)
+class MethodAvailabilityAdmin(AuditedAdmin):
+    """Which 盘活方式 a category or sub-type offers (the declarations' defaults apply where no row says otherwise)."""
+
+    list_display = ["method", "category", "subtype", "enabled", "min_original_value"]
+    list_filter = ["method", "category", "enabled"]
 
 
 @admin.register(StepDeadline)

@@ -118,6 +118,12 @@ class MethodAvailability(models.Model):
             ),
         ]
 
+    def clean(self) -> None:
+        if self.subtype_id and self.category_id and self.subtype.category_id != self.category_id:
+            raise ValidationError({"subtype": f"子类“{self.subtype.name}”不属于类别“{self.category}”。"})
+        if self.min_original_value is not None and self.min_original_value < 0:
+            raise ValidationError({"min_original_value": "原值下限不能为负数。"})
+
     def __str__(self) -> str:
         where = f"{self.category}·{self.subtype.name}" if self.subtype_id else str(self.category)
         return f"{methods.get(self.method) or self.method}：{where}{'' if self.enabled else '（停用）'}"
@@ -984,13 +990,17 @@ class ExecutionRecord(models.Model):
         spec = methods.get(self.case.method)
         return {name: self.value(name) for name in spec.field_names} if spec else {}
 
-    def detail_rows(self) -> list[tuple[str, str]]:
-        """The later methods' own fields as (label, text), for the case page (the first four's have their lines)."""
+    def rows(self, *, details_only: bool = False) -> list[tuple[str, str]]:
+        """The method's recorded fields as (label, text), in its declaration's order; `details_only`: the later
+        methods' own fields (the first four's have their own lines on the case page and the 销号确认单)."""
         return [
             (execution_field_label(self.case.method, name), term_text(value))
             for name, value in self.values().items()
-            if name not in RECORD_COLUMNS and value not in (None, "")
+            if value not in (None, "") and not (details_only and name in RECORD_COLUMNS)
         ]
+
+    def detail_rows(self) -> list[tuple[str, str]]:
+        return self.rows(details_only=True)
 
 
 # The ExecutionRecord columns the first four methods keep; any other method field lives in `details`.
@@ -1007,12 +1017,16 @@ def _column_kind(field: models.Field) -> str:
     return methods.LONG_TEXT if isinstance(field, models.TextField) else methods.TEXT
 
 
+def _declared(method: str, name: str) -> "methods.Field | None":
+    spec = methods.get(method)
+    return spec.get_field(name) if spec and name in spec.field_names else None
+
+
 def execution_field_kind(method: str, name: str) -> str:
     """A method field's kind: as declared, or its column's."""
     if name in RECORD_COLUMNS:
         return _column_kind(ExecutionRecord._meta.get_field(name))
-    spec = methods.get(method)
-    declared = next((f for f in spec.fields if f.name == name), None) if spec else None
+    declared = _declared(method, name)
     if declared is None or not declared.kind:
         raise KeyError(f"{name} is not a field of the method {method!r}")
     return declared.kind
@@ -1020,8 +1034,7 @@ def execution_field_kind(method: str, name: str) -> str:
 
 def execution_field_label(method: str, name: str) -> str:
     """A method field's label: as declared, or its column's verbose name."""
-    spec = methods.get(method)
-    declared = next((f for f in spec.fields if f.name == name), None) if spec else None
+    declared = _declared(method, name)
     if declared is not None and declared.label:
         return declared.label
     return str(ExecutionRecord._meta.get_field(name).verbose_name)

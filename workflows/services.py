@@ -303,18 +303,10 @@ def document_context(case: DisposalCase, step: str) -> dict:
             f.name: getattr(record, f.name) for f in ExecutionRecord._meta.concrete_fields if f.name in RECORD_COLUMNS
         }
         context["execution"] = jsonable({**columns, **record.values()})
-        # The method's fields as its document prints them, in its declaration's order and words.
-        context["execution_rows"] = [
-            {"label": execution_field_label(case.method, name), "text": term_text(value)}
-            for name, value in record.values().items()
-            if value not in (None, "")
-        ]
-        # The later methods' own fields, which the 销号确认单 prints after the first methods' sentences.
-        context["execution_detail_rows"] = [
-            {"label": execution_field_label(case.method, name), "text": term_text(value)}
-            for name, value in record.values().items()
-            if value not in (None, "") and name not in RECORD_COLUMNS
-        ]
+        # The method's fields as its document prints them, in its declaration's order and words; and the later
+        # methods' own fields, which the 销号确认单 prints after the first methods' sentences.
+        context["execution_rows"] = [{"label": label, "text": text} for label, text in record.rows()]
+        context["execution_detail_rows"] = [{"label": label, "text": text} for label, text in record.detail_rows()]
     return context
 
 
@@ -703,7 +695,7 @@ def case_propose(
     case.receiving_unit = receiving_unit if case.spec.receiver else None
     for name in PLAN_TERM_FIELDS:
         if hasattr(case, f"plan_{name}"):
-            setattr(case, f"plan_{name}", _blank(name) if terms.get(name) is None else terms[name])
+            setattr(case, f"plan_{name}", execution_blank("", name) if terms.get(name) is None else terms[name])
     case.plan_details = {}
     for name, value in terms.items():
         if not hasattr(case, f"plan_{name}"):
@@ -735,12 +727,8 @@ PLAN_TERM_FIELDS = (
 
 def _plan_terms(method: str, terms: dict) -> dict:
     """The terms that belong to the method (the others are dropped), text stripped."""
-    names = (*APPROVED_TERMS.get(method, ()), *PLAN_PREFILLS.get(method, ()))
+    names = methods.get(method).plan_terms if methods.get(method) else ()
     return {name: terms[name].strip() if isinstance(terms.get(name), str) else terms.get(name) for name in names}
-
-
-def _label(method: str, name: str) -> str:
-    return execution_field_label(method, name)
 
 
 def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
@@ -748,7 +736,10 @@ def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
     are first known (issue 12 §1.4). Execution checks them again (DisposalCase.record_execution)."""
     policy, today = Policy.current(), timezone.localdate()
     required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
-    errors = {name: f"{DisposalMethod(case.method).label}方案须填写{_label(case.method, name)}。" for name in required}
+    errors = {
+        name: f"{DisposalMethod(case.method).label}方案须填写{execution_field_label(case.method, name)}。"
+        for name in required
+    }
     if case.spec is not None and case.spec.appraisal_valid_at:
         appraised_on, value, reserve = (
             terms.get("appraisal_date"),
@@ -776,7 +767,7 @@ def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
         why = f"该资产未达最低使用年限（{life}年），提前报废"
         for name in PLAN_PREFILLS[DisposalMethod.SCRAP]:
             if not terms.get(name):
-                errors[name] = f"{why}须在方案中写明{_label(case.method, name)}。"
+                errors[name] = f"{why}须在方案中写明{execution_field_label(case.method, name)}。"
         kinds = set(case.evidence.values_list("attachment__kind", flat=True))
         if AttachmentKind.TECHNICAL_APPRAISAL not in kinds:
             errors["technical_file"] = f"{why}须上传技术鉴定意见。"
@@ -811,9 +802,11 @@ def plan_hints(case: DisposalCase) -> list[str]:
 
 def plan_term_rows(case: DisposalCase) -> list[tuple[str, str]]:
     """The plan's terms as (label, text), for the approvers' form and the 审批表."""
-    names = (*APPROVED_TERMS.get(case.method, ()), *PLAN_PREFILLS.get(case.method, ()))
+    names = case.spec.plan_terms if case.spec else ()
     return [
-        (_label(case.method, n), term_text(case.plan_term(n))) for n in names if case.plan_term(n) not in (None, "")
+        (execution_field_label(case.method, n), term_text(case.plan_term(n)))
+        for n in names
+        if case.plan_term(n) not in (None, "")
     ]
 
 
@@ -959,7 +952,9 @@ def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> Exe
             record.put(name, values[name])
     if required:
         missing = [
-            _label(case.method, n) for n in fields if n not in spec.optional_fields and record.value(n) in (None, "")
+            execution_field_label(case.method, n)
+            for n in fields
+            if n not in spec.optional_fields and record.value(n) in (None, "")
         ]
         if missing:
             raise ValidationError(f"请填写：{'、'.join(missing)}。")
@@ -967,10 +962,6 @@ def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> Exe
     record.save()
     case.execution = record
     return record
-
-
-def _blank(name: str):
-    return execution_blank("", name)
 
 
 @transaction.atomic

@@ -22,7 +22,6 @@ from .models import CaseState, DisposalCase, Step
 from .nodes import case_url
 from .selectors import case_dossier
 from .services import (
-    PLAN_TERM_FIELDS,
     actor_for_task,
     case_close,
     case_confirm_remittance,
@@ -59,11 +58,6 @@ def last_return(case: DisposalCase) -> AuditEvent | None:
     return events.order_by("-seq").first()
 
 
-def _terms_of(case: DisposalCase) -> set[str]:
-    spec = case.spec
-    return set(spec.approved_terms + spec.plan_prefills) if spec else set()
-
-
 def plan_as_submitted(case: DisposalCase) -> dict:
     """The returned plan as its form's initial values: what the proposal recorded on the trail (so a field the plan
     form gains is prefilled too), over it what the case holds."""
@@ -76,7 +70,7 @@ def plan_as_submitted(case: DisposalCase) -> dict:
         "method": case.method, "summary": case.plan_summary, "justification": case.justification,
         "receiving_unit": case.receiving_unit_id,
         **({"named_unit": case.receiving_unit_id} if case.spec and case.spec.receiver else {}),
-        **{n: case.plan_term(n) for n in PLAN_TERM_FIELDS if n in _terms_of(case) and case.plan_term(n)},
+        **{n: case.plan_term(n) for n in (case.spec.plan_terms if case.spec else ()) if case.plan_term(n)},
     }  # fmt: skip
     return recorded | held
 

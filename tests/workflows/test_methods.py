@@ -435,3 +435,29 @@ def test_an_instrument_below_the_sharing_threshold_is_not_offered_for_sharing(cl
     assert 'value="open_sharing"' not in plan_page(client, alice, case)
     rule = MethodAvailability.objects.get(method="open_sharing", category=asset.category, subtype=None)
     assert rule.min_original_value == Decimal("200000")
+
+
+def test_the_county_administrator_sets_a_categorys_methods_in_the_admin_and_a_wrong_sub_type_is_refused(client):
+    from assets.models import Category, CategorySubtype
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    building = Category.objects.get(code="building")
+    page = client.get("/admin/workflows/methodavailability/add/").content.decode()
+    assert "盘活方式适用范围" in page and "原值下限（元）" in page and "委托运营" in page
+    other = CategorySubtype.objects.exclude(category=building).first()
+    data = {"method": "lease", "category": building.pk, "subtype": other.pk, "enabled": "", "min_original_value": ""}
+    response = client.post("/admin/workflows/methodavailability/add/", data)
+    assert response.status_code == 200 and f"子类“{other.name}”不属于类别“{building}”" in response.content.decode()
+    response = client.post("/admin/workflows/methodavailability/add/", {**data, "min_original_value": "-1"})
+    assert response.status_code == 200 and not MethodAvailability.objects.filter(method="lease").exists()
+    response = client.post("/admin/workflows/methodavailability/add/", {**data, "subtype": ""})
+    assert response.status_code == 302
+    row = MethodAvailability.objects.get(method="lease", category=building)
+    assert not row.enabled and "lease" not in {m.code for m in _offered_for(building)}
+
+
+def _offered_for(category):
+    from workflows.models import methods_for_asset
+
+    return methods_for_asset(Asset(category=category, original_value=Decimal("100000")))

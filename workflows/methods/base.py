@@ -109,6 +109,11 @@ class Method:
         return tuple(f.name for f in self.fields)
 
     @property
+    def plan_terms(self) -> tuple[str, ...]:
+        """What its plan carries: the approved terms, then what it may say beforehand."""
+        return (*self.approved_terms, *self.plan_prefills)
+
+    @property
     def optional_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if not f.required)
 
@@ -137,10 +142,11 @@ def condition(message, *, reads: tuple[str, ...] | None = None, reapprovable: bo
 
 
 def policy():
-    """The county's thresholds (workflows.models.Policy), for the rules' checks and messages."""
-    from ..models import Policy
+    """The county's thresholds (workflows.models.Policy), for the rules' checks and messages. Looked up through the
+    app registry: the declarations sit below the models, which read them when their class is built."""
+    from django.apps import apps
 
-    return Policy.current()
+    return apps.get_model("workflows", "Policy").current()
 
 
 REGISTRY: dict[str, Method] = {}
