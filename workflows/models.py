@@ -118,15 +118,15 @@ class MethodAvailability(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        where = f"{self.category}·{self.subtype.name}" if self.subtype_id else str(self.category)
+        return f"{methods.get(self.method) or self.method}：{where}{'' if self.enabled else '（停用）'}"
+
     def clean(self) -> None:
         if self.subtype_id and self.category_id and self.subtype.category_id != self.category_id:
             raise ValidationError({"subtype": f"子类“{self.subtype.name}”不属于类别“{self.category}”。"})
         if self.min_original_value is not None and self.min_original_value < 0:
             raise ValidationError({"min_original_value": "原值下限不能为负数。"})
-
-    def __str__(self) -> str:
-        where = f"{self.category}·{self.subtype.name}" if self.subtype_id else str(self.category)
-        return f"{methods.get(self.method) or self.method}：{where}{'' if self.enabled else '（停用）'}"
 
 
 def methods_for_asset(asset: Asset) -> list["methods.Method"]:
