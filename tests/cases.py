@@ -87,6 +87,7 @@ def verified(asset, clerk, head, reviewer, basis="idle", *, window_closed=False)
 
 def lease_record(**overrides) -> dict:
     record = {
+        "lease_procedure": "公开招租",
         "reserve_rent": Decimal("48000"),
         "tender_result": "经公共资源交易中心公开招租，3家竞租",
         "lessee": "茂县羌韵餐饮有限公司",
@@ -139,7 +140,10 @@ ORDER = [
     CaseState.EXECUTING, CaseState.EXECUTED, CaseState.CLOSED,
 ]  # fmt: skip
 # The key terms each plan carries for approval (workflows.models.APPROVED_TERMS): those the usual records execute.
-LEASE_TERMS = {"reserve_rent": Decimal("48000"), "lease_starts_on": TODAY, "lease_ends_on": years_after(TODAY, 3)}
+LEASE_TERMS = {
+    "lease_procedure": "公开招租", "reserve_rent": Decimal("48000"), "lease_starts_on": TODAY,
+    "lease_ends_on": years_after(TODAY, 3),
+}  # fmt: skip
 AUCTION_TERMS = {
     "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": Decimal("2000000"),
     "appraisal_date": TODAY - datetime.timedelta(days=60), "reserve_price": Decimal("2000000"),

@@ -1,6 +1,8 @@
 """The forms of the path's steps. They check shape only; every rule of the policy is checked by the step's service,
 whose refusals come back as errors on these forms."""
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 
@@ -31,6 +33,9 @@ def method_field(method: str, name: str) -> forms.Field:
     """The form field of one of a method's execution fields: its column's, or built from its declared kind."""
     if name in RECORD_COLUMNS:
         field = forms.fields_for_model(ExecutionRecord, fields=[name])[name]
+        declared = methods.get(method).get_field(name) if methods.get(method) else None
+        if declared is not None and declared.help:
+            field.help_text = declared.help
     else:
         declared = methods.get(method).get_field(name)
         label = execution_field_label(method, name)
@@ -42,6 +47,11 @@ def method_field(method: str, name: str) -> forms.Field:
             field = forms.DateField(label=label)
         elif declared.kind == methods.LONG_TEXT:
             field = forms.CharField(label=label, max_length=2000, widget=TEXTAREA)
+        elif declared.choices:
+            field = forms.ChoiceField(
+                label=label, choices=[("", "请选择"), *((c, c) for c in declared.choices)],
+                error_messages={"invalid_choice": f"{label}须从列表中选择：{'、'.join(declared.choices)}。"},
+            )  # fmt: skip
         else:
             field = forms.CharField(label=label, max_length=200)
         field.help_text = declared.help
@@ -196,7 +206,7 @@ class PlanForm(StepForm):
     )
     justification = forms.CharField(
         label="未选调剂的理由", widget=TEXTAREA, max_length=2000, required=False,
-        help_text="已有单位申请调剂而选择出租或拍卖时必须填写",
+        help_text="已有单位申请调剂而选择调剂以外的盘活方式时必须填写",
     )  # fmt: skip
     minutes = EvidenceField(label="会议纪要（集体决策）", kind=AttachmentKind.MEETING_MINUTES)
     technical_file = EvidenceField(
@@ -214,8 +224,12 @@ class PlanForm(StepForm):
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
         named = Organization.objects.exclude(pk=self.case.holding_unit_id).order_by("name")
         self.fields["named_unit"].queryset = named
-        if not any(m.receiver and not m.receiver.from_applicants for m in offered):
+        named_by = [m for m in offered if m.receiver and not m.receiver.from_applicants]
+        if not named_by:
             del self.fields["named_unit"]
+        else:
+            self.fields["named_unit"].label = "／".join(dict.fromkeys(m.receiver.label for m in named_by))
+            self.fields["named_unit"].help_text = f"{'、'.join(m.label for m in named_by)}时指定接收资产的单位"
         # The key terms of each method offered, asked with the plan so approvers see what they approve (issue 12
         # §1.3); which are required, and the policy's rules on them, the service checks (case_propose).
         terms = {}
@@ -225,15 +239,35 @@ class PlanForm(StepForm):
                 continue
             label = methods.get(method).label.split("（")[0]
             for name in names:
+                if name in terms:  # a term several methods share (未采用公开方式的理由): one field, for them all
+                    terms[name].label = execution_field_label(method, name)
+                    continue
                 field = terms[name] = method_field(method, name)
                 field.required = False
                 field.label = f"{field.label}（{label}）"
-                if method in APPROVED_TERMS:
+                if name in APPROVED_TERMS.get(method, ()):
                     field.help_text = f"{label}方案必填；经批准后执行时改变须重新报批"
-                else:
-                    field.help_text = "未达最低使用年限报废时必须填写"
         technical = self.fields.pop("technical_file")
         self.fields = {**self.fields, **terms, "technical_file": technical}
+        self._mark_methods(offered)
+
+    def _mark_methods(self, offered) -> None:
+        """Which methods each method-specific field is for (static/panhuo/method-fields.js hides the others)."""
+        wanted: dict[str, list[str]] = {"technical_file": [], "justification": []}
+        for spec in offered:
+            for name in spec.plan_terms:
+                wanted.setdefault(name, []).append(spec.code)
+            if spec.receiver:
+                wanted.setdefault("receiving_unit" if spec.receiver.from_applicants else "named_unit", []).append(
+                    spec.code
+                )
+            if spec.yields_to_board:
+                wanted["justification"].append(spec.code)
+            if any(e.kind == AttachmentKind.TECHNICAL_APPRAISAL for e in spec.evidence):
+                wanted["technical_file"].append(spec.code)
+        for name, codes in wanted.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-for-methods"] = " ".join(codes)
 
     def terms(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in PLAN_TERM_FIELDS if name in self.fields}
@@ -352,6 +386,16 @@ class ExecutionForm(ResultForm):
 
 class WithdrawForm(Form):
     reason = forms.CharField(label="撤回原因", widget=TEXTAREA, max_length=1000)
+
+
+class SharingUseForm(Form):
+    user_name = forms.CharField(label="使用单位（人）", max_length=100)
+    used_on = forms.DateField(label="使用日期", widget=DateInput())
+    hours = forms.DecimalField(
+        label="使用机时（小时）", max_digits=5, decimal_places=1, min_value=Decimal("0.1"), max_value=24
+    )
+    fee = forms.DecimalField(label="收费（元）", max_digits=12, decimal_places=2, min_value=0, initial=0)
+    purpose = forms.CharField(label="用途", max_length=200, required=False, help_text="如：样品检测、教学实验")
 
 
 class ApplyForm(Form):

@@ -1032,17 +1032,43 @@ def execution_field_kind(method: str, name: str) -> str:
     return declared.kind
 
 
-def execution_field_label(method: str, name: str) -> str:
-    """A method field's label: as declared, or its column's verbose name."""
-    declared = _declared(method, name)
-    if declared is not None and declared.label:
-        return declared.label
-    return str(ExecutionRecord._meta.get_field(name).verbose_name)
+# A method field's label: as declared, or its column's verbose name.
+execution_field_label = methods.field_label
 
 
 def execution_blank(method: str, name: str):
     """The empty value of a field: "" for text, None for the rest."""
     return "" if execution_field_kind(method, name) in (methods.TEXT, methods.LONG_TEXT) else None
+
+
+class SharingUse(models.Model):
+    """One use of an instrument in the sharing scope (开放共享, seed 000 二(六)): who used it, on which day, how many
+    机时, and the fee charged. Recorded by its unit's clerk while the instrument is shared (a method whose declaration
+    says `records_uses`)."""
+
+    case = models.ForeignKey(
+        DisposalCase, verbose_name="处置事项", on_delete=models.PROTECT, related_name="sharing_uses"
+    )
+    user_name = models.CharField("使用单位（人）", max_length=100)
+    used_on = models.DateField("使用日期")
+    hours = models.DecimalField(
+        "使用机时（小时）", max_digits=5, decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("24"))],
+    )  # fmt: skip
+    fee = models.DecimalField(
+        "收费（元）", max_digits=12, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    purpose = models.CharField("用途", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "共享使用记录"
+        verbose_name_plural = "共享使用记录"
+        ordering = ["-used_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} {self.used_on} {self.hours}小时"
 
 
 class ReallocationApplication(models.Model):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
@@ -52,6 +51,7 @@ from .models import (
     Policy,
     ReallocationApplication,
     RoutingRule,
+    SharingUse,
     Step,
     Substitution,
     execution_blank,
@@ -223,19 +223,11 @@ def _document(case: DisposalCase, kind: str, step: str, signers: list[Organizati
 
 
 def reapproval_figures(case: DisposalCase) -> list[tuple[str, str]]:
-    """An auction back for approval: the bid, the appraisal and the floor (评估值 × Policy.low_bid_floor_percent) the
-    approvers decide on, for their form and the 审批表 (issue 12 §1.2)."""
-    record = case.execution_or_none()
-    if case.method != DisposalMethod.AUCTION or record is None or not case.reapproval_reasons:
+    """A case back for approval: the figures the approvers decide on, as its method gives them (拍卖: the bid, the
+    appraisal and the floor), for their form and the 审批表 (issue 12 §1.2)."""
+    if case.spec is None or case.spec.reapproval_figures is None or not case.reapproval_reasons:
         return []
-    if record.winning_bid is None or not record.appraisal_value:
-        return []
-    percent = Policy.current().low_bid_floor_percent
-    return [
-        ("成交价", term_text(record.winning_bid)),
-        ("评估值", term_text(record.appraisal_value)),
-        (f"成交价下限（评估值的{percent}%）", term_text(case.bid_floor())),
-    ]
+    return case.spec.reapproval_figures(case)
 
 
 def document_context(case: DisposalCase, step: str) -> dict:
@@ -734,69 +726,43 @@ def _plan_terms(method: str, terms: dict) -> dict:
 def plan_term_errors(case: DisposalCase, terms: dict) -> dict[str, str]:
     """What the policy refuses in a plan's terms, by field, all at once: the rules of execution, asked where their facts
     are first known (issue 12 §1.4). Execution checks them again (DisposalCase.record_execution)."""
-    policy, today = Policy.current(), timezone.localdate()
+    policy, today, spec = Policy.current(), timezone.localdate(), case.spec
     required = [n for n in APPROVED_TERMS.get(case.method, ()) if terms.get(n) in (None, "")]
-    errors = {
-        name: f"{DisposalMethod(case.method).label}方案须填写{execution_field_label(case.method, name)}。"
-        for name in required
-    }
-    if case.spec is not None and case.spec.appraisal_valid_at:
-        appraised_on, value, reserve = (
-            terms.get("appraisal_date"),
-            terms.get("appraisal_value"),
-            terms.get("reserve_price"),
+    errors = {name: f"{spec.label}方案须填写{execution_field_label(case.method, name)}。" for name in required}
+    appraised_on = terms.get("appraisal_date") if spec.appraisal_valid_at else None
+    if appraised_on and appraised_on > today:
+        errors["appraisal_date"] = "评估基准日不能晚于今天。"
+    elif appraised_on and (today - appraised_on).days > policy.appraisal_validity_days:
+        expired = appraised_on + timedelta(days=policy.appraisal_validity_days)
+        errors["appraisal_date"] = (
+            f"评估报告已过有效期：评估基准日{cn_date(appraised_on)}起{policy.appraisal_validity_days}天内有效，"
+            f"已于{cn_date(expired)}失效，请重新评估后再提交方案。"
         )
-        if appraised_on and appraised_on > today:
-            errors["appraisal_date"] = "评估基准日不能晚于今天。"
-        elif appraised_on and (today - appraised_on).days > policy.appraisal_validity_days:
-            expired = appraised_on + timedelta(days=policy.appraisal_validity_days)
-            errors["appraisal_date"] = (
-                f"评估报告已过有效期：评估基准日{cn_date(appraised_on)}起{policy.appraisal_validity_days}天内有效，"
-                f"已于{cn_date(expired)}失效，请重新评估后再提交方案。"
-            )
-        if value is not None and reserve is not None and reserve < value:
-            errors["reserve_price"] = f"保留价不能低于评估值（{value:,.2f} 元）。"
-    if case.method == DisposalMethod.LEASE:
-        starts, ends = terms.get("lease_starts_on"), terms.get("lease_ends_on")
-        if starts and ends and ends <= starts:
-            errors["lease_ends_on"] = "租期止须晚于租期起。"
-        elif starts and ends and ends > starts + relativedelta(years=policy.lease_max_years):
-            errors["lease_ends_on"] = f"出租期限不能超过{policy.lease_max_years}年。"
-    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
-        life = case.minimum_service_life()
-        why = f"该资产未达最低使用年限（{life}年），提前报废"
-        for name in PLAN_PREFILLS[DisposalMethod.SCRAP]:
-            if not terms.get(name):
-                errors[name] = f"{why}须在方案中写明{execution_field_label(case.method, name)}。"
-        kinds = set(case.evidence.values_list("attachment__kind", flat=True))
-        if AttachmentKind.TECHNICAL_APPRAISAL not in kinds:
-            errors["technical_file"] = f"{why}须上传技术鉴定意见。"
+    if spec.procedure and terms.get(spec.procedure.field) in spec.procedure.other:
+        if not (terms.get(methods.PROCEDURE_REASON) or "").strip():
+            errors[methods.PROCEDURE_REASON] = methods.unjustified_procedure_message(spec)
+    for check in spec.plan_checks:
+        errors = check(case, terms) | errors
     return errors
 
 
 def plan_hints(case: DisposalCase) -> list[str]:
     """提示 for the approvers: the plan's terms that stand near a limit of the policy, and what execution must keep."""
     policy, today, hints = Policy.current(), timezone.localdate(), []
-    if case.method == DisposalMethod.AUCTION and case.plan_appraisal_date:
-        expires = case.plan_appraisal_date + timedelta(days=policy.appraisal_validity_days)
+    spec = case.spec
+    if spec is None:
+        return hints
+    if spec.appraisal_valid_at and case.plan_term("appraisal_date"):
+        expires = case.plan_term("appraisal_date") + timedelta(days=policy.appraisal_validity_days)
         left = (expires - today).days
         if left <= policy.appraisal_alert_days:
             hints.append(
                 f"评估报告将于{cn_date(expires)}失效（尚余{max(left, 0)}天）：须在此前成交，逾期须重新评估并重新报批。"
             )
-        if case.plan_appraisal_value:
-            floor = case.plan_appraisal_value * policy.low_bid_floor_percent / 100
-            hints.append(
-                f"成交价低于保留价不能成交；低于评估值的{policy.low_bid_floor_percent}%（{floor:,.2f} 元）须重新报批。"
-            )
-    if case.method == DisposalMethod.LEASE and case.plan_lease_starts_on and case.plan_lease_ends_on:
-        cap = case.plan_lease_starts_on + relativedelta(years=policy.lease_max_years)
-        if case.plan_lease_ends_on > cap - relativedelta(years=1):
-            hints.append(f"租期接近上限：出租期限不能超过{policy.lease_max_years}年（至{cn_date(cap)}）。")
-    if case.method == DisposalMethod.SCRAP and case.scrapped_early():
-        hints.append(
-            f"提前报废：该资产未达最低使用年限（{case.minimum_service_life()}年），方案附技术鉴定意见和提前报废说明。"
-        )
+    if spec.procedure and case.plan_term(spec.procedure.field) in spec.procedure.other:
+        hints.append(f"未采用公开方式：{case.plan_term(spec.procedure.field)}，理由见方案（{spec.citation}）。")
+    for notes in spec.plan_notes:
+        hints.extend(notes(case))
     return hints
 
 
@@ -1141,6 +1107,41 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case
+
+
+@transaction.atomic
+def sharing_use_record(
+    *, actor: Actor, case: DisposalCase, user_name: str, used_on: date, hours: Decimal, fee: Decimal, purpose: str = ""
+) -> SharingUse:
+    """The unit's clerk logs one use of an instrument it shares (开放共享, seed 000 二(六)): while the instrument is
+    in the sharing scope, that is after 销号 and while its ledger row stays 已盘活, on a day since sharing began."""
+    case = _locked(case)
+    _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "登记该仪器的共享使用")
+    if not sharing_uses_open(case):
+        raise DomainError("只有已销号、仍在开放共享中的仪器设备可以登记共享使用。")
+    starts = case.execution.value("sharing_starts_on")
+    if used_on > timezone.localdate():
+        raise ValidationError({"used_on": "使用日期不能晚于今天。"})
+    if starts and used_on < starts:
+        raise ValidationError({"used_on": f"使用日期不能早于开放共享日期（{cn_date(starts)}）。"})
+    use = SharingUse(
+        case=case, user_name=user_name.strip(), used_on=used_on, hours=hours, fee=fee, purpose=purpose.strip(),
+        recorded_by=actor.principal,
+    )  # fmt: skip
+    use.full_clean(exclude=["case", "recorded_by"])
+    use.save()
+    data = {"user_name": use.user_name, "used_on": used_on, "hours": hours, "fee": fee, "purpose": use.purpose}
+    _audit(actor, case, "sharing_use", Role.UNIT_CLERK, (case.state, case.state), data)
+    return use
+
+
+def sharing_uses_open(case: DisposalCase) -> bool:
+    """Whether uses of the case's asset may be logged now: its method records uses, it is closed, and the asset is
+    still in the sharing scope (已盘活)."""
+    spec = case.spec
+    return bool(
+        spec and spec.records_uses and case.state == CaseState.CLOSED and case.asset.status == AssetStatus.REVITALIZED
+    )
 
 
 @transaction.atomic

@@ -20,12 +20,14 @@ from .base import (
     LONG_TEXT,
     MONEY,
     PERCENT,
+    PROCEDURE_REASON,
     REGISTRY,
     TEXT,
     Evidence,
     Field,
     Method,
     Outcome,
+    Procedure,
     Receiver,
     Tally,
     all_methods,
@@ -33,10 +35,13 @@ from .base import (
     condition,
     decode,
     encode,
+    field_label,
     get,
+    unjustified_procedure_message,
 )
 
 __all__ = [
-    "DATE", "LONG_TEXT", "MONEY", "PERCENT", "REGISTRY", "TEXT", "Evidence", "Field", "Method", "Outcome", "Receiver",
-    "Tally", "all_methods", "choices", "condition", "decode", "encode", "get",
+    "DATE", "LONG_TEXT", "MONEY", "PERCENT", "PROCEDURE_REASON", "REGISTRY", "TEXT", "Evidence", "Field", "Method",
+    "Outcome", "Procedure", "Receiver", "Tally", "all_methods", "choices", "condition", "decode", "encode",
+    "field_label", "get", "unjustified_procedure_message",
 ]  # fmt: skip

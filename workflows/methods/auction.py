@@ -1,6 +1,7 @@
 """拍卖（公开转让）: on a valid appraisal, at or above the reserve; the proceeds are remitted (收支两条线)."""
 
 from assets.models import AttachmentKind
+from core.formatting import yuan
 from core.policy import cited
 
 from .base import Evidence, Field, Method, Outcome, Tally, condition, policy, register
@@ -44,6 +45,35 @@ def bid_at_or_above_floor(case) -> bool:
     return case.method != "auction" or not case.bid_below_floor()
 
 
+def reserve_plan_errors(case, terms) -> dict[str, str]:
+    value, reserve = terms.get("appraisal_value"), terms.get("reserve_price")
+    if value is not None and reserve is not None and reserve < value:
+        return {"reserve_price": f"保留价不能低于评估值（{value:,.2f} 元）。"}
+    return {}
+
+
+def floor_notes(case) -> list[str]:
+    if not case.plan_appraisal_value:
+        return []
+    percent = policy().low_bid_floor_percent
+    floor = case.plan_appraisal_value * percent / 100
+    return [f"成交价低于保留价不能成交；低于评估值的{percent}%（{floor:,.2f} 元）须重新报批。"]
+
+
+def low_bid_figures(case) -> list[tuple[str, str]]:
+    """A sale back for approval: the bid, the appraisal and the floor (评估值 × Policy.low_bid_floor_percent) the
+    approvers decide on, for their form and the 审批表 (issue 12 §1.2)."""
+    record = case.execution_or_none()
+    if record is None or record.winning_bid is None or not record.appraisal_value:
+        return []
+    percent = policy().low_bid_floor_percent
+    return [
+        ("成交价", yuan(record.winning_bid)),
+        ("评估值", yuan(record.appraisal_value)),
+        (f"成交价下限（评估值的{percent}%）", yuan(case.bid_floor())),
+    ]
+
+
 AUCTION = register(
     Method(
         code="auction",
@@ -70,10 +100,12 @@ AUCTION = register(
         ),
         approved_terms=("appraisal_report_no", "appraisal_value", "appraisal_date", "reserve_price"),
         conditions=(reserve_at_least_appraisal, bid_at_or_above_reserve, bid_at_or_above_floor),
+        plan_checks=(reserve_plan_errors,),
+        plan_notes=(floor_notes,),
+        reapproval_figures=low_bid_figures,
         evidence=(Evidence("appraisal_file", "评估报告（附件）", AttachmentKind.APPRAISAL_REPORT),),
         due_field="winning_bid",
-        appraisal_valid_at="deal_on",
-        public_procedure=True,
+        appraisal_valid_at="deal_on",  # 拍卖 is itself a 公开 procedure: it needs no Procedure
         yields_to_board=True,
     )
 )

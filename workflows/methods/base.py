@@ -6,7 +6,7 @@ what it does to the ledger at 销号, and the document it issues. The flow, the 
 and the dashboard read the declaration; none of them branches on a method's name."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
@@ -46,10 +46,13 @@ class Field:
     kind: str = ""
     required: bool = True
     help: str = ""
+    choices: tuple[str, ...] = ()  # a text field answered from a list (the form shows a select)
 
     def __post_init__(self):
         if self.kind and self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
+        if self.choices and self.kind not in ("", TEXT):
+            raise ValueError(f"{self.name}: only a text field has choices")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,32 @@ class Receiver:
     label: str
     from_applicants: bool  # chosen among the units that applied on the 调剂 board; else named directly in the plan
     confirms: bool = True
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """How a method chooses its counterparty (lessee, operator, concession holder), when the policy asks for a 公开
+    procedure (seed 000 二(八)3: 公开出租、公开转让): `field` records it, a plan term, so approvers see it and execution
+    keeps it; choosing one of `other` needs PROCEDURE_REASON in the plan, which the approvers read and the documents
+    print (workflows.models.procedure_justified)."""
+
+    field: str
+    public: tuple[str, ...]
+    other: tuple[str, ...]
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return (*self.public, *self.other)
+
+
+# The plan's reason for a procedure that is not 公开; a field of each method with a Procedure.
+PROCEDURE_REASON = "procedure_reason"
+
+
+def procedure_reason_field() -> Field:
+    return Field(
+        PROCEDURE_REASON, "未采用公开方式的理由", LONG_TEXT, required=False, help="未采用公开方式选定的，须写明理由"
+    )
 
 
 @dataclass(frozen=True)
@@ -97,8 +126,20 @@ class Method:
     plan_conditions: tuple = field(default=(), compare=False)  # rules the plan already knows the facts of
     # The field whose date a valid appraisal must cover (评估报告有效期, Policy.appraisal_validity_days): "" for none.
     appraisal_valid_at: str = ""
-    public_procedure: bool = False  # 公开 procedures unless justified (seed 000 二(八)3): the plan must say why not
+    procedure: Procedure | None = None  # 公开 procedures unless justified (seed 000 二(八)3)
+    # What the plan's terms break, by field, checked when the clerk submits it (issue 12 §1.4): functions of
+    # (case, terms) giving {field: message}. Execution checks the same rules again (`conditions`).
+    plan_checks: tuple = field(default=(), compare=False)
+    # 提示 for the approvers (functions of the case giving a list of sentences), and the figures a re-approval decides
+    # on (a function of the case giving (label, text) rows).
+    plan_notes: tuple = field(default=(), compare=False)
+    reapproval_figures: object = field(default=None, compare=False)
+    records_uses: bool = False  # after 销号, its unit logs each use (开放共享: user, 机时, fee): SharingUse
     yields_to_board: bool = False  # 调剂优先 (seed 000 二(八)2): with an applicant, the plan says why not 调剂
+
+    @property
+    def public_procedure(self) -> bool:
+        return self.procedure is not None
 
     @property
     def earns_money(self) -> bool:
@@ -149,6 +190,50 @@ def policy():
     return apps.get_model("workflows", "Policy").current()
 
 
+def field_label(code: str, name: str) -> str:
+    """A method field's label as users read it: declared, or its ExecutionRecord column's (through the app registry,
+    as `policy()`)."""
+    from django.apps import apps
+
+    spec = REGISTRY.get(code)
+    declared = next((f for f in spec.fields if f.name == name), None) if spec else None
+    if declared is not None and declared.label:
+        return declared.label
+    return str(apps.get_model("workflows", "ExecutionRecord")._meta.get_field(name).verbose_name)
+
+
+def unjustified_procedure_message(method: Method) -> str:
+    procedure = method.procedure
+    return (
+        f"{method.label}须以公开方式（{'、'.join(procedure.public)}）选定；采用{'、'.join(procedure.other)}的，"
+        f"须在方案中写明{field_label(method.code, PROCEDURE_REASON)}，供审批单位审核（依据{cited('二(八)3')}）。"
+    )
+
+
+def _procedure_rules(method: Method) -> tuple:
+    """The 公开 rule of a method with a Procedure (seed 000 二(八)3): a plan that chooses another way says why, and so
+    does an execution (which may only change it through a re-approval: the procedure is an approved term)."""
+    procedure = method.procedure
+
+    def justified(value, reason) -> bool:
+        return value not in procedure.other or bool((reason or "").strip())
+
+    @condition(lambda case: unjustified_procedure_message(method))
+    def plan_procedure_justified(case) -> bool:
+        if case.method != method.code:
+            return True
+        return justified(case.plan_term(procedure.field), case.plan_term(PROCEDURE_REASON))
+
+    @condition(lambda case: unjustified_procedure_message(method), reads=(procedure.field, PROCEDURE_REASON))
+    def procedure_justified(case) -> bool:
+        record = case.execution_or_none()
+        if case.method != method.code or record is None:
+            return True
+        return justified(record.value(procedure.field), record.value(PROCEDURE_REASON))
+
+    return plan_procedure_justified, procedure_justified
+
+
 REGISTRY: dict[str, Method] = {}
 
 
@@ -160,6 +245,18 @@ def register(method: Method) -> Method:
     for name in (*method.approved_terms, *method.plan_prefills, method.due_field, method.appraisal_valid_at):
         if name and name not in method.field_names:
             raise ValueError(f"{method.code}: {name} is not one of its fields")
+    if method.procedure is not None:
+        # The procedure is approved with the plan, and its reason travels with it.
+        if method.procedure.field not in method.approved_terms or PROCEDURE_REASON not in method.plan_prefills:
+            raise ValueError(f"{method.code}: its procedure must be an approved term, with {PROCEDURE_REASON}")
+        if method.get_field(method.procedure.field).choices != method.procedure.choices:
+            raise ValueError(f"{method.code}: its procedure field must offer the procedure's choices")
+        on_plan, on_execution = _procedure_rules(method)
+        method = replace(
+            method,
+            plan_conditions=(*method.plan_conditions, on_plan),
+            conditions=(*method.conditions, on_execution),
+        )
     REGISTRY[method.code] = method
     register_step_kind(method.document, method.document_title, method.signer_roles)
     ordered = sorted(REGISTRY.values(), key=lambda m: m.rank)

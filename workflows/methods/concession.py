@@ -2,9 +2,22 @@
 for a term against a fee, remitted (收支两条线); the asset stays on the unit's ledger as 已盘活."""
 
 from assets.models import AttachmentKind
-from core.policy import cited
 
-from .base import DATE, MONEY, TEXT, Evidence, Field, Method, Outcome, Tally, condition, register
+from .base import (
+    DATE,
+    MONEY,
+    PROCEDURE_REASON,
+    TEXT,
+    Evidence,
+    Field,
+    Method,
+    Outcome,
+    Procedure,
+    Tally,
+    condition,
+    procedure_reason_field,
+    register,
+)
 
 
 @condition("特许经营期限止须晚于期限起。")
@@ -16,12 +29,8 @@ def concession_term_valid(case) -> bool:
     return starts is None or ends is None or ends > starts
 
 
-@condition(f"特许经营者须经公开程序（公开招标、竞争性谈判等）选定，否则须在方案中写明理由（依据{cited('二(五)1')}）。")
-def concessionaire_openly_chosen(case) -> bool:
-    record = case.execution_or_none()
-    if case.method != "concession" or record is None:
-        return True
-    return "公开" in (record.value("procedure") or "") or bool(case.justification.strip())
+# A concession holder is chosen by a 公开 procedure unless justified (seed 000 二(五)1; 二(八)3).
+CHOICE = Procedure("procedure", public=("公开招标", "公开竞争性谈判"), other=("直接协商",))
 
 
 CONCESSION = register(
@@ -40,18 +49,20 @@ CONCESSION = register(
         signer_roles=("授权单位",),
         fields=(
             Field("concessionaire", "特许经营者", TEXT),
-            Field("procedure", "选定方式", TEXT, help="如：公开招标、公开竞争性谈判"),
+            Field("procedure", "选定方式", TEXT, choices=CHOICE.choices, help="未经公开程序选定的，须写明理由"),
             Field("concession_starts_on", "经营期限起", DATE),
             Field("concession_ends_on", "经营期限止", DATE),
             Field("concession_fee", "特许经营费（元）", MONEY),
             Field("contract_no"),
+            procedure_reason_field(),
         ),
-        approved_terms=("concession_starts_on", "concession_ends_on"),
+        approved_terms=("procedure", "concession_starts_on", "concession_ends_on"),
+        plan_prefills=(PROCEDURE_REASON,),
         evidence=(Evidence("contract_file", "特许经营协议（附件）", AttachmentKind.CONTRACT),),
         categories=("infrastructure",),
         due_field="concession_fee",
-        conditions=(concession_term_valid, concessionaire_openly_chosen),
-        public_procedure=True,
+        conditions=(concession_term_valid,),
+        procedure=CHOICE,
         yields_to_board=True,
     )
 )

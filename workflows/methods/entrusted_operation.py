@@ -2,11 +2,26 @@
 contract; it stays on the unit's ledger as 已盘活 while the contract runs, and the fee is remitted (收支两条线)."""
 
 from assets.models import AttachmentKind
-from core.policy import cited
 
-from .base import DATE, MONEY, PERCENT, TEXT, Evidence, Field, Method, Outcome, Tally, condition, register
+from .base import (
+    DATE,
+    MONEY,
+    PERCENT,
+    PROCEDURE_REASON,
+    TEXT,
+    Evidence,
+    Field,
+    Method,
+    Outcome,
+    Procedure,
+    Tally,
+    condition,
+    procedure_reason_field,
+    register,
+)
 
-OPEN_SELECTION = "公开遴选"
+# 公开遴选 unless justified (seed 000 二(三)2; 二(八)3).
+SELECTION = Procedure("selection", public=("公开遴选", "公开招标"), other=("直接委托", "续约"))
 
 
 def _record(case):
@@ -30,14 +45,6 @@ def operation_pays(case) -> bool:
     return record.value("annual_fee") is not None or record.value("revenue_share") is not None
 
 
-@condition(f"运营方未经{OPEN_SELECTION}产生的，须在方案中写明理由（依据{cited('二(三)2')}）。")
-def operator_openly_selected(case) -> bool:
-    record = _record(case)
-    if case.method != "entrusted_ops" or record is None:
-        return True
-    return record.value("selection") == OPEN_SELECTION or bool(case.justification.strip())
-
-
 ENTRUSTED_OPERATION = register(
     Method(
         code="entrusted_ops",
@@ -54,18 +61,21 @@ ENTRUSTED_OPERATION = register(
         signer_roles=("委托单位",),
         fields=(
             Field("operator", "运营方", TEXT),
-            Field("selection", "遴选方式", TEXT, help=f"如“{OPEN_SELECTION}”；未公开遴选的须在方案中写明理由"),
+            Field("selection", "遴选方式", TEXT, choices=SELECTION.choices, help="未公开遴选的，须写明理由"),
             Field("ops_starts_on", "运营期限起", DATE),
             Field("ops_ends_on", "运营期限止", DATE),
             Field("annual_fee", "年运营费（元）", MONEY, required=False),
             Field("revenue_share", "收益分成比例（%）", PERCENT, required=False),
             Field("contract_no"),
+            procedure_reason_field(),
         ),
-        approved_terms=("ops_starts_on", "ops_ends_on"),
+        approved_terms=("selection", "ops_starts_on", "ops_ends_on"),
+        plan_prefills=(PROCEDURE_REASON,),
+        procedure=SELECTION,
         evidence=(Evidence("contract_file", "委托运营合同（附件）", AttachmentKind.CONTRACT),),
         categories=("building", "rural", "infrastructure", "public_welfare"),
         due_field="annual_fee",
-        conditions=(operation_term_valid, operation_pays, operator_openly_selected),
+        conditions=(operation_term_valid, operation_pays),
         yields_to_board=True,
     )
 )

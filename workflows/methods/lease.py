@@ -3,8 +3,25 @@
 from dateutil.relativedelta import relativedelta
 
 from assets.models import AttachmentKind
+from core.formatting import cn_date
 
-from .base import Evidence, Field, Method, Outcome, Tally, condition, policy, register
+from .base import (
+    PROCEDURE_REASON,
+    TEXT,
+    Evidence,
+    Field,
+    Method,
+    Outcome,
+    Procedure,
+    Tally,
+    condition,
+    policy,
+    procedure_reason_field,
+    register,
+)
+
+# 公开出租 unless justified (seed 000 二(八)3); 出借 to another public body is not a market letting.
+TENDER = Procedure("lease_procedure", public=("公开招租",), other=("协议出租", "出借"))
 
 
 @condition(lambda case: f"出租期限不能超过{policy().lease_max_years}年。", reads=("lease_starts_on", "lease_ends_on"))
@@ -28,6 +45,26 @@ def rent_at_least_reserve(case) -> bool:
     )
 
 
+def lease_plan_errors(case, terms) -> dict[str, str]:
+    """The term the plan asks for: it ends after it starts, within the county's cap."""
+    cap_years, starts, ends = policy().lease_max_years, terms.get("lease_starts_on"), terms.get("lease_ends_on")
+    if starts and ends and ends <= starts:
+        return {"lease_ends_on": "租期止须晚于租期起。"}
+    if starts and ends and ends > starts + relativedelta(years=cap_years):
+        return {"lease_ends_on": f"出租期限不能超过{cap_years}年。"}
+    return {}
+
+
+def lease_plan_notes(case) -> list[str]:
+    starts, ends, cap_years = case.plan_lease_starts_on, case.plan_lease_ends_on, policy().lease_max_years
+    if not (starts and ends):
+        return []
+    cap = starts + relativedelta(years=cap_years)
+    if ends > cap - relativedelta(years=1):
+        return [f"租期接近上限：出租期限不能超过{cap_years}年（至{cn_date(cap)}）。"]
+    return []
+
+
 LEASE = register(
     Method(
         code="lease",
@@ -44,6 +81,7 @@ LEASE = register(
         signer_roles=("出租单位",),
         fields=(
             Field("reserve_rent"),
+            Field("lease_procedure", "招租方式", TEXT, choices=TENDER.choices, help="未公开招租的，须写明理由"),
             Field("tender_result"),
             Field("lessee"),
             Field("lease_starts_on"),
@@ -51,12 +89,16 @@ LEASE = register(
             Field("annual_rent"),
             Field("deposit", required=False),
             Field("contract_no"),
+            procedure_reason_field(),
         ),
-        approved_terms=("reserve_rent", "lease_starts_on", "lease_ends_on"),
+        approved_terms=("lease_procedure", "reserve_rent", "lease_starts_on", "lease_ends_on"),
+        plan_prefills=(PROCEDURE_REASON,),
+        procedure=TENDER,
         conditions=(lease_within_term_cap, rent_at_least_reserve),
+        plan_checks=(lease_plan_errors,),
+        plan_notes=(lease_plan_notes,),
         evidence=(Evidence("contract_file", "租赁合同（附件）", AttachmentKind.CONTRACT),),
         due_field="annual_rent",
-        public_procedure=True,
         yields_to_board=True,
     )
 )

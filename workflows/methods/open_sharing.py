@@ -29,5 +29,6 @@ OPEN_SHARING = register(
         approved_terms=("platform",),
         evidence=(Evidence("sharing_file", "接入平台证明（附件）", AttachmentKind.OTHER),),
         categories=("research_equipment",),
+        records_uses=True,
     )
 )
