@@ -477,11 +477,14 @@ class Asset(ConcurrentTransitionMixin, models.Model):
         self._back_in_use()
 
     def _back_in_use(self) -> None:
-        # Revitalized: no longer idle, so the idle period and its plan are history (kept in the case's trail).
+        # Revitalized: no longer idle, so the idle period and its plan (方向, 思路, 完成时限) are history, kept in the
+        # case's trail.
         self.usage_status = UsageStatus.NORMAL
         self.idle_since = None
         self.idle_reason = ""
         self.direction = ""
+        self.direction_note = ""
+        self.deadline = None
 
     @transition(field=status, source=AssetStatus.REVITALIZED, target=AssetStatus.IN_USE)
     def end_revitalization(self) -> None:

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "terms_changed": "执行改变批准条件，重新报批",
     "confirm_remittance": "确认收入上缴",
     "close": "销号",
+    "sharing_use": "登记共享使用",
     "claim": "认领任务",
     "assign": "分派任务",
     "release": "释放任务",

@@ -276,6 +276,17 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
         [("资产类别（本年累计）", None), ("数量（项）", COUNT), ("面积", None), ("原值（元）", MONEY)],
         [[r["name"], r["n"], r["area_text"], r["value"]] for r in revitalized["by_category"]],
     )
+    sheet.line()
+    sheet.table(
+        [
+            ("盘活方式", None),
+            ("计入", None),
+            ("本期（项）", COUNT),
+            ("本年累计（项）", COUNT),
+            ("本年累计原值（元）", MONEY),
+        ],
+        [[r["label"], r["tally"], r["period_n"], r["n"], r["value"]] for r in revitalized["by_method"]],
+    )
 
     sheet = _Sheet(wb, "分类统计", "资产分类统计", [44, 10, 10, 10, 10, 10, 10, 10, 10, 26, 18])
     sheet.table(

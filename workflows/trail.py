@@ -37,11 +37,12 @@ DATA_LABELS = {
     "starts_on": "代理起", "ends_on": "代理止", "title": "文书", "number": "文号", "sha256": "文件摘要（SHA-256）",
     "username": "用户名", "model_name": "对象类型", "object": "对象", "file": "文件", "rows": "行数",
     "failures": "连续失败次数", "minutes": "锁定分钟数", "checked": "核对文件数", "count": "有问题的文件数",
-    "last_error": "失败原因",
+    "last_error": "失败原因", "user_name": "使用单位（人）", "used_on": "使用日期", "hours": "使用机时（小时）",
+    "fee": "收费", "purpose": "用途",
 }  # fmt: skip
-DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on"}
+DATE_KEYS = {"handover_on", "lease_starts_on", "lease_ends_on", "appraisal_date", "deal_on", "used_on"}
 MONEY_KEYS = {"reserve_rent", "annual_rent", "appraisal_value", "reserve_price", "winning_bid", "residual_value",
-              "received", "fees", "remitted"}  # fmt: skip
+              "received", "fees", "remitted", "fee"}  # fmt: skip
 
 
 EXPORT_LABELS = {

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -67,6 +67,8 @@ from .services import (
     case_withdraw,
     listing_apply,
     listing_withdraw,
+    sharing_use_record,
+    sharing_uses_open,
     substitution_end,
     substitution_set,
     task_claim,
@@ -113,9 +115,33 @@ def case_context(request, case: DisposalCase) -> dict:
         "execution": case.execution_or_none(),
         "may_withdraw": case_may_withdraw(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),
+        **_sharing_context(user, case),
         # The trail and the archive package of the asset, for those with the 监督 pages (they enforce their scope).
         "may_supervise": supervision_scope(user) is not None,
     }
+
+
+SHARING_USES_SHOWN = 20
+
+
+def _sharing_context(user, case: DisposalCase, form=None) -> dict:
+    """开放共享: the uses logged so far (the latest, and the totals), and the form for the unit's clerk."""
+    if case.spec is None or not case.spec.records_uses:
+        return {}
+    uses = case.sharing_uses.order_by("-used_on", "-pk")
+    may_record = sharing_uses_open(case) and _is_holding_clerk(user, case)
+    return {
+        "sharing": {
+            "uses": list(uses[:SHARING_USES_SHOWN]),
+            "totals": uses.aggregate(n=Count("pk"), hours=Sum("hours"), fee=Sum("fee")),
+            "shown": SHARING_USES_SHOWN,
+            "form": (form or forms.SharingUseForm()) if may_record else None,
+        }
+    }
+
+
+def _is_holding_clerk(user, case: DisposalCase) -> bool:
+    return user.has_role(Role.UNIT_CLERK) and user.organization_id == case.holding_unit_id
 
 
 def _visible_case_or_404(user, pk: int) -> DisposalCase:
@@ -201,6 +227,25 @@ class CaseWithdrawView(View):
             except FlowLockFailed:
                 form.add_error(None, "该事项正由他人办理，请稍后再试。")
         context = case_context(request, case) | {"page_title": f"撤回处置事项 #{case.pk}", "withdraw_form": form}
+        return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
+
+
+class SharingUseView(View):
+    """开放共享: the unit's clerk logs one use of a shared instrument, from the case page."""
+
+    def post(self, request, pk: int):
+        case = _visible_case_or_404(request.user, pk)
+        if not _is_holding_clerk(request.user, case):
+            raise PermissionDenied("只有仪器所属单位的经办人可以登记共享使用。")
+        form = forms.SharingUseForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            with refusals_on(form), transaction.atomic():
+                sharing_use_record(actor=actor_for(user=request.user, ip=client_ip(request)), case=case, **data)
+                messages.success(request, "已登记共享使用。")
+                return HttpResponseRedirect(f"{case_url(case.pk)}#sharing")
+        context = case_context(request, case) | _sharing_context(request.user, case, form)
+        context["page_title"] = f"登记共享使用：{case.asset.code} {case.asset.name}"
         return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
 
 

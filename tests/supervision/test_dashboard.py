@@ -635,6 +635,8 @@ def test_the_workbook_opens_and_holds_the_dashboards_totals_with_chinese_headers
                                   "完成率（%）", "序时进度（%）")  # fmt: skip
     factory = next(r for r in target_rows if r[0] == "盘活工业园区闲置厂房")
     assert (factory[6], factory[7]) == (860, 0.9)
+    by_method = {row[0]: row[1:4] for row in wb["月度盘活"].iter_rows(values_only=True) if row and row[0]}
+    assert by_method["调剂"] == ("盘活", 1, 1) and by_method["出租出借"] == ("盘活", 0, 1)
 
 
 def test_the_workbook_never_turns_a_name_into_a_formula(client, sam):
@@ -719,6 +721,7 @@ def test_a_report_pdf_is_requested_issued_signed_and_downloaded(
     assert verify_pdf(pdf).valid
     text = text_of(pdf)
     assert "闲置低效资产盘活月调度报告" in text and "盘活工业园区闲置厂房" in text and document.number in text
+    assert "按盘活方式（已销号）：本年累计盘活 2 项、处置 0 项" in text and "出租出借" in text
     # Its first page as a picture to look at, beside the step documents' (tests/documents/test_render.py).
     artifacts = Path(settings.BASE_DIR) / "artifacts" / "documents"
     artifacts.mkdir(parents=True, exist_ok=True)
