@@ -1,6 +1,7 @@
 """The forms of the path's steps. They check shape only; every rule of the policy is checked by the step's service,
 whose refusals come back as errors on these forms."""
 
+import copy
 from decimal import Decimal
 
 from django import forms
@@ -46,7 +47,7 @@ def method_field(method: str, name: str) -> forms.Field:
         elif declared.kind == methods.DATE:
             field = forms.DateField(label=label)
         elif declared.kind == methods.LONG_TEXT:
-            field = forms.CharField(label=label, max_length=2000, widget=TEXTAREA)
+            field = forms.CharField(label=label, max_length=2000, widget=forms.Textarea)
         elif declared.choices:
             field = forms.ChoiceField(
                 label=label, choices=[("", "请选择"), *((c, c) for c in declared.choices)],
@@ -58,7 +59,7 @@ def method_field(method: str, name: str) -> forms.Field:
     if isinstance(field, forms.DateField):
         field.widget = DateInput()
     if isinstance(field.widget, forms.Textarea):
-        field.widget = TEXTAREA
+        field.widget = copy.deepcopy(TEXTAREA)  # its own: a form marks its fields' widgets (data-for-methods)
     return field
 
 

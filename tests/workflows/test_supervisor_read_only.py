@@ -25,6 +25,7 @@ NODE_READS = {"index", "detail"}
 ACTIONS = {
     "cases:report",
     "cases:withdraw",
+    "cases:sharing_use",
     "cases:substitution",
     "cases:tasks_assign",
     "cases:team",  # a head's read of his own organization's open work: a supervisor has none, so 403
@@ -145,6 +146,7 @@ def action_urls(case, asset, batch) -> list[str]:
     return [
         reverse("cases:report", args=[asset.pk]),
         reverse("cases:withdraw", args=[case.pk]),
+        reverse("cases:sharing_use", args=[case.pk]),
         reverse("cases:substitution"),
         reverse("cases:tasks_assign"),
         reverse("cases:team"),
