@@ -166,8 +166,8 @@ def page_text(response) -> str:
 
 
 def assert_refused(client, case, node, data, *, forbidden, hidden):
-    """GET and POST of the step's form, and its claim, by each of `forbidden` (403, with the reason) and each of
-    `hidden` (404, the case itself too); nothing written, not even a staged file."""
+    """GET and POST of the step's form by each of `forbidden` (403, with the reason; its claim too) and each of
+    `hidden` (404; the case page too); nothing written, not even a staged file."""
     task = open_task(case, node)
     before, staged = written(case), StagedUpload.objects.count()
     for users, status in ((forbidden, 403), (hidden, 404)):
