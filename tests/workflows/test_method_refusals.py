@@ -73,7 +73,8 @@ VALID = {
                     "handover_list": "周转房1栋及钥匙、图纸", "approval_file": True},
     },
     "entrusted_ops": {
-        "plan": {"ops_starts_on": OPERATION["ops_starts_on"], "ops_ends_on": OPERATION["ops_ends_on"]},
+        "plan": {"selection": "公开遴选", "ops_starts_on": OPERATION["ops_starts_on"],
+                 "ops_ends_on": OPERATION["ops_ends_on"]},
         "execute": {**OPERATION, "contract_file": True},
     },
     "conversion": {
@@ -101,12 +102,18 @@ BREAKS = {
     # 出租出借
     "lease_within_term_cap": {"lease_ends_on": years_after(TODAY, 25).isoformat()},
     "rent_at_least_reserve": {"annual_rent": "40000", "received": "40000", "remitted": "40000"},
+    # 公开 unless the plan says why (each method with a Procedure: at the plan, and at execution)
+    "lease_plan_procedure_justified": {"lease_procedure": "协议出租"},
+    "lease_procedure_justified": {"lease_procedure": "协议出租"},
+    "entrusted_ops_plan_procedure_justified": {"selection": "直接委托"},
+    "entrusted_ops_procedure_justified": {"selection": "直接委托"},
+    "concession_plan_procedure_justified": {"procedure": "直接协商"},
+    "concession_procedure_justified": {"procedure": "直接协商"},
     # 报废
     "early_scrap_justified": {"technical_appraisal": ""},
     # 委托运营
     "operation_term_valid": {"ops_ends_on": (TODAY - datetime.timedelta(days=30)).isoformat()},
     "operation_pays": {"annual_fee": "", "received": "", "remitted": ""},
-    "operator_openly_selected": {"selection": "直接委托"},
     # 功能转型
     "conversion_accepted": {"accepted_on": years_after(TODAY, 1).isoformat()},
     # 作价入股
@@ -115,7 +122,6 @@ BREAKS = {
     "investee_code_valid": {"investee_credit_code": "91513223MA6BRXTR7"},  # 17 characters
     # 特许经营
     "concession_term_valid": {"concession_ends_on": (TODAY - datetime.timedelta(days=30)).isoformat()},
-    "concessionaire_openly_chosen": {"procedure": "直接委托"},
 }  # fmt: skip
 
 
@@ -204,9 +210,12 @@ def assert_rule_refused(client, case, node, user, data, rule, *, probe) -> None:
 def plan_probe(case, code, data):
     """The case as the refused plan would have made it, for the rule's own check and message."""
 
-    def probe(_response):
+    def probe(response):
         made = copy.copy(fresh(case))
         made.method, made.justification = code, data.get("justification", "")
+        values = response.context["form"].cleaned_data
+        for name in made.spec.plan_terms:  # the terms the plan carried, typed by the form
+            made.set_plan_term(name, values.get(name))
         return made
 
     return probe

@@ -231,6 +231,9 @@ def _procedure_rules(method: Method) -> tuple:
             return True
         return justified(record.value(procedure.field), record.value(PROCEDURE_REASON))
 
+    # Named per method, so a list of rules (the trail, the tests' table of each rule's breaking input) tells them apart.
+    for rule in (plan_procedure_justified, procedure_justified):
+        rule.__name__ = rule.__qualname__ = f"{method.code}_{rule.__name__}"
     return plan_procedure_justified, procedure_justified
 
 
