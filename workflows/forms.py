@@ -210,6 +210,11 @@ class PlanForm(StepForm):
         offered = methods_for_asset(self.case.asset)
         self.fields["method"].choices = [("", "请选择"), *((m.code, m.label) for m in offered)]
         self.method_hints = [(m.label, m.hint) for m in offered]
+        # The ledger's 盘活方向 (一资产一策) is the unit's plan for the asset: the form opens with its method chosen.
+        planned = next((m for m in offered if m.direction == self.case.asset.direction), None)
+        if planned:
+            self.fields["method"].initial = planned.code
+            self.fields["method"].help_text = f"按台账中的盘活方向“{self.case.asset.get_direction_display()}”预选"
         applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
         named = Organization.objects.exclude(pk=self.case.holding_unit_id).order_by("name")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from assets.models import Asset, AssetStatus, AttachmentKind, Organization, OrganizationKind, Role
+from assets.models import Asset, AssetStatus, AttachmentKind, Direction, Organization, OrganizationKind, Role
 from documents.models import DocumentStatus
 from documents.signing import verify_pdf
 from workflows import methods
@@ -71,6 +71,41 @@ def test_the_registry_names_no_method_twice_and_every_term_is_a_field():
     assert len(codes) == len(set(codes)) and codes[0] == "reallocate"  # 调剂优先: first in every list
     with pytest.raises(ValueError):
         methods.base.register(methods.get("lease"))
+
+
+@pytest.mark.parametrize("method", methods.all_methods(), ids=lambda m: m.code)
+def test_every_declared_method_has_a_direction_the_ledger_holds_under_its_name(method):
+    # The Excel ledger's 盘活方向 (issue 13 §3): a method declared without its Direction fails here.
+    direction = Direction(method.direction)
+    assert method.label.startswith(direction.label)  # 拍卖 for 拍卖（公开转让）; the others by the same name
+
+
+def test_no_two_methods_carry_out_the_same_direction():
+    directions = [m.direction for m in methods.all_methods()]
+    assert len(directions) == len(set(directions))
+
+
+def test_the_plan_opens_with_the_method_of_the_ledgers_direction(client, alice, henry, hugo):
+    [canteen] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-FW-002", 资产名称="原学生食堂", 资产类别=BUILDING, 资产子类="经营性用房", 计量单位="栋",
+        **{"面积（㎡）": 640}, 使用状况="闲置", 停用日期=two_years_ago(), 闲置原因="新食堂投用后停用",
+        盘活方向="委托运营", 盘活思路="委托专业机构运营",
+    ))  # fmt: skip
+    upload_evidence(alice, canteen, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+    case = verified_via_urls(client, canteen, alice, henry, hugo, window_closed=True)
+
+    page = plan_page(client, alice, case)
+
+    assert '<option value="entrusted_ops" selected>委托运营</option>' in page
+    assert "按台账中的盘活方向“委托运营”预选" in page
+
+
+def test_a_plan_of_an_asset_without_a_direction_opens_with_no_method_chosen(client, building, alice, henry, hugo):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+
+    page = plan_page(client, alice, case)
+
+    assert '<option value="" selected>请选择</option>' in page and "预选" not in page
 
 
 def approve_plan(client, case, reviewer, finance):

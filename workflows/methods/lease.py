@@ -2,7 +2,7 @@
 
 from dateutil.relativedelta import relativedelta
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import Evidence, Field, Method, Outcome, Tally, condition, policy, register
 
@@ -42,6 +42,7 @@ LEASE = register(
         document="lease_filing",
         document_title="出租备案表",
         signer_roles=("出租单位",),
+        direction=Direction.LEASE,
         fields=(
             Field("reserve_rent"),
             Field("tender_result"),
