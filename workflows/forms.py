@@ -196,7 +196,7 @@ class PlanForm(StepForm):
     )
     justification = forms.CharField(
         label="未选调剂的理由", widget=TEXTAREA, max_length=2000, required=False,
-        help_text="已有单位申请调剂而选择出租或拍卖时必须填写",
+        help_text="已有单位申请调剂而选择其他盘活方式时必须填写",
     )  # fmt: skip
     minutes = EvidenceField(label="会议纪要（集体决策）", kind=AttachmentKind.MEETING_MINUTES)
     technical_file = EvidenceField(
@@ -210,6 +210,10 @@ class PlanForm(StepForm):
         offered = methods_for_asset(self.case.asset)
         self.fields["method"].choices = [("", "请选择"), *((m.code, m.label) for m in offered)]
         self.method_hints = [(m.label, m.hint) for m in offered]
+        # 调剂优先 (seed 000, 二(八)2): which of the methods offered need the reason, as their declarations say.
+        yielding = "、".join(m.label for m in offered if m.yields_to_board)
+        if yielding:
+            self.fields["justification"].help_text = f"已有单位申请调剂而选择{yielding}时必须填写"
         # The ledger's 盘活方向 (一资产一策) is the unit's plan for the asset: the form opens with its method chosen.
         planned = next((m for m in offered if m.direction == self.case.asset.direction), None)
         if planned:

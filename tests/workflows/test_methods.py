@@ -144,6 +144,8 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     page = plan_page(client, alice, case)
     assert "无偿划转" in page and "划入单位" in page and "方案直接指定划入单位" in page  # the choice and its hint
+    # 调剂优先: the reason not to 调剂 is asked of the methods that yield to the board, as declared (not 功能转型).
+    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股时必须填写" in page
     plan = {"method": "free_transfer", "summary": "按县政府统筹安排移交凤仪镇", "named_unit": town.pk,
             "transfer_basis": "茂府函〔2026〕12号", "justification": "县政府统筹划转",
             "minutes": pdf("会议纪要.pdf")}  # fmt: skip
@@ -159,7 +161,11 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     response = client.post(url(DisposalFlow.execute, task), handover)
     assert response.status_code == 302, errors(response)
     assert fresh(case).state == CaseState.EXECUTING
-    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"})
+    receipt = client.get(url(DisposalFlow.confirm_receipt, claim(client, bob, case, DisposalFlow.confirm_receipt)))
+    text = receipt.content.decode()
+    assert "本人确认：本单位已接收原教师周转房（交接清单：周转房1栋及钥匙、图纸）。" in text  # what the town takes over
+    assert "无偿划转（划入单位：茂县凤仪镇人民政府）" in text
+    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"}, claim_first=False)
     assert fresh(case).state == CaseState.EXECUTED  # it earns nothing: straight to 销号
     do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
 
