@@ -33,7 +33,7 @@ from core.errors import DomainError
 from core.excel import text_cell
 from core.formatting import mu_to_sqm, sqm_to_mu
 from core.jobs import enqueue_on_commit
-from core.text import clean_text, normalize_code
+from core.text import INVISIBLE, clean_text, normalize_code
 from core.uploads import check_package, office_package_limits, sniff_upload
 
 from .models import (
@@ -251,8 +251,9 @@ HOLDING_KINDS = (
 
 @functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
-    """Folds full-width and half-width forms and drops blanks, so “（” matches “(” and “㎡” matches “m2”."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Folds full-width and half-width forms and drops blanks and the invisible characters free text drops (zero-width
+    spaces pasted from web pages), so “（” matches “(”, “㎡” matches “m2” and a label matches its look-alike."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", "".join(c for c in text if c not in INVISIBLE)))
 
 
 def _header_key(text: str) -> str:

@@ -255,7 +255,8 @@ class Ownership(models.TextChoices):
 
 
 class Direction(models.TextChoices):
-    # 盘活方向 (seed 000, 二(八)3 and 三(三)); 调剂 comes first (调剂优先).
+    # 盘活方向 (seed 000, 二(一)–(八) and 三(三)); 调剂 comes first (调剂优先). Every 盘活方式 names the direction it
+    # carries out (workflows.methods: Method.direction), so the ledger can hold the direction of each of them.
     REALLOCATE = "reallocate", "调剂"
     LEASE = "lease", "出租出借"
     TRANSFER = "transfer", "公开转让"
@@ -263,6 +264,11 @@ class Direction(models.TextChoices):
     REPURPOSE = "repurpose", "功能转型"
     OPERATE = "operate", "委托运营"
     SCRAP = "scrap", "报废"
+    FREE_TRANSFER = "free_transfer", "无偿划转"
+    EQUITY = "equity_invest", "作价入股"
+    LAND_RECOVERY = "land_recovery", "协议有偿收回（政府收储）"
+    CONCESSION = "concession", "特许经营"
+    OPEN_SHARING = "open_sharing", "开放共享"
     OTHER = "other", "其他"
 
 

@@ -307,7 +307,7 @@ BUILDING_DIRECTIONS = (
 LAND_DIRECTIONS = (
     (D.TRANSFER, "完善规划条件后公开出让，推行标准地供地"),
     (D.OPERATE, "安排临时使用，作为停车场或农产品集散场地"),
-    (D.OTHER, "协议有偿收回，纳入政府收储"),
+    (D.LAND_RECOVERY, "协议有偿收回，纳入政府收储"),
 )
 RURAL_DIRECTIONS = (
     (D.OPERATE, "采取“平台公司+村集体”模式委托县属国企运营，收益共享"),
@@ -349,7 +349,7 @@ KINDS = {
         idle_reasons=("新院区投用后旧院区停用", "乡镇卫生院合并后原院区闲置"),
         directions=(
             (D.REPURPOSE, "改造为医养结合康养中心"),
-            (D.REALLOCATE, "统筹划转，移交属地镇人民政府"),
+            (D.FREE_TRANSFER, "统筹划转，移交属地镇人民政府"),
             (D.LEASE, "公开招租，用于社区卫生服务和康复护理"),
         ),
         area=(400, 6000),
@@ -594,7 +594,7 @@ KINDS = {
         life=30,
         acquired=(2009, 2021),
         idle_reasons=("配套产业未落地，设施利用不足", "重建设轻运营，设施停运"),
-        directions=((D.OPERATE, "推行特许经营，引入社会资本运营"), (D.LEASE, "经营权公开招租")),
+        directions=((D.CONCESSION, "推行特许经营，引入社会资本运营"), (D.LEASE, "经营权公开招租")),
         area=(500, 8000),
         price=(500, 1200),
     ),
@@ -608,7 +608,7 @@ KINDS = {
         acquired=(2012, 2023),
         idle_reasons=("项目结题后设备闲置", "缺少专业操作人员，使用率低"),
         directions=(
-            (D.OTHER, "接入省级科研仪器共享平台，开放共享"),
+            (D.OPEN_SHARING, "接入省级科研仪器共享平台，开放共享"),
             (D.REALLOCATE, "调剂至县疾控中心检验科使用"),
         ),
         models=(
@@ -627,7 +627,7 @@ KINDS = {
         life=8,
         acquired=(2012, 2023),
         idle_reasons=("项目结题后设备闲置", "检测任务调整后停用"),
-        directions=((D.REALLOCATE, "调剂至乡镇农技站使用"), (D.OTHER, "纳入县域共享目录，预约使用")),
+        directions=((D.REALLOCATE, "调剂至乡镇农技站使用"), (D.OPEN_SHARING, "纳入县域共享目录，预约使用")),
         models=(
             ("土壤养分速测仪", "托普 TPY-8A"),
             ("农药残留快速检测仪", "恒美 HM-NY24"),

@@ -221,6 +221,15 @@ class PlanForm(StepForm):
         offered = methods_for_asset(self.case.asset)
         self.fields["method"].choices = [("", "请选择"), *((m.code, m.label) for m in offered)]
         self.method_hints = [(m.label, m.hint) for m in offered]
+        # 调剂优先 (seed 000, 二(八)2): which of the methods offered need the reason, as their declarations say.
+        yielding = "、".join(m.label for m in offered if m.yields_to_board)
+        if yielding:
+            self.fields["justification"].help_text = f"已有单位申请调剂而选择{yielding}时必须填写"
+        # The ledger's 盘活方向 (一资产一策) is the unit's plan for the asset: the form opens with its method chosen.
+        planned = next((m for m in offered if m.direction == self.case.asset.direction), None)
+        if planned:
+            self.fields["method"].initial = planned.code
+            self.fields["method"].help_text = f"按台账中的盘活方向“{self.case.asset.get_direction_display()}”预选"
         applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
         named = Organization.objects.exclude(pk=self.case.holding_unit_id).order_by("name")

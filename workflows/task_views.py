@@ -311,6 +311,16 @@ class ConfirmReceiptView(CaseTaskView):
     submit_label = "确认接收"
     success_message = "已确认接收，待财政销号。"
 
+    def get_form(self):
+        form = super().get_form()
+        # The box says what the receiving unit takes over: the handover the holding unit recorded.
+        record = self.case.execution_or_none()
+        listed = record.value("handover_list") if record else ""
+        form.fields[
+            "confirm"
+        ].label = f"本人确认：本单位已接收{self.case.asset.name}{f'（交接清单：{listed}）' if listed else ''}。"
+        return form
+
     def perform(self, actor, form, evidence):
         return case_record_execution(actor=actor, case=self.case, evidence=evidence, note=form.cleaned_data["note"])
 

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from assets.models import Asset, AssetStatus, AttachmentKind, Organization, OrganizationKind, Role
+from assets.models import Asset, AssetStatus, AttachmentKind, Direction, Organization, OrganizationKind, Role
 from audit.models import AuditEvent
 from documents.models import DocumentStatus
 from documents.signing import verify_pdf
@@ -75,6 +75,41 @@ def test_the_registry_names_no_method_twice_and_every_term_is_a_field():
         methods.base.register(methods.get("lease"))
 
 
+@pytest.mark.parametrize("method", methods.all_methods(), ids=lambda m: m.code)
+def test_every_declared_method_has_a_direction_the_ledger_holds_under_its_name(method):
+    # The Excel ledger's 盘活方向 (issue 13 §3): a method declared without its Direction fails here.
+    direction = Direction(method.direction)
+    assert method.label.startswith(direction.label)  # 拍卖 for 拍卖（公开转让）; the others by the same name
+
+
+def test_no_two_methods_carry_out_the_same_direction():
+    directions = [m.direction for m in methods.all_methods()]
+    assert len(directions) == len(set(directions))
+
+
+def test_the_plan_opens_with_the_method_of_the_ledgers_direction(client, alice, henry, hugo):
+    [canteen] = import_ledger(alice, ledger_row(
+        资产编号="MX-YZ-FW-002", 资产名称="原学生食堂", 资产类别=BUILDING, 资产子类="经营性用房", 计量单位="栋",
+        **{"面积（㎡）": 640}, 使用状况="闲置", 停用日期=two_years_ago(), 闲置原因="新食堂投用后停用",
+        盘活方向="委托运营", 盘活思路="委托专业机构运营",
+    ))  # fmt: skip
+    upload_evidence(alice, canteen, AttachmentKind.STOP_STATEMENT, AttachmentKind.MEETING_MINUTES)
+    case = verified_via_urls(client, canteen, alice, henry, hugo, window_closed=True)
+
+    page = plan_page(client, alice, case)
+
+    assert '<option value="entrusted_ops" selected>委托运营</option>' in page
+    assert "按台账中的盘活方向“委托运营”预选" in page
+
+
+def test_a_plan_of_an_asset_without_a_direction_opens_with_no_method_chosen(client, building, alice, henry, hugo):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+
+    page = plan_page(client, alice, case)
+
+    assert '<option value="" selected>请选择</option>' in page and "预选" not in page
+
+
 def approve_plan(client, case, reviewer, finance):
     """The department approves; finance too, where the route sends the plan on."""
     do(client, reviewer, case, DisposalFlow.dept_review, {"decision": "approve", "opinion": "同意"})
@@ -111,6 +146,8 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
     page = plan_page(client, alice, case)
     assert "无偿划转" in page and "划入单位" in page and "方案直接指定划入单位" in page  # the choice and its hint
+    # 调剂优先: the reason not to 调剂 is asked of the methods that yield to the board, as declared (not 功能转型).
+    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股时必须填写" in page
     plan = {"method": "free_transfer", "summary": "按县政府统筹安排移交凤仪镇", "named_unit": town.pk,
             "transfer_basis": "茂府函〔2026〕12号", "justification": "县政府统筹划转",
             "minutes": pdf("会议纪要.pdf")}  # fmt: skip
@@ -126,7 +163,11 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     response = client.post(url(DisposalFlow.execute, task), handover)
     assert response.status_code == 302, errors(response)
     assert fresh(case).state == CaseState.EXECUTING
-    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"})
+    receipt = client.get(url(DisposalFlow.confirm_receipt, claim(client, bob, case, DisposalFlow.confirm_receipt)))
+    text = receipt.content.decode()
+    assert "本人确认：本单位已接收原教师周转房（交接清单：周转房1栋及钥匙、图纸）。" in text  # what the town takes over
+    assert "无偿划转（划入单位：茂县凤仪镇人民政府）" in text
+    do(client, bob, case, DisposalFlow.confirm_receipt, {"confirm": "on", "note": "已接收"}, claim_first=False)
     assert fresh(case).state == CaseState.EXECUTED  # it earns nothing: straight to 销号
     do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
 

@@ -1,6 +1,6 @@
 """拍卖（公开转让）: on a valid appraisal, at or above the reserve; the proceeds are remitted (收支两条线)."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 from core.formatting import yuan
 from core.policy import cited
 
@@ -88,6 +88,7 @@ AUCTION = register(
         document="deal_confirmation",
         document_title="成交确认书",
         signer_roles=("处置单位",),
+        direction=Direction.AUCTION,
         fields=(
             Field("appraisal_report_no"),
             Field("appraisal_value"),

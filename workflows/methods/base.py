@@ -114,6 +114,7 @@ class Method:
     document: str  # the kind of its execution document (its template is documents/<document>.html)
     document_title: str
     signer_roles: tuple[str, ...]
+    direction: str  # the ledger's 盘活方向 it carries out (an assets Direction), e.g. what an imported ledger planned
     rank: int = 100  # where it stands in the lists (调剂 first: 调剂优先)
     fields: tuple[Field, ...] = ()
     categories: tuple[str, ...] = ()  # the category codes it applies to by default; () for every category

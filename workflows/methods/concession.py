@@ -1,7 +1,7 @@
 """特许经营 / 经营权转让 (infrastructure, scenic areas): a concession holder chosen by a 公开 procedure runs the asset
 for a term against a fee, remitted (收支两条线); the asset stays on the unit's ledger as 已盘活."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import (
     DATE,
@@ -47,6 +47,7 @@ CONCESSION = register(
         document="concession_filing",
         document_title="特许经营备案表",
         signer_roles=("授权单位",),
+        direction=Direction.CONCESSION,
         fields=(
             Field("concessionaire", "特许经营者", TEXT),
             Field("procedure", "选定方式", TEXT, choices=CHOICE.choices, help="未经公开程序选定的，须写明理由"),

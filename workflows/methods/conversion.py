@@ -3,7 +3,7 @@ accepted (验收); the asset returns to use with its new use."""
 
 from django.utils import timezone
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import DATE, LONG_TEXT, MONEY, TEXT, Evidence, Field, Method, Outcome, Tally, condition, register
 
@@ -31,6 +31,7 @@ CONVERSION = register(
         document="conversion_filing",
         document_title="功能转型验收备案表",
         signer_roles=("实施单位",),
+        direction=Direction.REPURPOSE,
         fields=(
             Field("new_use", "新用途", TEXT, help="如：社区助餐点、保障性租赁住房、人才公寓"),
             Field("works", "改造内容", LONG_TEXT),

@@ -1,7 +1,7 @@
 """委托运营 (合作运营, 委托经营, 公建民营): an operator, selected by 公开遴选 unless justified, runs the asset under a
 contract; it stays on the unit's ledger as 已盘活 while the contract runs, and the fee is remitted (收支两条线)."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import (
     DATE,
@@ -59,6 +59,7 @@ ENTRUSTED_OPERATION = register(
         document="operation_filing",
         document_title="委托运营备案表",
         signer_roles=("委托单位",),
+        direction=Direction.OPERATE,
         fields=(
             Field("operator", "运营方", TEXT),
             Field("selection", "遴选方式", TEXT, choices=SELECTION.choices, help="未公开遴选的，须写明理由"),

@@ -3,7 +3,7 @@ the equity (enterprise, share, value) stays on the case's record."""
 
 from django.core.exceptions import ValidationError
 
-from assets.models import AttachmentKind, OrganizationKind
+from assets.models import AttachmentKind, Direction, OrganizationKind
 from assets.uscc import validate_uscc
 from core.policy import cited
 
@@ -56,6 +56,7 @@ EQUITY_INVESTMENT = register(
         document="investment_filing",
         document_title="资产作价入股备案表",
         signer_roles=("出资单位",),
+        direction=Direction.EQUITY,
         fields=(
             Field("appraisal_report_no"),
             Field("appraisal_value"),

@@ -1,7 +1,7 @@
 """无偿划转: a directed transfer to a named unit (统筹划转, 移交属地政府, 跨级次), without the 调剂 board. Both units
 sign the 资产划转通知书 and the asset moves to the receiving unit's ledger at 销号."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import TEXT, Evidence, Field, Method, Outcome, Receiver, Tally, register
 
@@ -20,6 +20,7 @@ FREE_TRANSFER = register(
         document="allocation_notice",
         document_title="资产划转通知书",
         signer_roles=("划出单位", "划入单位"),
+        direction=Direction.FREE_TRANSFER,
         fields=(
             Field("transfer_basis", "划转依据（批复文号）", TEXT),
             Field("handover_on"),

@@ -1,7 +1,7 @@
 """协议有偿收回 / 政府收储 (land): the parcel goes, against compensation and by agreement, to the reserve body, which
 confirms receipt; it moves to the reserve body's ledger at 销号."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import MONEY, TEXT, Evidence, Field, Method, Outcome, Receiver, Tally, register
 
@@ -19,6 +19,7 @@ LAND_RECOVERY = register(
         document="land_recovery",
         document_title="土地收回（收储）确认书",
         signer_roles=("原用地单位", "收储单位"),
+        direction=Direction.LAND_RECOVERY,
         fields=(
             Field("agreement_no", "收回协议编号", TEXT),
             Field("compensation", "补偿金额（元）", MONEY),

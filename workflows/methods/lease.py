@@ -2,7 +2,7 @@
 
 from dateutil.relativedelta import relativedelta
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 from core.formatting import cn_date
 
 from .base import (
@@ -79,6 +79,7 @@ LEASE = register(
         document="lease_filing",
         document_title="出租备案表",
         signer_roles=("出租单位",),
+        direction=Direction.LEASE,
         fields=(
             Field("reserve_rent"),
             Field("lease_procedure", "招租方式", TEXT, choices=TENDER.choices, help="未公开招租的，须写明理由"),

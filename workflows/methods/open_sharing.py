@@ -2,7 +2,7 @@
 已盘活. Which instruments qualify (原值 ≥ 20万 for 科研仪器, ≥ 50万 for 科学仪器设备) is data: MethodAvailability
 thresholds."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import DATE, TEXT, Evidence, Field, Method, Outcome, Tally, register
 
@@ -20,6 +20,7 @@ OPEN_SHARING = register(
         document="sharing_filing",
         document_title="科研仪器设备开放共享备案表",
         signer_roles=("仪器所属单位",),
+        direction=Direction.OPEN_SHARING,
         fields=(
             Field("platform", "共享平台", TEXT, help="如：四川省大型科学仪器设备共享平台"),
             Field("sharing_starts_on", "开放共享日期", DATE),

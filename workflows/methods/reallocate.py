@@ -1,6 +1,6 @@
 """调剂: to a unit that applied on the internal board, which confirms receipt; the asset moves to its ledger."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import Evidence, Field, Method, Outcome, Receiver, Tally, register
 
@@ -18,6 +18,7 @@ REALLOCATE = register(
         document="transfer_order",
         document_title="资产调拨单",
         signer_roles=("调出单位", "调入单位"),
+        direction=Direction.REALLOCATE,
         fields=(Field("handover_on"), Field("handover_list")),
         evidence=(Evidence("handover_list_file", "交接清单（附件）", AttachmentKind.HANDOVER_LIST),),
         receiver=Receiver(label="调入单位", from_applicants=True),

@@ -1,6 +1,6 @@
 """报废: by the prescribed procedure, an early one only with a technical appraisal; the residual value is remitted."""
 
-from assets.models import AttachmentKind
+from assets.models import AttachmentKind, Direction
 
 from .base import Evidence, Field, Method, Outcome, Tally, condition, field_label, register
 
@@ -56,6 +56,7 @@ SCRAP = register(
         document="scrap_form",
         document_title="报废处置单",
         signer_roles=("报废单位",),
+        direction=Direction.SCRAP,
         fields=(
             Field("technical_appraisal", required=False, help=EARLY_ONLY),
             Field("early_scrap_explanation", required=False, help=EARLY_ONLY),
