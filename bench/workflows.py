@@ -770,9 +770,10 @@ def _upload(name: str) -> SimpleUploadedFile:
 
 
 def _lease_terms(today: datetime.date) -> dict:
-    """A lease's approved terms (底价, 租期), the same in its plan and its execution."""
+    """A lease's approved terms (招租方式, 底价, 租期), the same in its plan and its execution."""
     ends = today.replace(year=today.year + 3) if not (today.month == 2 and today.day == 29) else today
-    return {"reserve_rent": "48000", "lease_starts_on": today.isoformat(), "lease_ends_on": ends.isoformat()}
+    return {"lease_procedure": "公开招租", "reserve_rent": "48000", "lease_starts_on": today.isoformat(),
+            "lease_ends_on": ends.isoformat()}  # fmt: skip
 
 
 def _form(step: str, case: DisposalCase) -> dict:

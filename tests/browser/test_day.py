@@ -125,6 +125,7 @@ def test_a_day_of_work_for_each_role(county, clock):
     page.get_by_label("处置方案").fill(summary)
     page.get_by_label("未选调剂的理由").fill("公示期内无单位申请调剂。")
     page.get_by_label("会议纪要（集体决策）").set_input_files(pdf("处置方案集体决策会议纪要.pdf"))
+    page.get_by_label("招租方式（出租出借）").select_option(label="公开招租")
     for label, value in LEASE_PLAN_TERMS.items():
         page.get_by_label(label, exact=True).fill(value)
     submit(page, "提交处置方案", "处置方案已提交审核")

@@ -140,6 +140,7 @@ def test_entrusted_operation_of_a_building_from_report_to_closing(county, clock)
     expect(main(page).locator(".ph-hints")).to_contain_text("运营方经公开遴选产生")
     page.get_by_label("处置方式").select_option(label="委托运营")
     page.get_by_label("处置方案").fill("公开遴选专业机构整体运营五年，收取年运营费，运营费收入上缴国库。")
+    page.get_by_label("遴选方式（委托运营）").select_option(label="公开遴选")
     page.get_by_label("运营期限起（委托运营）").fill(starts.isoformat())
     page.get_by_label("运营期限止（委托运营）").fill(ends.isoformat())
     page.get_by_label("未选调剂的理由").fill("公示期内无单位申请调剂，委托运营可保值增收。")
@@ -163,10 +164,10 @@ def test_entrusted_operation_of_a_building_from_report_to_closing(county, clock)
 
     # 执行处置: the clerk records the contract and the first year's fee, with the contract and the receipt.
     page = open_task(county, clerk, case_pk, "执行处置")
-    expect(page.get_by_label("运营期限止", exact=True)).to_have_value(ends.isoformat())  # the approved term
+    expect(page.get_by_label("运营期限止", exact=True)).to_have_value(ends.isoformat())  # the approved terms
+    expect(page.get_by_label("遴选方式", exact=True)).to_have_value("公开遴选")
     fields = {
         "运营方": "茂县羌韵文旅运营有限公司",
-        "遴选方式": "公开遴选",
         "年运营费（元）": "86000",
         "合同编号": "茂运〔2026〕1号",
         "实收金额（元）": "86000",

@@ -214,13 +214,18 @@ def finance_remit_and_close(county, case_pk: int, recorded: str):
     return page
 
 
-def plan(county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None):
-    """`terms`: the method's key terms by their label on the plan form (e.g. 保留价（元）（拍卖）)."""
+def plan(
+    county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None, picks=None
+):
+    """`terms`: the method's key terms by their label on the plan form (e.g. 保留价（元）（拍卖）); `picks`: the ones
+    answered from a list (e.g. 招租方式（出租出借）), by the option chosen."""
     page = claim_on_case_page(county, CLERK_OF[asset.holding_unit.name], case_pk, "拟定处置方案")
     page.get_by_label("处置方式").select_option(label=method)
     page.get_by_label("处置方案").fill(summary)
     for label, value in (terms or {}).items():
         page.get_by_label(label, exact=True).fill(value)
+    for label, option in (picks or {}).items():
+        page.get_by_label(label, exact=True).select_option(label=option)
     if justification:
         page.get_by_label("未选调剂的理由").fill(justification)
     if minutes:
@@ -404,6 +409,7 @@ def test_lease_of_a_building_through_finance_with_the_rent_remitted(county, cloc
         justification="该房屋面积大、位置偏，公示期内无单位有使用需求，出租可增加收入。", minutes=True,
         terms={"底价（年租金，元）（出租出借）": "48000", "租期起（出租出借）": today().isoformat(),
                "租期止（出租出借）": (today() + relativedelta(years=3, days=-1)).isoformat()},
+        picks={"招租方式（出租出借）": "公开招租"},
     )  # fmt: skip
     dept_approves(county, building, case_pk, "同意公开招租。", then="方案审批中")  # finance approves next
     finance_approves(county, case_pk, "同意公开招租，租金收入上缴国库。")
