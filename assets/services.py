@@ -76,6 +76,23 @@ def asset_create(*, user: User, asset: Asset, ip: str | None = None) -> Asset:
     return asset
 
 
+def asset_register_received(*, user: User, asset: Asset, source: str, ip: str | None = None) -> Asset:
+    """Registers an asset a unit received in a closed disposal (置换: the asset it got in exchange) on that unit's
+    ledger. The case's 销号 service has checked that `user` may close it; the ledger's own rules still apply, and the
+    trail says where the asset came from."""
+    asset.created_by = user
+    asset.full_clean(exclude=PROTECTED_FIELDS)
+    with transaction.atomic():
+        asset.save()
+        stored = snapshot(Asset.objects.get(pk=asset.pk))
+        audit_record(
+            user=user, action="asset_create", asset=asset, organization=asset.holding_unit, ip=ip,
+            data={"code": asset.code, "name": asset.name, "source": source,
+                  "changes": changes_between(Asset, {}, stored)},
+        )  # fmt: skip
+    return asset
+
+
 def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None, ip: str | None = None) -> Asset:
     """Saves an edited ledger row; refuses if someone else changed it since the form was loaded. The trail keeps each
     changed field's value before and after (净值 6,000 → 5,500)."""

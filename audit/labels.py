@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "confirm_remittance": "确认收入上缴",
     "close": "销号",
     "sharing_use": "登记共享使用",
+    "follow_up": "跟进核查",
     "claim": "认领任务",
     "assign": "分派任务",
     "release": "释放任务",

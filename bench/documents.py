@@ -86,6 +86,9 @@ SCENARIOS: dict[str, dict] = {
     "land_recovery": {"step": "execute", "assets": LAND, "method": "协议有偿收回（政府收储）"},
     "concession_filing": {"step": "execute", "assets": BUILDINGS, "method": "特许经营"},
     "sharing_filing": {"step": "execute", "assets": EQUIPMENT, "method": "开放共享"},
+    "exchange_filing": {"step": "execute", "assets": BUILDINGS + LAND, "method": "置换"},
+    "start_extension": {"step": "execute", "assets": LAND, "method": "延长动工期限"},
+    "temporary_use_filing": {"step": "execute", "assets": LAND, "method": "安排临时使用"},
     "closure": {"step": "close", "assets": BUILDINGS, "method": "拍卖（公开转让）"},
 }
 STATEMENTS = [
@@ -109,6 +112,9 @@ PLANS = {
     "协议有偿收回（政府收储）": "经协商一致，由县土地储备中心协议有偿收回，补偿款按评估结果支付。",
     "特许经营": "通过公开招标选定特许经营者，经营期限十年，特许经营费上缴国库。",
     "开放共享": "接入四川省大型科学仪器设备共享平台，面向社会开放共享。",
+    "置换": "以该资产置换县属企业的临街门面，差价按双方评估值之差由对方支付，换入资产登记入账。",
+    "延长动工期限": "受地质灾害治理影响，报县自然资源局批准延长动工期限六个月。",
+    "安排临时使用": "在土地再开发前安排临时农贸集市使用一年，使用费上缴国库。",
 }
 # The later methods' fields as document_context prints them (execution_rows: label, text), per kind.
 EXECUTION_ROWS = {
@@ -130,6 +136,15 @@ EXECUTION_ROWS = {
                           ("合同编号", "茂特许〔{year}〕{n}号")],
     "sharing_filing": [("共享平台", "四川省大型科学仪器设备共享平台"), ("开放共享日期", "{day}"),
                        ("收费标准", "按省平台指导价，每机时300元"), ("管理责任人", "何军")],
+    "exchange_filing": [("置换对方", "茂县羌城置业有限公司"), ("换入资产名称", "凤仪镇南街临街门面"),
+                        ("换入资产评估值（元）", "{fee} 元"), ("换入资产编号", "MX-ZH-{year}-{n:04d}"),
+                        ("差价收入（元）", "{fee} 元"), ("置换日期", "{day}")],
+    "start_extension": [("土地使用权人", "茂县岷江建材有限公司"), ("原约定动工日期", "{day}"),
+                        ("新的动工期限", "{end}"), ("延期批准文号", "茂自然资函〔{year}〕{n}号"),
+                        ("延期原因", "受地质灾害治理影响，经批准延期动工。")],
+    "temporary_use_filing": [("临时使用人", "茂县凤仪镇农贸市场服务中心"), ("临时用途", "临时农贸集市"),
+                             ("临时使用期限起", "{day}"), ("临时使用期限止", "{end}"), ("临时使用费（元）", "{fee} 元"),
+                             ("临时使用协议编号", "茂临〔{year}〕{n}号")],
 }  # fmt: skip
 TOWNS = ["凤仪镇", "南新镇", "叠溪镇", "土门镇"]
 STREETS = ["南街", "北街", "岷江路", "羌兴路"]

@@ -39,12 +39,14 @@ from django.db.models import (
     DateField,
     DecimalField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
     IntegerField,
     Min,
+    OuterRef,
     Q,
     Sum,
     Value,
@@ -52,6 +54,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, RowNumber
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -73,6 +76,7 @@ from workflows import methods
 from workflows.models import (
     EARNING_METHODS,
     OPEN_STATES,
+    RECORD_COLUMNS,
     Basis,
     CaseState,
     DisposalCase,
@@ -81,6 +85,7 @@ from workflows.models import (
     Policy,
     RoutingRule,
     Step,
+    execution_field_label,
 )
 from workflows.routing import finance_picker, step_holder
 
@@ -112,6 +117,7 @@ def alert_titles(policy: Policy) -> dict[str, str]:
         "appraisals_expiring": f"评估报告{policy.appraisal_alert_days}日内失效或已失效",
         "idle_without_case": f"闲置超过{policy.idle_alert_months}个月未申报盘活",
         "batch_splitting": "疑似拆分规避审批",
+        "follow_ups_due": "跟进日期已过",
     }
 
 
@@ -862,6 +868,47 @@ def idle_without_case(
     return {"count": count, "rows": rows}
 
 
+def _record_date(name: str):
+    """An execution field's date in SQL: its ExecutionRecord column, or the ISO date kept in `details`."""
+    if name in RECORD_COLUMNS:
+        return F(name)
+    return Cast(KeyTextTransform(name, "details"), DateField())
+
+
+def follow_ups_due(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
+    """Closed cases of a method with a follow-up date (延长动工期限: the new start of works; 安排临时使用: the end of
+    the temporary use, seed 000 二(一)2) whose date has passed while the asset is still as 销号 left it: 已盘活 under
+    that case, with no case opened on it since and no 跟进核查 recording it back in use."""
+    followed = {m.code: m for m in methods.all_methods() if m.follow_up_field}
+    if not followed:
+        return {"count": 0, "rows": []}
+    dated = Case(
+        *(When(case__method=code, then=_record_date(m.follow_up_field)) for code, m in followed.items()),
+        output_field=DateField(),
+    )
+    later = DisposalCase.objects.filter(asset_id=OuterRef("case__asset_id"), pk__gt=OuterRef("case_id"))
+    qs = (
+        ExecutionRecord.objects.filter(
+            case__method__in=list(followed), case__state=CaseState.CLOSED, case__asset__status=AssetStatus.REVITALIZED
+        )
+        .annotate(follow_up_on=dated)
+        .filter(follow_up_on__lt=today)
+        .exclude(Exists(later))
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    count, records = _alert(qs.order_by("follow_up_on", "pk"), limit)
+    rows = []
+    for r in records:
+        spec = followed[r.case.method]
+        day = r.value(spec.follow_up_field)  # typed by the declaration (SQLite may hand the annotation back as text)
+        label = execution_field_label(spec.code, spec.follow_up_field)
+        rows.append(
+            _case_row(r.case, method=spec.label, follow_up_on=day, days=(today - day).days,
+                      detail=f"{spec.label}：{label}{cn_date(day)}已过{(today - day).days}日，尚未跟进核查恢复使用")
+        )  # fmt: skip
+    return {"count": count, "rows": rows}
+
+
 def _finance_threshold():
     """The 原值 at or above which finance approves a plan, per row: the lowest limit among the active rules that
     require finance and match the plan's category and holding-unit kind, whatever the method (a limit bound to one
@@ -1011,6 +1058,7 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
         "appraisals_expiring": appraisals_expiring(scope, today, policy),
         "idle_without_case": idle_without_case(scope, today, policy),
         "batch_splitting": batch_splitting(scope, period, today, policy),
+        "follow_ups_due": follow_ups_due(scope, today),
     }
     titles = alert_titles(policy)
     for key, alert in alerts.items():
@@ -1018,7 +1066,9 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
     return alerts
 
 
-ALERT_KEYS = ("leases_expiring", "rent_arrears", "appraisals_expiring", "idle_without_case", "batch_splitting")
+ALERT_KEYS = (
+    "leases_expiring", "rent_arrears", "appraisals_expiring", "idle_without_case", "batch_splitting", "follow_ups_due",
+)  # fmt: skip
 
 
 def alert_export_figures(scope: SupervisionScope, key: str, period: Period, today: dt.date) -> dict:
@@ -1033,6 +1083,7 @@ def alert_export_figures(scope: SupervisionScope, key: str, period: Period, toda
         "appraisals_expiring": lambda: appraisals_expiring(scope, today, policy, limit=limit),
         "idle_without_case": lambda: idle_without_case(scope, today, policy, limit=limit),
         "batch_splitting": lambda: batch_splitting(scope, period, today, policy, rows_listed=limit),
+        "follow_ups_due": lambda: follow_ups_due(scope, today, limit=limit),
     }[key]()
     alert["title"] = alert_titles(policy)[key]
     return alert

@@ -44,6 +44,8 @@ def method_field(method: str, name: str) -> forms.Field:
             field = forms.DecimalField(label=label, max_digits=16, decimal_places=2, min_value=0)
         elif declared.kind == methods.PERCENT:
             field = forms.DecimalField(label=label, max_digits=5, decimal_places=2, min_value=0, max_value=100)
+        elif declared.kind == methods.AREA:
+            field = forms.DecimalField(label=label, max_digits=14, decimal_places=2, min_value=0)
         elif declared.kind == methods.DATE:
             field = forms.DateField(label=label)
         elif declared.kind == methods.LONG_TEXT:
@@ -406,6 +408,12 @@ class SharingUseForm(Form):
     )
     fee = forms.DecimalField(label="收费（元）", max_digits=12, decimal_places=2, min_value=0, initial=0)
     purpose = forms.CharField(label="用途", max_length=200, required=False, help_text="如：样品检测、教学实验")
+
+
+class FollowUpForm(Form):
+    note = forms.CharField(
+        label="核查情况", widget=TEXTAREA, max_length=1000, help_text="如：经现场核查，已于某日动工建设；土地已恢复使用"
+    )
 
 
 class ApplyForm(Form):

@@ -331,6 +331,16 @@ def term_text(value) -> str:
     return str(value) if value not in (None, "") else "（空）"
 
 
+def field_text(kind: str, value) -> str:
+    """A method field's value as documents and pages print it: by its kind, so a share reads 12.50% and an area
+    1,200.00 ㎡ (not as money)."""
+    if value not in (None, "") and kind == methods.PERCENT:
+        return f"{value:,.2f}%"
+    if value not in (None, "") and kind == methods.AREA:
+        return f"{value:,.2f} ㎡"
+    return term_text(value)
+
+
 # -- conditions of the transitions: each says, in Chinese, what is missing when it does not hold --------------
 
 
@@ -993,8 +1003,9 @@ class ExecutionRecord(models.Model):
     def rows(self, *, details_only: bool = False) -> list[tuple[str, str]]:
         """The method's recorded fields as (label, text), in its declaration's order; `details_only`: the later
         methods' own fields (the first four's have their own lines on the case page and the 销号确认单)."""
+        method = self.case.method
         return [
-            (execution_field_label(self.case.method, name), term_text(value))
+            (execution_field_label(method, name), field_text(execution_field_kind(method, name), value))
             for name, value in self.values().items()
             if value not in (None, "") and not (details_only and name in RECORD_COLUMNS)
         ]

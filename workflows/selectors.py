@@ -6,7 +6,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import AssetAttachment, Role, User
+from assets.models import AssetAttachment, AssetStatus, Role, User
 from assets.selectors import COUNTY_WIDE_ROLES
 from audit.models import AuditEvent
 
@@ -43,6 +43,29 @@ def case_visibility_q(user: User, *, prefix: str = "") -> Q | None:
 def case_may_withdraw(*, user: User, case: DisposalCase) -> bool:
     """The holding unit (clerk or head) may withdraw while the FSM allows it (before the plan is submitted)."""
     return may_withdraw(user, case) and case.withdraw._django_fsm.has_transition(case.state)
+
+
+def follow_up_pending(case: DisposalCase) -> bool:
+    """The case's method follows the asset up after 销号 (延长动工期限, 安排临时使用) and the asset is still as 销号
+    left it: 已盘活 under this case, no case opened on it since, no 跟进核查 yet (the dashboard raises it once its
+    date passes)."""
+    spec = case.spec
+    return (
+        spec is not None
+        and bool(spec.follow_up_field)
+        and case.state == CaseState.CLOSED
+        and case.asset.status == AssetStatus.REVITALIZED
+        and not DisposalCase.objects.filter(asset_id=case.asset_id, pk__gt=case.pk).exists()
+    )
+
+
+def case_may_follow_up(*, user: User, case: DisposalCase) -> bool:
+    """跟进核查 is the lead department's, which verified the land in the first place (its reviewers)."""
+    return (
+        user.has_role(Role.DEPT_REVIEWER)
+        and user.organization_id == case.verifying_department_id
+        and follow_up_pending(case)
+    )
 
 
 def case_list_visible(*, user: User) -> QuerySet[DisposalCase]:

@@ -1103,7 +1103,10 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     else:
         asset.mark_disposed()
     asset.save()
-    _audit(actor, case, "close", Role.FINANCE_APPROVER, states, {"asset_status": asset.status, "note": note.strip()})
+    # What the method's 销号 adds beside the ledger outcome (置换: the received asset's new ledger row).
+    added = case.spec.on_close(case=case, user=actor.principal) if case.spec.on_close else {}
+    data = {"asset_status": asset.status, "note": note.strip(), **added}
+    _audit(actor, case, "close", Role.FINANCE_APPROVER, states, data)
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case
@@ -1142,6 +1145,27 @@ def sharing_uses_open(case: DisposalCase) -> bool:
     return bool(
         spec and spec.records_uses and case.state == CaseState.CLOSED and case.asset.status == AssetStatus.REVITALIZED
     )
+
+
+@transaction.atomic
+def case_follow_up(*, actor: Actor, case: DisposalCase, note: str) -> DisposalCase:
+    """跟进核查 after a method that follows the land up (延长动工期限, 安排临时使用; seed 000 二(一)2): the lead
+    department finds it in use (works started, or used on under a new arrangement), so the asset is back 在用 and leaves
+    the dashboard's 跟进日期已过. Land found still idle is reported again instead: a new case ends the follow-up too."""
+    from .selectors import follow_up_pending
+
+    case = _locked(case)
+    _require(actor, Role.DEPT_REVIEWER, case.verifying_department_id, "登记跟进核查")
+    if not follow_up_pending(case):
+        raise DomainError("该事项没有待跟进核查的内容：已核查过，或资产已另有处置事项。")
+    if not note.strip():
+        raise ValidationError({"note": "请填写核查情况，如：已于某日动工建设。"})
+    asset = Asset.objects.select_for_update().get(pk=case.asset_id)
+    asset.end_revitalization()
+    asset.save()
+    data = {"note": note.strip(), "asset_status": asset.status}
+    _audit(actor, case, "follow_up", Role.DEPT_REVIEWER, (case.state, case.state), data)
+    return case
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ class CaseApplication(FlowAppViewset):
         path("report/<int:pk>/", views.ReportView.as_view(), name="report"),
         path("<int:pk>/withdraw/", views.CaseWithdrawView.as_view(), name="withdraw"),
         path("<int:pk>/sharing-uses/", views.SharingUseView.as_view(), name="sharing_use"),
+        path("<int:pk>/follow-up/", views.CaseFollowUpView.as_view(), name="follow_up"),
         path("<int:pk>/documents/<uuid:uuid>/", views.document_download, name="document"),
         path("team/", views.TeamView.as_view(), name="team"),
         path("notifications/", views.NotificationListView.as_view(), name="notifications"),

@@ -50,6 +50,7 @@ from .selectors import (
     board_may_withdraw,
     case_is_visible,
     case_list_visible,
+    case_may_follow_up,
     case_may_withdraw,
     events_of_case,
     saved_views_for,
@@ -63,6 +64,7 @@ from .selectors import (
 from .services import (
     actor_for,
     actor_for_task,
+    case_follow_up,
     case_report,
     case_withdraw,
     listing_apply,
@@ -114,6 +116,7 @@ def case_context(request, case: DisposalCase) -> dict:
         "applications": case.live_applications().select_related("unit", "applicant"),
         "execution": case.execution_or_none(),
         "may_withdraw": case_may_withdraw(user=user, case=case),
+        "may_follow_up": case_may_follow_up(user=user, case=case),
         "documents": documents_of(case).order_by("requested_at", "pk"),
         **_sharing_context(user, case),
         # The trail and the archive package of the asset, for those with the 监督 pages (they enforce their scope).
@@ -166,6 +169,7 @@ class CaseDetailView(View):
         context = case_context(request, case)
         context["page_title"] = f"处置事项 #{case.pk}：{case.asset.code} {case.asset.name}"
         context["withdraw_form"] = forms.WithdrawForm() if context["may_withdraw"] else None
+        context["follow_up_form"] = forms.FollowUpForm() if context["may_follow_up"] else None
         return TemplateResponse(request, "workflows/case_detail.html", context)
 
 
@@ -246,6 +250,23 @@ class SharingUseView(View):
                 return HttpResponseRedirect(f"{case_url(case.pk)}#sharing")
         context = case_context(request, case) | _sharing_context(request.user, case, form)
         context["page_title"] = f"登记共享使用：{case.asset.code} {case.asset.name}"
+
+
+class CaseFollowUpView(View):
+    """跟进核查 of a closed land case (延长动工期限, 安排临时使用) by its lead department."""
+
+    def post(self, request, pk: int):
+        case = _visible_case_or_404(request.user, pk)
+        if not case_may_follow_up(user=request.user, case=case):
+            raise PermissionDenied("只有土地的牵头核查部门可以登记跟进核查，且须尚待跟进。")
+        form = forms.FollowUpForm(request.POST)
+        if form.is_valid():
+            with refusals_on(form), transaction.atomic():
+                case_follow_up(actor=actor_for(user=request.user, ip=client_ip(request)), case=case,
+                               note=form.cleaned_data["note"])  # fmt: skip
+                messages.success(request, "已登记跟进核查，资产恢复在用。")
+                return HttpResponseRedirect(case_url(case.pk))
+        context = case_context(request, case) | {"page_title": f"跟进核查 #{case.pk}", "follow_up_form": form}
         return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
 
 

@@ -60,6 +60,9 @@ STEPS = {
     "land_recovery": "execute",
     "concession_filing": "execute",
     "sharing_filing": "execute",
+    "exchange_filing": "execute",
+    "start_extension": "execute",
+    "temporary_use_filing": "execute",
     "closure": "close",
 }
 METHODS = {
@@ -74,6 +77,9 @@ METHODS = {
     "land_recovery": "协议有偿收回（政府收储）",
     "concession_filing": "特许经营",
     "sharing_filing": "开放共享",
+    "exchange_filing": "置换",
+    "start_extension": "延长动工期限",
+    "temporary_use_filing": "安排临时使用",
 }
 EXECUTIONS = {
     "transfer_order": {
@@ -118,6 +124,9 @@ PLANS = {
     "land_recovery": "经协商一致，由县土地储备中心协议有偿收回，补偿款按评估结果支付。",
     "concession_filing": "通过公开招标选定特许经营者，经营期限十年，特许经营费上缴国库。",
     "sharing_filing": "接入四川省大型科学仪器设备共享平台，面向社会开放共享。",
+    "exchange_filing": "以原校办仓库置换凤仪镇南街临街门面，差价按评估值之差由对方支付。",
+    "start_extension": "受地质灾害治理影响，报县自然资源局批准延长动工期限六个月。",
+    "temporary_use_filing": "在土地再开发前安排临时农贸集市使用一年，使用费上缴国库。",
 }
 # The later methods' fields as document_context prints them (label, text).
 EXECUTION_ROWS = {
@@ -136,6 +145,14 @@ EXECUTION_ROWS = {
     "concession_filing": [("特许经营者", "阿坝州九顶山旅游开发有限公司"), ("选定方式", "公开招标"),
                           ("特许经营费（元）", "360,000.00 元")],
     "sharing_filing": [("共享平台", "四川省大型科学仪器设备共享平台"), ("收费标准", "每机时300元")],
+    "exchange_filing": [("置换对方", "茂县羌城置业有限公司"), ("换入资产名称", "凤仪镇南街临街门面"),
+                        ("换入资产面积（㎡）", "420.00 ㎡"), ("换入资产评估值（元）", "1,650,000.00 元"),
+                        ("差价收入（元）", "150,000.00 元"), ("置换日期", "2026年11月16日")],
+    "start_extension": [("土地使用权人", "茂县岷江建材有限公司"), ("原约定动工日期", "2026年5月1日"),
+                        ("新的动工期限", "2027年5月17日"), ("延期批准文号", "茂自然资函〔2026〕8号")],
+    "temporary_use_filing": [("临时使用人", "茂县凤仪镇农贸市场服务中心"), ("临时用途", "临时农贸集市"),
+                             ("临时使用期限起", "2026年11月18日"), ("临时使用期限止", "2027年11月17日"),
+                             ("临时使用费（元）", "24,000.00 元")],
 }  # fmt: skip
 EVENTS = [
     ("report", "经办申报", "李晓红", "", "茂县第一中学", ""),

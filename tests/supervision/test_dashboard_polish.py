@@ -237,7 +237,9 @@ def test_every_alert_export_is_on_the_audit_trail(client, sam, forgotten):
     assert '<span class="ph-muted">导出内容：</span>预警清单' in trail
 
 
-@pytest.mark.parametrize("key", ["leases_expiring", "rent_arrears", "appraisals_expiring", "batch_splitting"])
+@pytest.mark.parametrize(
+    "key", ["leases_expiring", "rent_arrears", "appraisals_expiring", "batch_splitting", "follow_ups_due"]
+)
 def test_every_alert_list_exports_even_when_empty(client, sam, key):
     client.force_login(sam)
 

@@ -36,7 +36,7 @@ from ..clock import TODAY, years_after
 from ..factories import OrganizationFactory, UserFactory
 from ..ledgers import BUILDING, import_ledger, ledger_row, upload_evidence
 from .test_flow_urls import LEASE, auction, claim, do, errors, fresh, open_task, pdf, url, verified_via_urls
-from .test_methods import OPERATION, SCENARIOS, approve_plan, imported, lead_reviewer
+from .test_methods import AGREED, FOLLOW_UP, OPERATION, SCENARIOS, approve_plan, imported, lead_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,10 @@ pytestmark = pytest.mark.django_db
 # The asset a case of each method is about (code, name, category, sub-type, 原值, more columns): the school's idle
 # building unless the method's categories ask for another.
 ASSETS = {
-    **{code: SCENARIOS[code]["asset"] for code in ("land_recovery", "concession", "open_sharing")},
+    **{
+        code: SCENARIOS[code]["asset"]
+        for code in ("exchange", "land_recovery", "extend_start", "temporary_use", "concession", "open_sharing")
+    },
     "scrap": "early computer",  # bought three years ago: under its six years, so its early scrap must be justified
 }
 THE_BUILDING = ("MX-YZ-FW-001", "原教师周转房", BUILDING, "经营性用房", 3600000, {"面积（㎡）": 860})
@@ -84,7 +87,8 @@ VALID = {
                     "acceptance_file": True},
     },
     **{code: {"plan": SCENARIOS[code]["plan"], "execute": SCENARIOS[code]["execute"]}
-       for code in ("equity_invest", "land_recovery", "concession", "open_sharing")},
+       for code in ("equity_invest", "exchange", "land_recovery", "extend_start", "temporary_use", "concession",
+                    "open_sharing")},
 }  # fmt: skip
 
 # -- what breaks each rule -------------------------------------------------------------------------------------------
@@ -122,6 +126,16 @@ BREAKS = {
     "investee_code_valid": {"investee_credit_code": "91513223MA6BRXTR7"},  # 17 characters
     # 特许经营
     "concession_term_valid": {"concession_ends_on": (TODAY - datetime.timedelta(days=30)).isoformat()},
+    # 置换 (the valid one receives 150,000: our 1,800,000 against their 1,650,000)
+    "difference_one_way": {"difference_paid": "1000"},
+    "difference_matches_appraisals": {"difference_received": "100000", "received": "100000", "remitted": "100000"},
+    "received_appraisal_valid": {"received_appraisal_date": (TODAY + datetime.timedelta(days=1)).isoformat()},
+    "counterparty_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},  # 17 characters
+    "received_code_free": {"received_code": SCENARIOS["exchange"]["asset"][0]},  # the asset given in exchange
+    # 延长动工期限, 安排临时使用
+    "extension_later": {"agreed_start_on": (FOLLOW_UP + datetime.timedelta(days=1)).isoformat()},
+    "extension_ahead": {"new_start_on": (TODAY - datetime.timedelta(days=1)).isoformat()},
+    "temporary_term_valid": {"temporary_ends_on": AGREED.isoformat()},
 }  # fmt: skip
 
 

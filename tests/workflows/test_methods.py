@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from assets.models import Asset, AssetStatus, AttachmentKind, Direction, Organization, OrganizationKind, Role
 from audit.models import AuditEvent
+from core.formatting import cn_date
 from documents.models import DocumentStatus
 from documents.signing import verify_pdf
 from workflows import methods
@@ -42,7 +43,7 @@ PROVEN_BY = {
     "conversion": (METHODS, "test_a_conversion_to_a_canteen_returns_the_building_to_use"),
     # The further methods share one test, driven by their scenario (SCENARIOS, below).
     **dict.fromkeys(
-        ("equity_invest", "land_recovery", "concession", "open_sharing"),
+        ("equity_invest", "exchange", "land_recovery", "extend_start", "temporary_use", "concession", "open_sharing"),
         (METHODS, "test_each_further_method_runs_to_closing_as_its_users_and_refuses_what_its_rules_refuse"),
     ),
 }
@@ -391,6 +392,20 @@ APPRAISAL = {
     "appraisal_report_no": "川华评报字〔2026〕第0521号", "appraisal_value": "3300000",
     "appraisal_date": (TODAY - datetime.timedelta(days=40)).isoformat(),
 }  # fmt: skip
+# 置换: our building (appraised 1,800,000) for the counterparty's shopfront (1,650,000); the counterparty pays 150,000.
+EXCHANGE_PLAN = {**APPRAISAL, "appraisal_value": "1800000", "counterparty": "茂县羌城置业有限公司",
+                 "received_asset": "凤仪镇南街临街门面", "received_value": "1650000"}  # fmt: skip
+EXCHANGE = {
+    **EXCHANGE_PLAN, "counterparty_credit_code": "91513223MA6BRXTR7X", "received_location": "茂县凤仪镇南街56号",
+    "received_area": "420", "received_appraisal_no": "川华评报字〔2026〕第0522号",
+    "received_appraisal_date": (TODAY - datetime.timedelta(days=35)).isoformat(), "received_code": "MX-YZ-FW-011-ZH",
+    "difference_received": "150000", "difference_paid": "", "difference_note": "", "deal_on": TODAY.isoformat(),
+    "appraisal_file": True, "agreement_file": True,
+    "received": "150000", "fees": "0", "remitted": "150000", "receipt_no": "川财缴2026-00955",
+}  # fmt: skip
+# The land methods' follow-up date: the new start of works, the end of the temporary use.
+FOLLOW_UP = TODAY + datetime.timedelta(days=180)
+AGREED = TODAY - datetime.timedelta(days=200)  # the start of works first agreed
 SCENARIOS = {
     "equity_invest": {
         "asset": ("MX-YZ-FW-009", "原校办印刷厂房", BUILDING, "经营性用房", 3300000, {"面积（㎡）": 1200}),
@@ -402,6 +417,14 @@ SCENARIOS = {
         "outcome": AssetStatus.DISPOSED,
         "printed": ("茂县羌山文旅投资有限公司", "12.50"),
     },
+    "exchange": {
+        "asset": ("MX-YZ-FW-011", "原校办仓库", BUILDING, "经营性用房", 1800000, {"面积（㎡）": 900}),
+        "plan": EXCHANGE_PLAN,
+        "execute": EXCHANGE,
+        "refused": ({"difference_received": "100000"}, "置换差价应为双方评估值之差"),
+        "outcome": AssetStatus.DISPOSED,
+        "printed": ("茂县羌城置业有限公司", "凤仪镇南街临街门面", "150,000.00"),
+    },
     "land_recovery": {
         "asset": ("MX-YZ-TD-003", "原校区闲置用地", LAND, "闲置土地", 1860000, {"面积（亩）": 12}),
         "plan": {"agreement_no": "茂储协〔2026〕3号", "compensation": "1860000", "named_unit": "town"},
@@ -411,6 +434,28 @@ SCENARIOS = {
         "receiver_confirms": True,
         "outcome": AssetStatus.IN_USE,
         "printed": ("茂储协〔2026〕3号", "1,860,000.00"),
+    },
+    "extend_start": {
+        "asset": ("MX-YZ-TD-004", "原校办砖厂用地", LAND, "闲置土地", 2400000, {"面积（亩）": 18}),
+        "plan": {"new_start_on": FOLLOW_UP.isoformat()},
+        "execute": {"land_user": "茂县岷江建材有限公司", "agreed_start_on": AGREED.isoformat(),
+                    "new_start_on": FOLLOW_UP.isoformat(), "extension_approval_no": "茂自然资函〔2026〕8号",
+                    "extension_reason": "受地质灾害治理影响，经批准延期动工", "approval_file": True},
+        "refused": ({"agreed_start_on": (FOLLOW_UP + datetime.timedelta(days=1)).isoformat()}, "须晚于原约定动工日期"),
+        "outcome": AssetStatus.REVITALIZED,
+        "printed": ("茂自然资函〔2026〕8号", cn_date(FOLLOW_UP)),
+    },
+    "temporary_use": {
+        "asset": ("MX-YZ-TD-005", "原校区东侧空地", LAND, "闲置土地", 960000, {"面积（亩）": 6}),
+        "plan": {"temporary_user": "茂县凤仪镇农贸市场服务中心", "temporary_starts_on": TODAY.isoformat(),
+                 "temporary_ends_on": FOLLOW_UP.isoformat()},
+        "execute": {"temporary_user": "茂县凤仪镇农贸市场服务中心", "temporary_purpose": "临时农贸集市",
+                    "temporary_starts_on": TODAY.isoformat(), "temporary_ends_on": FOLLOW_UP.isoformat(),
+                    "temporary_fee": "24000", "contract_no": "茂临〔2026〕2号", "contract_file": True,
+                    "received": "24000", "fees": "0", "remitted": "24000", "receipt_no": "川财缴2026-01001"},
+        "refused": ({"temporary_ends_on": AGREED.isoformat()}, "临时使用期限止须晚于期限起"),
+        "outcome": AssetStatus.REVITALIZED,
+        "printed": ("茂县凤仪镇农贸市场服务中心", "24,000.00", cn_date(FOLLOW_UP)),
     },
     "concession": {
         "asset": ("MX-YZ-JD-001", "原校属观光索道", INFRASTRUCTURE, "旅游景区", 5200000, {}),
@@ -586,3 +631,125 @@ def test_a_shared_instrument_logs_each_use_and_refuses_what_is_wrong(client, ali
     events = AuditEvent.objects.filter(case=case, action="sharing_use")
     assert events.count() == 2 and events.first().data["user_name"] == "四川大学华西医院"
     assert "登记共享使用" in page  # the trail names it
+
+
+# -- 置换: the difference, the received asset ----------------------------------------------------------------------
+
+
+def exchange_approved(client, alice, henry, fiona, code="MX-YZ-FW-011", **plan):
+    asset = imported(alice, code, "原校办仓库", BUILDING, "经营性用房", 1800000, **{"面积（㎡）": 900})
+    reviewer = lead_reviewer(asset)
+    case = verified_via_urls(client, asset, alice, henry, reviewer, window_closed=True)
+    plan_page(client, alice, case)
+    data = {"method": "exchange", "summary": "以旧仓库置换临街门面", "minutes": pdf("会议纪要.pdf"),
+            **EXCHANGE_PLAN, **plan}  # fmt: skip
+    do(client, alice, case, DisposalFlow.plan, data, claim_first=False)
+    approve_plan(client, case, reviewer, fiona)
+    return fresh(case)
+
+
+def test_an_exchange_closes_with_the_received_asset_as_a_new_record_on_the_units_ledger(
+    client, alice, henry, fiona, fred, school
+):
+    case = exchange_approved(client, alice, henry, fiona)
+    do(client, alice, case, DisposalFlow.execute, _files(EXCHANGE))
+    assert fresh(case).amount_due == Decimal("150000.00")  # the difference received is money due (收支两条线)
+    assert not Asset.objects.filter(code="MX-YZ-FW-011-ZH").exists()  # enters the ledger at 销号, not before
+    do(client, fred, case, DisposalFlow.confirm_remittance, {"confirm": "on"})
+    do(client, fred, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})
+
+    given = Asset.objects.get(pk=case.asset_id)
+    received = Asset.objects.get(code="MX-YZ-FW-011-ZH")
+    assert given.status == AssetStatus.DISPOSED
+    assert (received.holding_unit, received.status, received.category, received.subtype) == (
+        school, AssetStatus.IN_USE, given.category, given.subtype,
+    )  # fmt: skip
+    assert (received.name, received.address, received.area_m2) == ("凤仪镇南街临街门面", "茂县凤仪镇南街56号", 420)
+    assert (received.original_value, received.net_value, received.acquired_on) == (1650000, 1650000, TODAY)
+    assert "茂县羌城置业有限公司" in received.remarks
+    from audit.models import AuditEvent
+
+    registered = AuditEvent.objects.get(action="asset_create", asset=received)
+    assert registered.actor == fred and registered.data["source"] == "置换：换出MX-YZ-FW-011原校办仓库"
+    closed = AuditEvent.objects.get(action="close", case=case)
+    assert closed.data["received_asset"] == "MX-YZ-FW-011-ZH"
+    client.force_login(alice)  # the unit's clerk finds it in her ledger
+    assert "MX-YZ-FW-011-ZH" in client.get("/register/", {"q": "MX-YZ-FW-011-ZH"}).content.decode()
+
+
+def test_an_exchange_that_pays_the_difference_earns_nothing_and_a_differing_one_must_say_why(
+    client, alice, henry, fiona
+):
+    # The counterparty's asset is worth more (1,900,000): the unit pays 100,000; nothing is due to the treasury.
+    case = exchange_approved(client, alice, henry, fiona, received_value="1900000")
+    task = claim(client, alice, case, DisposalFlow.execute)
+    paid = {**EXCHANGE, "received_value": "1900000", "difference_received": "", "difference_paid": "90000",
+            "received": "", "remitted": "", "receipt_no": ""}  # fmt: skip
+    response = client.post(url(DisposalFlow.execute, task), _files(paid))
+    text = response.content.decode()
+    assert response.status_code == 422 and "应付差价1,900,000.00" not in text and "应付差价100,000.00 元" in text
+    assert fresh(case).state == CaseState.PLAN_APPROVED and fresh(case).execution_or_none() is None
+    settled = {**paid, "difference_note": "对方承担门面装修费用1万元，经集体决策差价按9万元结算"}
+    response = client.post(url(DisposalFlow.execute, task), _files(settled))
+    assert response.status_code == 302, errors(response)
+    case = fresh(case)
+    assert (
+        case.state == CaseState.EXECUTED
+        and case.amount_due is None
+        and case.execution.value("difference_paid") == Decimal("90000.00")
+    )
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on", "note": "同意销号"})  # no remittance to confirm
+    assert Asset.objects.get(code="MX-YZ-FW-011-ZH").original_value == Decimal("1900000.00")
+
+
+EXCHANGE_REFUSALS = {
+    # First: a refused form keeps its files for the next try (workflows.staging), so later tries have the report.
+    "no appraisal report": ({"appraisal_file": ""}, "须有有效的评估报告"),
+    "a wrong credit code": ({"counterparty_credit_code": "91513223MA6BRXTR7Y"}, "置换对方的统一社会信用代码有误"),
+    "a stale received appraisal": (
+        {"received_appraisal_date": (TODAY - datetime.timedelta(days=400)).isoformat()}, "换入资产的评估报告也须有效",
+    ),
+    "a code already on the ledger": ({"received_code": "MX-YZ-FW-011"}, "已在台账中登记"),
+    "a difference both ways": ({"difference_paid": "150000"}, "只能填写其中一项"),
+}  # fmt: skip
+
+
+def test_an_exchange_refuses_each_broken_rule_with_its_reason_and_records_nothing(client, alice, henry, fiona):
+    case = exchange_approved(client, alice, henry, fiona)
+    task = claim(client, alice, case, DisposalFlow.execute)
+    for what, (broken, message) in EXCHANGE_REFUSALS.items():
+        response = client.post(url(DisposalFlow.execute, task), _files({**EXCHANGE, **broken}))
+        assert response.status_code == 422 and message in response.content.decode(), (what, errors(response))
+        assert fresh(case).state == CaseState.PLAN_APPROVED and fresh(case).execution_or_none() is None, what
+    assert not Asset.objects.filter(code="MX-YZ-FW-011-ZH").exists()
+
+
+def test_an_exchange_plan_on_an_expired_appraisal_is_refused(client, alice, henry):
+    asset = imported(alice, "MX-YZ-FW-012", "原校办车库", BUILDING, "经营性用房", 600000, **{"面积（㎡）": 200})
+    reviewer = lead_reviewer(asset)
+    case = verified_via_urls(client, asset, alice, henry, reviewer, window_closed=True)
+    plan_page(client, alice, case)
+    stale = (TODAY - datetime.timedelta(days=400)).isoformat()
+    data = {"method": "exchange", "summary": "置换", "minutes": pdf(), **EXCHANGE_PLAN, "appraisal_date": stale}
+    response = client.post(url(DisposalFlow.plan, open_task(case, DisposalFlow.plan)), data)
+    assert response.status_code == 422 and "评估报告已过有效期" in response.content.decode()
+    assert fresh(case).state == CaseState.VERIFIED and not fresh(case).method
+
+
+def test_a_received_code_taken_before_closing_refuses_the_closing_and_keeps_the_case_as_it_was(
+    client, alice, henry, fiona
+):
+    case = exchange_approved(client, alice, henry, fiona, received_value="1800000")
+    even = {**EXCHANGE, "received_value": "1800000", "difference_received": "", "received": "", "remitted": "",
+            "receipt_no": ""}  # fmt: skip
+    do(client, alice, case, DisposalFlow.execute, _files(even))
+    assert fresh(case).state == CaseState.EXECUTED and fresh(case).amount_due is None  # an even exchange: no money
+    # Meanwhile the clerk registers another asset under the code the exchange was to use.
+    import_ledger(alice, ledger_row(资产编号="MX-YZ-FW-011-ZH"))
+    task = claim(client, fiona, case, DisposalFlow.close)
+    response = client.post(url(DisposalFlow.close, task), {"confirm": "on", "note": "同意销号"})
+    text = response.content.decode()
+    assert response.status_code == 422 and "已被台账中的其他资产使用" in text and "修改该资产的编号" in text
+    assert fresh(case).state == CaseState.EXECUTED
+    assert Asset.objects.get(pk=case.asset_id).status == AssetStatus.IN_CASE
+    assert Asset.objects.filter(code="MX-YZ-FW-011-ZH").count() == 1  # only the clerk's own

@@ -8,7 +8,9 @@ from . import (  # noqa: F401
     conversion,
     entrusted_operation,
     equity_investment,
+    exchange,
     free_transfer,
+    land_follow_up,
     land_recovery,
     lease,
     open_sharing,
@@ -16,6 +18,7 @@ from . import (  # noqa: F401
     scrap,
 )
 from .base import (
+    AREA,
     DATE,
     LONG_TEXT,
     MONEY,
@@ -41,7 +44,7 @@ from .base import (
 )
 
 __all__ = [
-    "DATE", "LONG_TEXT", "MONEY", "PERCENT", "PROCEDURE_REASON", "REGISTRY", "TEXT", "Evidence", "Field", "Method",
-    "Outcome", "Procedure", "Receiver", "Tally", "all_methods", "choices", "condition", "decode", "encode",
+    "AREA", "DATE", "LONG_TEXT", "MONEY", "PERCENT", "PROCEDURE_REASON", "REGISTRY", "TEXT", "Evidence", "Field",
+    "Method", "Outcome", "Procedure", "Receiver", "Tally", "all_methods", "choices", "condition", "decode", "encode",
     "field_label", "get", "unjustified_procedure_message",
 ]  # fmt: skip

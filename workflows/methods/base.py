@@ -6,6 +6,7 @@ what it does to the ledger at 销号, and the document it issues. The flow, the 
 and the dashboard read the declaration; none of them branches on a method's name."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -30,9 +31,11 @@ class Tally(Enum):
     DISPOSED = "处置"
 
 
-# Field kinds: how a value is typed, entered and printed. Money is a Decimal of two places, dates are dates.
-MONEY, DATE, TEXT, LONG_TEXT, PERCENT = "money", "date", "text", "long_text", "percent"
-KINDS = (MONEY, DATE, TEXT, LONG_TEXT, PERCENT)
+# Field kinds: how a value is typed, entered and printed. Money, percentages and areas (m²) are Decimals of two places,
+# dates are dates.
+MONEY, DATE, TEXT, LONG_TEXT, PERCENT, AREA = "money", "date", "text", "long_text", "percent", "area"
+KINDS = (MONEY, DATE, TEXT, LONG_TEXT, PERCENT, AREA)
+DECIMAL_KINDS = (MONEY, PERCENT, AREA)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,12 @@ class Method:
     reapproval_figures: object = field(default=None, compare=False)
     records_uses: bool = False  # after 销号, its unit logs each use (开放共享: user, 机时, fee): SharingUse
     yields_to_board: bool = False  # 调剂优先 (seed 000 二(八)2): with an applicant, the plan says why not 调剂
+    # The execution field whose date the county follows the asset up on after 销号 (a new start of works, the end of a
+    # temporary use): once it has passed and the asset is still as the case left it, the dashboard raises it.
+    follow_up_field: str = ""
+    # What 销号 adds beside the ledger outcome, in the same transaction: a function (case=, user=) -> dict, the dict
+    # kept on the 销号's trail event (e.g. 置换: the received asset enters the holding unit's ledger).
+    on_close: Callable[..., dict] | None = field(default=None, compare=False)
 
     @property
     def public_procedure(self) -> bool:
@@ -246,7 +255,8 @@ def register(method: Method) -> Method:
         raise ValueError(f"盘活方式 {method.code} declared twice")
     if len(method.code) > 16:
         raise ValueError(f"盘活方式 code {method.code!r} is longer than the case's column (16)")
-    for name in (*method.approved_terms, *method.plan_prefills, method.due_field, method.appraisal_valid_at):
+    named = (*method.approved_terms, *method.plan_prefills, method.due_field, method.appraisal_valid_at)
+    for name in (*named, method.follow_up_field):
         if name and name not in method.field_names:
             raise ValueError(f"{method.code}: {name} is not one of its fields")
     if method.procedure is not None:
@@ -289,7 +299,7 @@ def encode(kind: str, value):
     """A value for JSON: money and percentages as their decimal text, dates as ISO dates, text stripped."""
     if value is None or value == "":
         return None
-    if kind in (MONEY, PERCENT):
+    if kind in DECIMAL_KINDS:
         return str(Decimal(value).quantize(Decimal("0.01")))
     if kind == DATE:
         return value.isoformat()
@@ -301,7 +311,7 @@ def decode(kind: str, value):
     if value is None or value == "":
         return "" if kind in (TEXT, LONG_TEXT) else None
     try:
-        if kind in (MONEY, PERCENT):
+        if kind in DECIMAL_KINDS:
             return Decimal(value)
         if kind == DATE:
             return datetime.date.fromisoformat(value)
