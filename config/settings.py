@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "workflows",
+    "contracts",
     "supervision",
     "demo",
     "bench",

@@ -55,7 +55,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractMonth, RowNumber
+from django.db.models.functions import Cast, ExtractMonth, RowNumber
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -70,6 +70,8 @@ from assets.models import (
     UsageStatus,
 )
 from assets.selectors import SupervisionScope
+from contracts.arrears import arrears_cutoff
+from contracts.models import Contract, ContractState, Installment
 from core import formatting
 from core.formatting import cn_date
 from workflows import methods
@@ -788,38 +790,33 @@ def leases_expiring(
 
 
 def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
-    """Running leases whose rent received is below what is owed by today.
-
-    Owed = the larger of the amount due recorded at execution (the first instalment, normally a year's rent paid in
-    advance) and the rent accrued day by day since the lease started (年租金 × elapsed days / 365). The case records
-    one receipt, so a lease past its first year shows here until a later payment is recorded: that is the point."""
-    elapsed = DaysBetween(Cast(Value(today), DateField()), F("lease_starts_on"))
-    money = DecimalField(max_digits=24, decimal_places=4)
-    qs = ExecutionRecord.objects.filter(
-        case__method=DisposalMethod.LEASE,
-        case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
-        lease_starts_on__lte=today,
-        lease_ends_on__gte=today,
-        annual_rent__isnull=False,
-    ).annotate(
-        received=Coalesce(F("case__amount_received"), Value(ZERO), output_field=money),
-        due=Coalesce(F("case__amount_due"), Value(ZERO), output_field=money),
+    """Contracts with installments in arrears: due, and still not paid in full once the grace period
+    (Policy.arrears_grace_working_days, on the working-day calendar) has run out (contracts.arrears). One row per
+    contract: what those installments owe, what was paid on them, the arrears and the oldest due date. Paying an
+    installment clears it; installments not yet due, or within their grace, are not arrears."""
+    cutoff = arrears_cutoff(today, Policy.current().arrears_grace_working_days)
+    late = Installment.objects.filter(
+        contract__state=ContractState.ACTIVE, due_on__lte=cutoff, paid__lt=F("amount")
+    ).order_by()
+    late = _scoped(late, case_scope_q(scope, prefix="contract__case__"))
+    groups = late.values("contract_id").annotate(
+        owed=Sum("amount"), received=Sum("paid"), oldest=Min("due_on"), n=Count("pk")
     )
-    # Compared multiplied by 365 rather than divided, so no backend rounds an integer division.
-    qs = qs.annotate(
-        received_365=ExpressionWrapper(F("received") * 365, output_field=money),
-        accrued_365=ExpressionWrapper(F("annual_rent") * elapsed, output_field=money),
-    ).filter(Q(received__lt=F("due")) | Q(received_365__lt=F("accrued_365")))
-    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
-    count, records = _alert(qs.order_by("lease_starts_on", "pk"), limit)
+    count = groups.count()
+    listed = list(groups.order_by("oldest", "contract_id")[:limit])
+    contracts = Contract.objects.select_related("case__asset", "case__holding_unit").in_bulk(
+        [g["contract_id"] for g in listed]
+    )
     rows = []
-    for r in records:
-        accrued = (r.annual_rent * (today - r.lease_starts_on).days / 365).quantize(Decimal("0.01"))
-        owed = max(_d(r.case.amount_due), accrued)
-        received = _d(r.case.amount_received)
+    for group in listed:
+        contract = contracts[group["contract_id"]]
+        owed, received = _d(group["owed"]), _d(group["received"])
         rows.append(
-            _case_row(r.case, lessee=r.lessee, annual_rent=r.annual_rent, owed=owed, received=received,
-                      arrears=owed - received, detail=f"承租方{r.lessee}，应收{owed:,.2f}元，实收{received:,.2f}元")
+            _case_row(contract.case, contract_id=contract.pk, lessee=contract.counterparty, owed=owed,
+                      received=received, arrears=owed - received, oldest_due_on=group["oldest"],
+                      installments=group["n"],
+                      detail=f"{contract.counterparty}欠缴{group['n']}期，应收{owed:,.2f}元，实收{received:,.2f}元，"
+                             f"最早一期{cn_date(group['oldest'])}到期")
         )  # fmt: skip
     return {"count": count, "rows": rows}
 

@@ -179,11 +179,12 @@ def case_at(
     closer=None,
     method="scrap",
     record: dict | None = None,
+    money: dict | None = None,
 ) -> DisposalCase:
     """A case of `asset` walked forward through the services to `state`, each step by the person who holds it:
     `clerk` and `head` of the holding unit, `reviewer` of the lead department, `finance` (the plan's approval),
     `confirmer` (the remittance) and `closer` (销号), both `finance` unless given. `record` replaces the method's usual
-    execution record."""
+    execution record, `money` its proceeds (what was received at execution)."""
     target = ORDER.index(state)
     # A plan comes after the board's window (调剂优先), so a case that goes on to one was verified a window ago.
     with window_ago() if target >= 3 else nullcontext():
@@ -207,8 +208,9 @@ def case_at(
     if target >= 5:
         case = case_start_execution(actor=as_(clerk), case=case)
     if target >= 6:
-        usual, money = _records(method)
+        usual, usual_money = _records(method)
         record = usual if record is None else record
+        money = usual_money if money is None else money
         case = case_record_execution(actor=as_(clerk), case=case, record=record, proceeds=money)
     if target >= 7:
         if fetch(case).remittance_confirmed_by_id is None and money:

@@ -63,6 +63,7 @@ from .models import (
     unmet_conditions,
 )
 from .permissions import WITHDRAW_REFUSED, may_withdraw
+from .signals import case_closed
 from .trail import event_label
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
@@ -1107,6 +1108,8 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     added = case.spec.on_close(case=case, user=actor.principal) if case.spec.on_close else {}
     data = {"asset_status": asset.status, "note": note.strip(), **added}
     _audit(actor, case, "close", Role.FINANCE_APPROVER, states, data)
+    # A method that runs over time goes on as a contract (its schedule, payments, arrears): the `contracts` app.
+    case_closed.send(sender=DisposalCase, case=case, user=actor.principal)
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case

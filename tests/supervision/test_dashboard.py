@@ -22,6 +22,7 @@ from viewflow.workflow.status import STATUS
 from assets.models import Asset, Organization, OrganizationKind, Role, UsageStatus
 from assets.selectors import SupervisionScope, supervision_scope
 from audit.models import AuditEvent
+from contracts.arrears import grace_ends_on
 from documents.models import Document, DocumentStatus
 from documents.signing import verify_pdf
 from supervision.dashboard import (
@@ -35,7 +36,7 @@ from supervision.dashboard import (
 from supervision.models import ReportKind, SupervisionReport, Target, TargetMeasure
 from workflows import methods
 from workflows.flows import DisposalFlow
-from workflows.models import CaseState, DisposalCase, DisposalMethod, ExecutionRecord, Step
+from workflows.models import CaseState, DisposalCase, DisposalMethod, ExecutionRecord, Policy, Step
 from workflows.services import (
     case_close,
     case_propose,
@@ -362,20 +363,30 @@ def test_the_dashboards_alerts_link_to_the_case_and_the_asset(client, alice, sam
     assert reverse("register:detail", args=[soon.asset_id]) in section
 
 
-def test_rent_below_what_has_accrued_or_below_the_amount_due_is_in_arrears(alice):
+def test_rent_is_in_arrears_from_the_schedule_once_an_installment_is_past_its_grace(
+    building, alice, henry, hugo, fiona, fred
+):
+    """The lease closed in March with a year's rent received: its contract's yearly schedule owes nothing more until
+    March 2027; the second year's rent is in arrears only once the grace period (working days) has passed."""
+    lease = close_a_lease(building, alice, henry, hugo, fiona, fred)
+    second = lease.contracts.get().installments.get(sequence=2)
+    last_day = grace_ends_on(second.due_on, Policy.current().arrears_grace_working_days)
+
+    assert alerts(TODAY)["rent_arrears"]["count"] == 0  # a lease in its first year, paid up
+    assert alerts(last_day)["rent_arrears"]["count"] == 0
+    arrears = alerts(last_day + datetime.timedelta(days=1))["rent_arrears"]
+
+    assert listed(arrears) == {lease.pk}
+    row = arrears["rows"][0]
+    assert (row["owed"], row["received"], row["arrears"]) == (Decimal("52000.00"), Decimal(0), Decimal("52000.00"))
+    assert row["oldest_due_on"] == datetime.date(2027, 3, 10)
+
+
+def test_a_lease_crafted_without_a_contract_is_never_in_arrears(alice):
     ends = TODAY.replace(year=2028)
-    paid_up = lease(alice, starts=TODAY - datetime.timedelta(days=200), ends=ends)  # 20,000 accrued, 36,500 paid
-    second_year = lease(alice, starts=TODAY - datetime.timedelta(days=400), ends=ends)  # 40,000 accrued
-    short_paid = lease(alice, starts=TODAY - datetime.timedelta(days=10), ends=ends, received=Decimal("10000"))
+    lease(alice, starts=TODAY - datetime.timedelta(days=400), ends=ends, received=Decimal("10000"))
 
-    arrears = alerts()["rent_arrears"]
-
-    assert listed(arrears) == {second_year.pk, short_paid.pk}
-    assert paid_up.pk not in listed(arrears)
-    row = next(r for r in arrears["rows"] if r["case_id"] == second_year.pk)
-    assert (row["owed"], row["received"], row["arrears"]) == (Decimal("40000.00"), Decimal("36500"), Decimal("3500.00"))
-    short = next(r for r in arrears["rows"] if r["case_id"] == short_paid.pk)
-    assert short["owed"] == Decimal("36500") and short["arrears"] == Decimal("26500")
+    assert alerts()["rent_arrears"]["count"] == 0
 
 
 def test_an_appraisal_about_to_expire_is_flagged_before_the_case_is_executed(alice):

@@ -1,0 +1,32 @@
+"""Arrears from the schedule: an installment is in arrears once it is due and still unpaid after the grace period,
+counted in working days on the county's calendar (workflows.calendar: holidays and 调休), the period being data
+(Policy.arrears_grace_working_days)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from workflows.calendar import add_working_days
+
+
+def grace_ends_on(due_on: date, grace_working_days: int) -> date:
+    """The last day an installment due on `due_on` may still be paid without being in arrears."""
+    return add_working_days(due_on, grace_working_days)
+
+
+def arrears_cutoff(today: date, grace_working_days: int) -> date:
+    """The latest due date whose grace has ended before `today`: every unpaid installment due on or before it is in
+    arrears. A due date's grace end only moves forward with it, so a search over the days before today finds it, a
+    few calendar queries whatever the number of installments (the dashboard asks once, then filters in SQL)."""
+    lo = today - timedelta(days=2 * grace_working_days + 40)
+    while grace_ends_on(lo, grace_working_days) >= today:  # a run of closures longer than the window
+        lo -= timedelta(days=2 * grace_working_days + 40)
+    hi = today - timedelta(days=1)
+    # Invariant: grace_ends_on(lo) < today; find the last day with that property in [lo, hi].
+    while lo < hi:
+        mid = lo + timedelta(days=(hi - lo).days // 2 + 1)
+        if grace_ends_on(mid, grace_working_days) < today:
+            lo = mid
+        else:
+            hi = mid - timedelta(days=1)
+    return lo
