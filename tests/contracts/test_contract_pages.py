@@ -17,6 +17,7 @@ from assets.selectors import SupervisionScope
 from audit.models import AuditEvent
 from contracts.arrears import grace_ends_on
 from contracts.models import Contract, Payment
+from core.errors import DomainError
 from supervision.dashboard import Period, dashboard_figures
 from supervision.models import ReportKind
 from workflows.models import CaseState, Policy
@@ -239,3 +240,13 @@ def test_a_confirmation_needs_the_nontax_receipt_number(client, lease, alice, fi
     payment.refresh_from_db()
     assert payment.confirmed_at is None
     assert "请填写非税收入缴款书号" in response.content.decode() or "这个字段是必填项" in response.content.decode()
+
+
+def test_a_wrong_counterparty_code_is_refused_at_execution_and_no_contract_is_made(building, alice, henry, hugo, fiona):
+    record = lease_record(payment_cycle="按季", counterparty_code="91513223MA6C4XQ570")
+
+    with pytest.raises(DomainError, match="对方统一社会信用代码有误：统一社会信用代码校验位不正确"):
+        case_at(CaseState.EXECUTED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,
+                record=record)  # fmt: skip
+
+    assert not Contract.objects.exists()
