@@ -34,7 +34,7 @@ def lease(building, alice, henry, hugo, fiona, fred):
     received at execution (confirmed by fred), and the case closed by fiona."""
     record = lease_record(
         lease_starts_on=TODAY, lease_ends_on=years_after(TODAY, 3), payment_cycle="按季",
-        counterparty_code="91513223MA6C4XQ57X",
+        counterparty_credit_code="91513223MA6C4XQ57X",
     )  # fmt: skip
     case = case_at(
         CaseState.CLOSED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,
@@ -243,7 +243,7 @@ def test_a_confirmation_needs_the_nontax_receipt_number(client, lease, alice, fi
 
 
 def test_a_wrong_counterparty_code_is_refused_at_execution_and_no_contract_is_made(building, alice, henry, hugo, fiona):
-    record = lease_record(payment_cycle="按季", counterparty_code="91513223MA6C4XQ570")
+    record = lease_record(payment_cycle="按季", counterparty_credit_code="91513223MA6C4XQ570")
 
     with pytest.raises(DomainError, match="对方统一社会信用代码有误：统一社会信用代码校验位不正确"):
         case_at(CaseState.EXECUTED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,

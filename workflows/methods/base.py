@@ -119,7 +119,7 @@ class ContractTerms:
 
 # The contract's own terms, fields of each method whose contract has an annual amount (a rent, a fee): the payment
 # cycle and the yearly step; and the counterparty's 统一社会信用代码, for every method with a contract.
-PAYMENT_CYCLE, RENT_STEP, COUNTERPARTY_CODE = "payment_cycle", "rent_step_percent", "counterparty_code"
+PAYMENT_CYCLE, RENT_STEP, COUNTERPARTY_CODE = "payment_cycle", "rent_step_percent", "counterparty_credit_code"
 # The payment cycles as the execution form offers them (the contract stores their codes: contracts.models.Cycle).
 CYCLE_CHOICES = ("按月", "按季", "按半年", "按年", "一次性")
 
@@ -157,7 +157,9 @@ def _contract_rules(method: "Method") -> tuple:
     def counterparty_code_valid(case) -> bool:
         return case.method != method.code or not refusal(case)
 
-    counterparty_code_valid.__name__ = counterparty_code_valid.__qualname__ = f"{method.code}_counterparty_code_valid"
+    counterparty_code_valid.__name__ = counterparty_code_valid.__qualname__ = (
+        f"{method.code}_counterparty_credit_code_valid"
+    )
     return (counterparty_code_valid,)
 
 
