@@ -215,8 +215,9 @@ def finance_remit_and_close(county, case_pk: int, recorded: str):
 
 
 def plan(
-    county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None, picks=None
-):
+    county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None,
+    picks=None,
+):  # fmt: skip
     """`terms`: the method's key terms by their label on the plan form (e.g. 保留价（元）（拍卖）); `picks`: the ones
     answered from a list (e.g. 招租方式（出租出借）), by the option chosen."""
     page = claim_on_case_page(county, CLERK_OF[asset.holding_unit.name], case_pk, "拟定处置方案")
