@@ -149,7 +149,7 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     page = plan_page(client, alice, case)
     assert "无偿划转" in page and "划入单位" in page and "方案直接指定划入单位" in page  # the choice and its hint
     # 调剂优先: the reason not to 调剂 is asked of the methods that yield to the board, as declared (not 功能转型).
-    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股时必须填写" in page
+    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股、置换时必须填写" in page
     plan = {"method": "free_transfer", "summary": "按县政府统筹安排移交凤仪镇", "named_unit": town.pk,
             "transfer_basis": "茂府函〔2026〕12号", "justification": "县政府统筹划转",
             "minutes": pdf("会议纪要.pdf")}  # fmt: skip
