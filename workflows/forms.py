@@ -216,7 +216,7 @@ class FinanceForm(DecisionForm):
 
 class PlanForm(StepForm):
     method = forms.ChoiceField(
-        label="处置方式", choices=[("", "请选择")],
+        label="盘活方式", choices=[("", "请选择")],
         error_messages={"invalid_choice": "本类资产不适用所选的盘活方式，请从列表中选择。"},
     )  # fmt: skip
     summary = forms.CharField(label="处置方案", widget=TEXTAREA, max_length=2000)
