@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from demo.cases import demo_cases_load
+from demo.cases import CasesSummary, demo_cases_load
 from demo.county import demo_county_load
 
 
@@ -40,8 +40,9 @@ class Command(BaseCommand):
             type=datetime.date.fromisoformat,
             help="计算闲置时长和净值所用的日期（YYYY-MM-DD），默认今天；只影响新建的资产。",
         )
+        parser.add_argument("--without-cases", action="store_true", help="只载入单位、用户和资产，不办理演示处置事项。")
 
-    def handle(self, *args, today=None, **options):
+    def handle(self, *args, today=None, without_cases=False, **options):
         if today and today > timezone.localdate():
             raise CommandError(f"--today {today} 晚于今天：台账不接受晚于今天的日期。")
         started = time.monotonic()
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             summary = demo_county_load(today=today)
         # Outside the county's transaction: each step of a case commits as in the browser, and its document is
         # issued after it, on its day.
-        cases = demo_cases_load()
+        cases = CasesSummary() if without_cases else demo_cases_load()
         elapsed = time.monotonic() - started
 
         rows = [[x.username, x.password, x.full_name, x.organization, x.role] for x in summary.logins]
@@ -60,8 +61,12 @@ class Command(BaseCommand):
             f"单位 {summary.organizations} 个（新建 {summary.organizations_created}），"
             f"用户 {summary.users} 个（新建 {summary.users_created}），"
             f"资产 {summary.assets} 项（新建 {summary.assets_created}），"
-            f"盘活方式 {cases.methods} 种各有已销号和办理中的事项（新建事项 {cases.created} 件），"
-            f"用时 {elapsed:.1f} 秒。"
+            + (
+                ""
+                if without_cases
+                else f"盘活方式 {cases.methods} 种各有已销号和办理中的事项（新建事项 {cases.created} 件），"
+            )
+            + f"用时 {elapsed:.1f} 秒。"
         )
         if cases.skipped:
             self.stderr.write(cases.skipped)
