@@ -34,7 +34,7 @@ from workflows.flows import DisposalFlow
 from workflows.models import Basis, CaseState, DisposalCase, Policy, methods_for_asset
 from workflows.permissions import parse_role_key
 
-from .county import OrgSpec, credit_code_for
+from .county import HOLDING_KINDS, OrgSpec, credit_code_for
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # The closed cases are reported from this many days ago, a day or two apart, so that all have closed by today;
@@ -340,7 +340,7 @@ def _candidates(day: datetime.date) -> list[Asset]:
     idle_months = Policy.current().idle_months
     rows = (
         Asset.objects.filter(status=AssetStatus.IN_USE, usage_status__in=list(BASIS_OF_USAGE), cases=None)
-        .filter(holding_unit__kind__in=_holding_kinds())
+        .filter(holding_unit__kind__in=HOLDING_KINDS)
         .select_related("category", "subtype__category", "holding_unit")
         .order_by("code")
     )
@@ -350,12 +350,6 @@ def _candidates(day: datetime.date) -> list[Asset]:
         if a.usage_status != UsageStatus.IDLE or (a.idle_months(day) or 0) >= idle_months
         if a.lead_department.pk != a.holding_unit_id
     ]
-
-
-def _holding_kinds() -> tuple[str, ...]:
-    from .county import HOLDING_KINDS
-
-    return HOLDING_KINDS
 
 
 def _assign_assets(wanted: dict[str, int], day: datetime.date) -> dict[str, list[Asset]]:
@@ -531,6 +525,8 @@ def _holder(task: Task) -> User:
 
 @dataclass
 class CasesSummary:
+    """What a run made: the methods the registry declares and the cases created (none when nothing was missing)."""
+
     methods: int = 0
     created: int = 0
     skipped: str = ""  # why no case was made, when none could be
