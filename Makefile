@@ -66,6 +66,7 @@ run: demo
 
 # Both passes run at once, one per core, each into its own log (printed when it ends). The browser tests and the
 # benchmarks' smoke tests run in the SQLite pass only: their PostgreSQL difference is nil, and they are half a pass.
+# Each pass ends with its 15 slowest tests, to keep the suite's time in view.
 ONE_PASS_ONLY := browser or bench
 
 test: deps lint
@@ -74,12 +75,12 @@ test: deps lint
 	if [ -z "$$redis" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then redis="$(LOCAL_REDIS_URL)"; fi; \
 	logs=$$(mktemp -d); start=$$(date +%s); \
 	echo "== pass 1: SQLite, jobs in-process (log: $$logs/sqlite.log) =="; \
-	( env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider > $$logs/sqlite.log 2>&1 ) & sqlite=$$!; \
+	( env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider --durations=15 > $$logs/sqlite.log 2>&1 ) & sqlite=$$!; \
 	pg=""; \
 	if [ -n "$$db" ] && [ -n "$$redis" ]; then \
 	  echo "== pass 2: PostgreSQL + Redis + a real Celery worker, at $${PANHUO_TEST_CLOCK:-$(AWKWARD_CLOCK)} (log: $$logs/postgres.log) =="; \
 	  ( DATABASE_URL="$$db" REDIS_URL="$$redis" PANHUO_TEST_CLOCK="$${PANHUO_TEST_CLOCK:-$(AWKWARD_CLOCK)}" \
-	    $(PY) -m pytest -q -p no:cacheprovider -m "not ($(ONE_PASS_ONLY))" > $$logs/postgres.log 2>&1 ) & pg=$$!; \
+	    $(PY) -m pytest -q -p no:cacheprovider --durations=15 -m "not ($(ONE_PASS_ONLY))" > $$logs/postgres.log 2>&1 ) & pg=$$!; \
 	elif [ -n "$${CI:-}" ]; then \
 	  echo "CI needs PostgreSQL and Redis for the second pass (.ci/run starts them)"; kill $$sqlite; exit 1; \
 	else \

@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.fsm import ConcurrentTransition
 from core.uploads import sniff_upload
 
-from .models import Asset, AssetAttachment, AssetStatus, Role, User
+from .models import Asset, AssetAttachment, AssetStatus, CategorySubtype, Role, User
 from .selectors import asset_can_attach, asset_can_edit, units_user_may_register_for
 
 # What the admin role may do in the Django admin: change the people and the rule tables (by app label and model),
@@ -91,6 +91,23 @@ def asset_register_received(*, user: User, asset: Asset, source: str, ip: str | 
                   "changes": changes_between(Asset, {}, stored)},
         )  # fmt: skip
     return asset
+
+
+def asset_retype(*, user: User, asset: Asset, subtype: CategorySubtype, source: str, ip: str | None = None) -> Asset:
+    """A closed case changed what the asset is for (功能转型): its ledger row takes the new sub-type of its category.
+    The case's 销号 service has checked that `user` may close it; the trail says which case changed it."""
+    with transaction.atomic():
+        current = Asset.objects.select_for_update().get(pk=asset.pk)
+        before = snapshot(current)
+        current.subtype = subtype
+        current.full_clean(exclude=PROTECTED_FIELDS)
+        current.save(update_fields=["subtype", "updated_at"])
+        changes = changes_between(Asset, before, snapshot(Asset.objects.get(pk=asset.pk)))
+        audit_record(
+            user=user, action="asset_change", asset=current, organization=current.holding_unit, ip=ip,
+            data={"code": current.code, "name": current.name, "source": source, "changes": changes},
+        )  # fmt: skip
+    return current
 
 
 def asset_update(*, user: User, asset: Asset, loaded_at: datetime | None, ip: str | None = None) -> Asset:

@@ -1,4 +1,5 @@
-"""The base of every form: each text field's value goes through core.text before anything else sees it."""
+"""The base of every form: each text field's value goes through core.text before anything else sees it, and a
+select's blank choice reads 请选择 (Django's is "---------")."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -26,6 +27,18 @@ def _plain(field: forms.CharField):
     return clean
 
 
+DJANGO_BLANK = "---------"
+BLANK_LABEL = "请选择"
+
+
+def _blank_in_chinese(field: forms.Field) -> None:
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_BLANK:
+            field.empty_label = BLANK_LABEL
+    elif isinstance(field, forms.ChoiceField) and any(label == DJANGO_BLANK for _, label in field.choices):
+        field.choices = [(value, BLANK_LABEL if label == DJANGO_BLANK else label) for value, label in field.choices]
+
+
 class PlainTextMixin:
     """Every text field of the form cleans its value with core.text.clean_text right after its own checks (length,
     required), so clean_<field>(), clean() and a ModelForm's instance all see the text as it will be stored, and a
@@ -36,6 +49,7 @@ class PlainTextMixin:
         for field in self.fields.values():  # the form's own copies: the class's fields stay as declared
             if _is_free_text(field):
                 field.clean = _plain(field)
+            _blank_in_chinese(field)
 
 
 class Form(PlainTextMixin, forms.Form):

@@ -17,7 +17,7 @@ class TrailFilterForm(Form):
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
     step = forms.ChoiceField(label="环节", required=False)
-    method = forms.ChoiceField(label="处置方式", required=False, choices=[("", "全部方式"), *DisposalMethod.choices])
+    method = forms.ChoiceField(label="盘活方式", required=False, choices=[("", "全部方式"), *DisposalMethod.choices])
 
     def __init__(self, *args, organizations, steps, **kwargs):
         super().__init__(*args, **kwargs)

@@ -321,7 +321,7 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
     money_columns = [("件数", COUNT), ("应收（元）", MONEY), ("实收（元）", MONEY), ("上缴（元）", MONEY),
                      ("财政已确认（元）", MONEY)]  # fmt: skip
     sheet.table(
-        [("处置方式", None)]
+        [("盘活方式", None)]
         + [(f"本期{name}", fmt) for name, fmt in money_columns]
         + [(f"累计{name}", fmt) for name, fmt in money_columns],
         [

@@ -79,7 +79,7 @@ class DisposalFlow(flow.Flow):
     execute = CaseTask(views.ExecuteView, step=Step.EXECUTE, role=Role.UNIT_CLERK).Next(this.after_execute)
     after_execute = (
         flow.Switch()
-        .Annotation(title="处置方式")
+        .Annotation(title="盘活方式")
         .Case(this.confirm_receipt, lambda a: handed_over(a.process))  # 调剂, 划转: the receiving unit confirms
         .Default(this.after_result)
     )

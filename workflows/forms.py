@@ -30,6 +30,25 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
 
 
+class OptionField(forms.ChoiceField):
+    """A select of the case's own list; what it accepts is the method's rule on that field (one home: its message
+    names the list), so the form takes any text and the rule refuses what is not in the list."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+def case_field(case: DisposalCase, name: str) -> forms.Field:
+    """The form field of one of the case's method's fields; one answered from the case's own list (its `options`)
+    becomes a select of them, blank meaning unchanged."""
+    declared = case.spec.get_field(name)
+    if declared.options is None:
+        return method_field(case.spec.code, name)
+    choices = [("", "不变"), *((option, option) for option in declared.options(case))]
+    label = execution_field_label(case.spec.code, name)
+    return OptionField(label=label, required=False, help_text=declared.help, choices=choices)
+
+
 def method_field(method: str, name: str) -> forms.Field:
     """The form field of one of a method's execution fields: its column's, or built from its declared kind."""
     if name in RECORD_COLUMNS:
@@ -197,7 +216,7 @@ class FinanceForm(DecisionForm):
 
 class PlanForm(StepForm):
     method = forms.ChoiceField(
-        label="处置方式", choices=[("", "请选择")],
+        label="盘活方式", choices=[("", "请选择")],
         error_messages={"invalid_choice": "本类资产不适用所选的盘活方式，请从列表中选择。"},
     )  # fmt: skip
     summary = forms.CharField(label="处置方案", widget=TEXTAREA, max_length=2000)
@@ -314,7 +333,7 @@ class HandoverForm(StepForm):
         if handed_over(self.case):
             approved = {n: v for n, v in self.case.approved_terms().items() if v not in (None, "")}
             for name in spec.field_names:
-                field = method_field(spec.code, name)
+                field = case_field(self.case, name)
                 field.required = name not in spec.optional_fields
                 if name in approved:
                     field.initial = approved[name]
@@ -354,7 +373,7 @@ class ResultForm(StepForm):
         planned = approved | {n: self.case.plan_term(n) for n in prefills if self.case.plan_term(n)}
         fields = {}
         for name in spec.field_names:
-            field = method_field(spec.code, name)
+            field = case_field(self.case, name)
             field.required = name not in spec.optional_fields
             if record is not None and record.value(name) not in (None, ""):
                 field.initial = record.value(name)

@@ -43,7 +43,7 @@ class TaskFilterForm(Form):
     step = forms.ChoiceField(label="环节", required=False, choices=[("", "全部环节"), *Step.choices])
     unit = forms.ModelChoiceField(label="持有单位", required=False, queryset=None, empty_label="全部单位")
     category = forms.ModelChoiceField(label="资产类别", required=False, queryset=None, empty_label="全部类别")
-    method = forms.ChoiceField(label="处置方式", required=False, choices=[("", "全部方式"), *DisposalMethod.choices])
+    method = forms.ChoiceField(label="盘活方式", required=False, choices=[("", "全部方式"), *DisposalMethod.choices])
     overdue = forms.BooleanField(label="仅看超期", required=False)
     due_within = forms.IntegerField(
         label="剩余工作日不超过",

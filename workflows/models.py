@@ -49,7 +49,7 @@ class Policy(models.Model):
         "出租期限上限（年）", default=5, validators=[MinValueValidator(1)]
     )
     batch_window_days = models.PositiveSmallIntegerField(
-        "拆分合并计算期（天）", default=30, help_text="同一单位同一处置方式在此期间内的申请按原值合并计算审批权限"
+        "拆分合并计算期（天）", default=30, help_text="同一单位同一盘活方式在此期间内的申请按原值合并计算审批权限"
     )
     escalation_working_days = models.PositiveSmallIntegerField(
         "逾期后提醒部门负责人（工作日）",
@@ -161,7 +161,7 @@ class RoutingRule(models.Model):
     a copy), and each case keeps the versions that routed it."""
 
     name = models.CharField("规则名称", max_length=100)
-    method = models.CharField("处置方式", max_length=16, choices=methods.choices, blank=True, help_text="留空为任意")
+    method = models.CharField("盘活方式", max_length=16, choices=methods.choices, blank=True, help_text="留空为任意")
     category = models.ForeignKey(
         Category, verbose_name="资产类别", null=True, blank=True, on_delete=models.PROTECT, help_text="留空为任意"
     )
@@ -214,7 +214,7 @@ class Step(models.TextChoices):
     DEPT_REVIEW = "dept_review", "主管部门审核方案"
     FINANCE_APPROVE = "finance_approve", "财政审批"
     EXECUTE = "execute", "执行处置"
-    CONFIRM_RECEIPT = "confirm_receipt", "调入单位确认接收"
+    CONFIRM_RECEIPT = "confirm_receipt", "接收单位确认接收"  # 调剂: 调入单位; 划转: 划入单位; 收回: 收储单位
     CONFIRM_REMITTANCE = "confirm_remittance", "财政确认收入上缴"
     CLOSE = "close", "销号"
 
@@ -392,7 +392,7 @@ def verification_record_attached(case: "DisposalCase") -> bool:
     return AttachmentKind.VERIFICATION_RECORD in _attachment_kinds(case, step=Step.VERIFY)
 
 
-@condition("请选择处置方式。")
+@condition("请选择盘活方式。")
 def method_chosen(case: "DisposalCase") -> bool:
     return bool(case.method)
 
@@ -416,7 +416,7 @@ def receiving_unit_chosen(case: "DisposalCase") -> bool:
 @condition(
     lambda case: (
         f"调剂优先：该资产的调剂公示期至{cn_date(case.listed_until)}截止，公示期满前只能调剂给在调剂平台申请的单位，"
-        f"其他处置方式须待公示期满后提出（依据{cited('二(八)2')}）。"
+        f"其他盘活方式须待公示期满后提出（依据{cited('二(八)2')}）。"
     )
 )
 def reallocation_window_respected(case: "DisposalCase") -> bool:
@@ -589,7 +589,7 @@ class DisposalCase(ConcurrentTransitionMixin, Process):
     verification_opinion = models.TextField("核查意见", blank=True)
     listed_until = models.DateField("调剂公示截止", null=True, blank=True)
 
-    method = models.CharField("处置方式", max_length=16, choices=methods.choices, blank=True)
+    method = models.CharField("盘活方式", max_length=16, choices=methods.choices, blank=True)
     plan_summary = models.TextField("处置方案", blank=True)
     justification = models.TextField("未选调剂的理由", blank=True)
     receiving_unit = models.ForeignKey(

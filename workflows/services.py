@@ -672,7 +672,7 @@ def case_propose(
     _require(actor, Role.UNIT_CLERK, case.holding_unit_id, "提交该资产的处置方案")
     errors = {}
     if method not in DisposalMethod.values:
-        errors["method"] = "请选择处置方式。"
+        errors["method"] = "请选择盘活方式。"
     elif method not in {m.code for m in methods_for_asset(case.asset)}:
         # The county's choice of methods per category (MethodAvailability): no plan goes around it.
         errors["method"] = f"{case.asset.category}不适用{methods.get(method).label}，请选择本类资产适用的盘活方式。"
@@ -911,7 +911,7 @@ def _store_execution(case: DisposalCase, values: dict, *, required: bool) -> Exe
     fields = spec.field_names
     unknown = set(values) - set(fields)
     if unknown:
-        raise ValidationError(f"不适用于该处置方式的字段：{'、'.join(sorted(unknown))}")
+        raise ValidationError(f"不适用于该盘活方式的字段：{'、'.join(sorted(unknown))}")
     record, _ = ExecutionRecord.objects.get_or_create(case=case)
     record.case = case
     for name in fields:

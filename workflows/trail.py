@@ -26,7 +26,7 @@ def event_label(action: str, *, method: str = "") -> str:
 
 # Keys of AuditEvent.data worth showing, with their labels; the rest stays in the record for auditors.
 DATA_LABELS = {
-    "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "处置方式",
+    "basis": "认定类型", "statement": "申报说明", "opinion": "意见", "reason": "原因", "method": "盘活方式",
     "summary": "处置方案", "justification": "未选调剂理由", "receiving_unit": "调入单位", "handover_on": "交接日期",
     "handover_list": "交接清单", "tender_result": "招租结果", "lessee": "承租方", "lease_starts_on": "租期起",
     "lease_ends_on": "租期止", "reserve_rent": "底价", "annual_rent": "年租金", "contract_no": "合同编号",

@@ -250,6 +250,7 @@ class SharingUseView(View):
                 return HttpResponseRedirect(f"{case_url(case.pk)}#sharing")
         context = case_context(request, case) | _sharing_context(request.user, case, form)
         context["page_title"] = f"登记共享使用：{case.asset.code} {case.asset.name}"
+        return TemplateResponse(request, "workflows/case_detail.html", context, status=422)
 
 
 class CaseFollowUpView(View):

@@ -100,8 +100,8 @@ def test_a_direction_not_in_the_list_is_refused_naming_the_allowed_values_and_no
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.INVALID
     assert [e["message"] for e in batch.errors] == [
-        "第3行「盘活方向」只能填写：调剂、出租出借、公开转让、拍卖、功能转型、委托运营、报废、无偿划转、作价入股、"
-        "协议有偿收回（政府收储）、特许经营、开放共享、其他，现为“政府收购”。"
+        "第3行「盘活方向」只能填写：调剂、出租出借、公开转让、拍卖、功能转型、委托运营、报废、无偿划转、作价入股、置换、"
+        "协议有偿收回（政府收储）、延长动工期限、安排临时使用、特许经营、开放共享、其他，现为“政府收购”。"
     ]
     assert not Asset.objects.exists()  # the good row is not written either
 

@@ -121,7 +121,7 @@ def test_a_day_of_work_for_each_role(county, clock):
     window_closes(county, clock)
     page = work_on(county, clerk, building, "拟定处置方案", shot="clerk-plan")
     summary = "整体公开招租，引入经营主体，租期3年。"
-    page.get_by_label("处置方式").select_option(label="出租出借")
+    page.get_by_label("盘活方式").select_option(label="出租出借")
     page.get_by_label("处置方案").fill(summary)
     page.get_by_label("未选调剂的理由").fill("公示期内无单位申请调剂。")
     page.get_by_label("会议纪要（集体决策）").set_input_files(pdf("处置方案集体决策会议纪要.pdf"))

@@ -138,7 +138,7 @@ def test_entrusted_operation_of_a_building_from_report_to_closing(county, clock)
     starts, ends = today(), today() + relativedelta(years=5, days=-1)
     page = open_task(county, clerk, case_pk, "拟定处置方案")
     expect(main(page).locator(".ph-hints")).to_contain_text("运营方经公开遴选产生")
-    page.get_by_label("处置方式").select_option(label="委托运营")
+    page.get_by_label("盘活方式").select_option(label="委托运营")
     page.get_by_label("处置方案").fill("公开遴选专业机构整体运营五年，收取年运营费，运营费收入上缴国库。")
     page.get_by_label("遴选方式（委托运营）").select_option(label="公开遴选")
     page.get_by_label("运营期限起（委托运营）").fill(starts.isoformat())
@@ -241,7 +241,7 @@ def test_free_transfer_of_a_school_building_to_its_town_from_report_to_closing(c
     # 拟定处置方案: 无偿划转 names the town directly (no 调剂 board) and the basis of the transfer.
     page = open_task(county, clerk, case_pk, "拟定处置方案")
     expect(main(page).locator(".ph-hints")).to_contain_text("方案直接指定划入单位")
-    page.get_by_label("处置方式").select_option(label="无偿划转")
+    page.get_by_label("盘活方式").select_option(label="无偿划转")
     page.get_by_label("处置方案").fill(f"按县政府统筹安排，将{school.name}无偿划转{town.name}，用作村级便民服务场所。")
     page.get_by_label("划入单位").select_option(label=town.name)
     page.get_by_label("划转依据（批复文号）（无偿划转）").fill(basis)
@@ -271,7 +271,7 @@ def test_free_transfer_of_a_school_building_to_its_town_from_report_to_closing(c
     expect_state(page, "执行中")
 
     # The town's clerk confirms receipt on her phone.
-    page = open_task(county, receiver, case_pk, "调入单位确认接收", phone=True)
+    page = open_task(county, receiver, case_pk, "接收单位确认接收", phone=True)
     expect(main(page)).to_contain_text(school.code)
     expect(main(page)).to_contain_text(f"无偿划转（划入单位：{town.name}）")
     expect(main(page)).to_contain_text(f"本人确认：本单位已接收{school.name}（交接清单：{school.name}及钥匙")

@@ -215,12 +215,13 @@ def finance_remit_and_close(county, case_pk: int, recorded: str):
 
 
 def plan(
-    county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None, picks=None
-):
+    county, asset: Asset, case_pk: int, method: str, summary: str, *, justification="", minutes=False, terms=None,
+    picks=None,
+):  # fmt: skip
     """`terms`: the method's key terms by their label on the plan form (e.g. 保留价（元）（拍卖）); `picks`: the ones
     answered from a list (e.g. 招租方式（出租出借）), by the option chosen."""
     page = claim_on_case_page(county, CLERK_OF[asset.holding_unit.name], case_pk, "拟定处置方案")
-    page.get_by_label("处置方式").select_option(label=method)
+    page.get_by_label("盘活方式").select_option(label=method)
     page.get_by_label("处置方案").fill(summary)
     for label, value in (terms or {}).items():
         page.get_by_label(label, exact=True).fill(value)
@@ -341,7 +342,7 @@ def test_reallocation_from_report_to_closing(county):
     # 5. 拟定处置方案: the holding unit's clerk picks 调剂 to the applicant.
     page = claim_on_case_page(county, CLERK_OF[holder], case_pk, "拟定处置方案")
     expect(main(page)).to_contain_text(receiver.name)  # the applications are listed under the form
-    page.get_by_label("处置方式").select_option(label="调剂")
+    page.get_by_label("盘活方式").select_option(label="调剂")
     page.get_by_label("处置方案").fill(f"调剂给{receiver.name}用作便民服务中心办公用机。")
     page.get_by_label("调入单位").select_option(label=receiver.name)
     county.shot(page, "clerk-plan-form")
@@ -365,7 +366,7 @@ def test_reallocation_from_report_to_closing(county):
     county.shot(page, "clerk-handed-over")
 
     # 8. 调入单位确认接收.
-    page = claim_in_queue(county, CLERK_OF[receiver.name], computer, "调入单位确认接收", shots=True)
+    page = claim_in_queue(county, CLERK_OF[receiver.name], computer, "接收单位确认接收", shots=True)
     page.get_by_label("确认").check()
     page.get_by_label("说明").fill("已接收，设备完好。")
     county.shot(page, "receiver-confirm-form")

@@ -239,3 +239,19 @@ def test_the_committed_catalog_is_compiled_from_its_source():
         compiled = gettext.GNUTranslations(mo)
     assert len(pairs) >= 20
     assert {msgid: compiled.gettext(msgid) for msgid in pairs} == pairs
+
+
+def test_no_select_offers_django_s_dashes_as_its_blank_choice(client, alice, henry, hugo, building, admin_user):
+    """A select's blank choice reads 请选择 (core.forms): the ledger's own form, the plan's receiving-unit selects
+    and the admin's forms."""
+    from ..workflows.test_flow_urls import verified_via_urls
+    from ..workflows.test_methods import plan_page
+
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    pages = {"plan": plan_page(client, alice, case)}
+    pages["ledger add"] = client.get("/register/add/").content.decode()
+    client.force_login(admin_user)
+    pages["admin user"] = client.get("/admin/assets/user/add/").content.decode()
+    assert 'name="receiving_unit"' in pages["plan"] and 'name="category"' in pages["ledger add"]
+    assert {name: "---------" in page for name, page in pages.items()} == dict.fromkeys(pages, False)
+    assert '<option value="" selected>请选择</option>' in pages["plan"]

@@ -95,7 +95,7 @@ def test_the_proceeds_table_takes_the_whole_width_and_scrolls_in_its_card(client
     assert 'class="ph-card ph-dash--wide"' in section and '<div class="ph-scroll"><table' in section
     header = section[section.index("<thead>") : section.index("</thead>")]
     columns = re.findall(r"<th[^>]*>([^<]+)</th>", header)
-    assert columns == ["处置方式", "2026年11月（元）", "本年累计（元）", "应收", "实收", "上缴", "应收", "实收", "上缴",
+    assert columns == ["盘活方式", "2026年11月（元）", "本年累计（元）", "应收", "实收", "上缴", "应收", "实收", "上缴",
                        "财政已确认"]  # fmt: skip
     assert "#proceeds table.ph-table { min-width: 760px; }" in html
 

@@ -120,6 +120,7 @@ BREAKS = {
     "operation_pays": {"annual_fee": "", "received": "", "remitted": ""},
     # 功能转型
     "conversion_accepted": {"accepted_on": years_after(TODAY, 1).isoformat()},
+    "new_subtype_of_category": {"new_subtype": "养老机构"},  # a sub-type of 公益性资产, not of the building's 房屋
     # 作价入股
     "investor_may_invest": {"unit_kind": OrganizationKind.ADMINISTRATIVE},
     "invested_at_appraisal": {"equity_value": "3000000"},

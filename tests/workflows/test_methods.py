@@ -3,6 +3,7 @@ takes it to 销号 through the URLs; the new methods run end to end as their rea
 refuse, and only the methods a category offers can be planned."""
 
 import datetime
+import html
 import importlib
 import re
 from decimal import Decimal
@@ -148,7 +149,7 @@ def test_a_free_transfer_to_the_town_moves_the_building_to_its_ledger(
     page = plan_page(client, alice, case)
     assert "无偿划转" in page and "划入单位" in page and "方案直接指定划入单位" in page  # the choice and its hint
     # 调剂优先: the reason not to 调剂 is asked of the methods that yield to the board, as declared (not 功能转型).
-    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股时必须填写" in page
+    assert "已有单位申请调剂而选择出租出借、拍卖（公开转让）、无偿划转、委托运营、作价入股、置换时必须填写" in page
     plan = {"method": "free_transfer", "summary": "按县政府统筹安排移交凤仪镇", "named_unit": town.pk,
             "transfer_basis": "茂府函〔2026〕12号", "justification": "县政府统筹划转",
             "minutes": pdf("会议纪要.pdf")}  # fmt: skip
@@ -319,6 +320,60 @@ def test_a_conversion_to_a_canteen_returns_the_building_to_use(client, building,
     assert_signed(filing, tmp_path, "茂县第一中学")
     assert "社区老年助餐点" in printed(filing) and "312,500.00" in printed(filing)
     assert "验收" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+PUBLIC_WELFARE = "公益性资产（闲置校舍、养老机构、医疗场所、文体场馆）"
+
+
+def test_a_school_converted_to_an_elderly_home_takes_its_new_sub_type_at_closing(client, alice, henry, fiona):
+    """闲置校舍 → 养老机构 (seed 000 二(七)1): the record names the new sub-type from the category's own list; at 销号
+    the ledger row takes it, with the sub-type's lead department (民政局) for any later case, and the trail says why."""
+    school_building = imported(alice, "MX-YZ-XS-001", "原村小教学楼", PUBLIC_WELFARE, "闲置校舍", 1400000)
+    reviewer = lead_reviewer(school_building)
+    case = verified_via_urls(client, school_building, alice, henry, reviewer, window_closed=True)
+    plan = {"method": "conversion", "summary": "改造为农村互助养老服务站", "new_use": "农村互助养老服务站",
+            "minutes": pdf("会议纪要.pdf")}  # fmt: skip
+    do(client, alice, case, DisposalFlow.plan, plan)
+    approve_plan(client, case, reviewer, fiona)
+    task = claim(client, alice, case, DisposalFlow.execute)
+    page = client.get(url(DisposalFlow.execute, task)).content.decode()
+    options = re.findall(r'<option value="([^"]*)"', page[page.index('name="new_subtype"') :].split("</select>")[0])
+    assert options == ["", "养老机构", "医疗场所", "文体场馆"]  # the category's others; blank keeps it
+    works = {"new_use": "农村互助养老服务站", "works": "加装无障碍设施、改造休息室", "works_cost": "268000",
+             "accepted_on": TODAY.replace(day=1).isoformat(), "acceptance_record": "验收合格"}  # fmt: skip
+    for wrong in ("办公用房", "养老机构\u200b", "闲置校舍"):  # another category's, a look-alike, the one it has
+        response = client.post(url(DisposalFlow.execute, task), {**works, "new_subtype": wrong,
+                                                                  "acceptance_file": pdf("验收记录.pdf")})  # fmt: skip
+        said = f"转型后子类须为“{PUBLIC_WELFARE}”的子类：养老机构、医疗场所、文体场馆。"
+        assert response.status_code == 422 and said in html.unescape(response.content.decode()), wrong
+        assert fresh(case).state == CaseState.PLAN_APPROVED
+    works |= {"new_subtype": "养老机构", "acceptance_file": pdf("验收记录.pdf")}
+    do(client, alice, case, DisposalFlow.execute, works, claim_first=False)
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
+    asset = Asset.objects.select_related("subtype").get(pk=school_building.pk)
+    assert (asset.status, asset.subtype.name) == (AssetStatus.IN_USE, "养老机构")
+    assert (school_building.lead_department.name, asset.lead_department.name) == ("茂县教育局", "茂县民政局")
+    change = AuditEvent.objects.filter(asset_id=asset.pk, action="asset_change").latest("pk")
+    assert change.data["source"] == "功能转型：农村互助养老服务站"
+    assert set(change.data["changes"]) == {"subtype"}  # the ledger row's one change, with its before and after
+    subtype = change.data["changes"]["subtype"]  # as the ledger names a sub-type: 类别 / 子类
+    assert (subtype["from"], subtype["to"]) == (f"{PUBLIC_WELFARE} / 闲置校舍", f"{PUBLIC_WELFARE} / 养老机构")
+
+
+def test_a_conversion_that_keeps_its_sub_type_changes_nothing_on_the_ledger_but_its_status(
+    client, building, alice, henry, hugo, fiona
+):
+    case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
+    plan = {"method": "conversion", "summary": "改造", "new_use": "社区老年助餐点", "minutes": pdf("会议纪要.pdf")}
+    do(client, alice, case, DisposalFlow.plan, plan)
+    approve_plan(client, case, hugo, fiona)
+    works = {"new_use": "社区老年助餐点", "works": "改造餐厅", "works_cost": "1000", "new_subtype": "",
+             "accepted_on": TODAY.replace(day=1).isoformat(), "acceptance_record": "合格",
+             "acceptance_file": pdf("验收记录.pdf")}  # fmt: skip
+    do(client, alice, case, DisposalFlow.execute, works)
+    do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
+    assert Asset.objects.get(pk=building.pk).subtype_id == building.subtype_id
+    assert not AuditEvent.objects.filter(asset_id=building.pk, action="asset_change").exists()
 
 
 # -- which methods a category offers -----------------------------------------------------------------------------

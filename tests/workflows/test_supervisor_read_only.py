@@ -26,6 +26,7 @@ ACTIONS = {
     "cases:report",
     "cases:withdraw",
     "cases:sharing_use",
+    "cases:follow_up",  # 跟进核查 is the lead department's
     "cases:substitution",
     "cases:tasks_assign",
     "cases:team",  # a head's read of his own organization's open work: a supervisor has none, so 403
@@ -147,6 +148,7 @@ def action_urls(case, asset, batch) -> list[str]:
         reverse("cases:report", args=[asset.pk]),
         reverse("cases:withdraw", args=[case.pk]),
         reverse("cases:sharing_use", args=[case.pk]),
+        reverse("cases:follow_up", args=[case.pk]),
         reverse("cases:substitution"),
         reverse("cases:tasks_assign"),
         reverse("cases:team"),

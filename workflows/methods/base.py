@@ -52,12 +52,17 @@ class Field:
     required: bool = True
     help: str = ""
     choices: tuple[str, ...] = ()  # a text field answered from a list (the form shows a select)
+    # A text field answered from a list that depends on the case (功能转型: the sub-types of the asset's category):
+    # a function of the case giving the choices; the form shows a select, with "" (unchanged) first.
+    options: Callable[..., tuple[str, ...]] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.kind and self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
-        if self.choices and self.kind not in ("", TEXT):
+        if (self.choices or self.options) and self.kind not in ("", TEXT):
             raise ValueError(f"{self.name}: only a text field has choices")
+        if self.options and (self.required or self.choices):
+            raise ValueError(f"{self.name}: a field with options is optional (blank: unchanged) and has no choices")
 
 
 @dataclass(frozen=True)
