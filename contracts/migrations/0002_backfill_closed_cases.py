@@ -13,7 +13,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contracts", "0001_initial"),
-        ("workflows", "0019_policy_arrears_grace"),
+        ("workflows", "0020_policy_arrears_grace"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0018_sharing_use"),
+        ("workflows", "0019_method_wording"),
     ]
 
     operations = [
