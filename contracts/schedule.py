@@ -1,7 +1,9 @@
 """A contract's payment schedule from its terms: a pure function, no ORM (the models, the backfill migration and the
 tests all call it).
 
-The term is [starts_on, ends_on): periods of the cycle start on the start date's day each 1, 3, 6 or 12 months
+The term runs from starts_on to ends_on, both days included (a 租期止 is the last day of the term, as a contract
+writes it: 2026-11-18 to 2029-11-17 is three years): periods of the cycle start on the start date's day each 1, 3, 6
+or 12 months
 (a start on the 31st falls on the last day of a shorter month; 29 February on 28 February in a common year), and each
 installment is due on its period's first day (rent in advance). Contract year k (from the start date's anniversary)
 owes annual × (1 + step/100)^k, rounded to the fen; its installments share it equally (rounded down), the remainder
@@ -72,7 +74,7 @@ def payment_schedule(
         raise ScheduleError("有应收款项的合同须约定期限止。")
     if ends_on <= starts_on:
         raise ScheduleError("合同期限止须晚于期限起。")
-    last_day = ends_on - dt.timedelta(days=1)
+    last_day, ends_on = ends_on, ends_on + dt.timedelta(days=1)  # from here on, the first day after the term
     if cycle == ONE_OFF or annual in (None, 0):
         amount = _fen(Decimal(one_off)) if one_off else _term_total(starts_on, ends_on, Decimal(annual), step_percent)
         return [Due(1, starts_on, amount, last_day)]
@@ -99,7 +101,8 @@ def payment_schedule(
 
 
 def _term_total(starts_on: dt.date, ends_on: dt.date, annual: Decimal, step_percent: Decimal) -> Decimal:
-    """The whole term's stepped amounts, paid at once: full years, and the last part-year by its days."""
+    """The whole term's stepped amounts, paid at once: full years, and the last part-year by its days (`ends_on`
+    here is the first day after the term)."""
     total, year = Decimal(0), 0
     while (starts := _months(starts_on, 12 * year)) < ends_on:
         full = _months(starts_on, 12 * (year + 1))

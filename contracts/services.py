@@ -86,7 +86,7 @@ def payment_errors(*, installment: Installment, amount, paid_on, receipt_no: str
         errors["paid_on"] = "请填写收款日期。"
     elif paid_on > today:
         errors["paid_on"] = "收款日期不能晚于今天。"
-    elif paid_on < contract.starts_on or (contract.ends_on and paid_on >= contract.ends_on):
+    elif paid_on < contract.starts_on or (contract.ends_on and paid_on > contract.ends_on):
         ends = f"至{cn_date(contract.ends_on)}" if contract.ends_on else "起"
         errors["paid_on"] = f"收款日期须在合同期限内（{cn_date(contract.starts_on)}{ends}）。"
     receipt_no = (receipt_no or "").strip()

@@ -31,7 +31,7 @@ from workflows.services import (
     case_verify,
 )
 
-from .clock import TODAY, years_after
+from .clock import TODAY, term_ends
 
 IP = "10.0.0.8"
 TWO_YEARS_AGO = TODAY - datetime.timedelta(days=730)
@@ -92,7 +92,7 @@ def lease_record(**overrides) -> dict:
         "tender_result": "经公共资源交易中心公开招租，3家竞租",
         "lessee": "茂县羌韵餐饮有限公司",
         "lease_starts_on": TODAY,
-        "lease_ends_on": years_after(TODAY, 3),
+        "lease_ends_on": term_ends(TODAY, 3),
         "annual_rent": Decimal("52000"),
         "deposit": Decimal("10000"),
         "contract_no": "MXZL-2026-018",
@@ -142,7 +142,7 @@ ORDER = [
 # The key terms each plan carries for approval (workflows.models.APPROVED_TERMS): those the usual records execute.
 LEASE_TERMS = {
     "lease_procedure": "公开招租", "reserve_rent": Decimal("48000"), "lease_starts_on": TODAY,
-    "lease_ends_on": years_after(TODAY, 3),
+    "lease_ends_on": term_ends(TODAY, 3),
 }  # fmt: skip
 AUCTION_TERMS = {
     "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": Decimal("2000000"),

@@ -23,7 +23,7 @@ from supervision.models import ReportKind
 from workflows.models import CaseState, Policy
 
 from ..cases import case_at, lease_record, proceeds
-from ..clock import TODAY, at, years_after
+from ..clock import TODAY, at, term_ends
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def lease(building, alice, henry, hugo, fiona, fred):
     """The building leased for three years from today, 52,000 元 a year paid quarterly: the first quarter's 13,000 元
     received at execution (confirmed by fred), and the case closed by fiona."""
     record = lease_record(
-        lease_starts_on=TODAY, lease_ends_on=years_after(TODAY, 3), payment_cycle="按季",
+        lease_starts_on=TODAY, lease_ends_on=term_ends(TODAY, 3), payment_cycle="按季",
         counterparty_credit_code="91513223MA6C4XQ57X",
     )  # fmt: skip
     case = case_at(
