@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.db.models import F, Q
+
 from workflows.calendar import add_working_days
+
+from .models import ContractState
 
 
 def grace_ends_on(due_on: date, grace_working_days: int) -> date:
@@ -30,3 +34,9 @@ def arrears_cutoff(today: date, grace_working_days: int) -> date:
         else:
             hi = mid - timedelta(days=1)
     return lo
+
+
+def in_arrears_q(cutoff: date) -> Q:
+    """The installments in arrears given the cutoff (arrears_cutoff): of a running contract, due on or before it and
+    not paid in full. The one rule the dashboard's alert, the rent ledger and the reminders share."""
+    return Q(contract__state=ContractState.ACTIVE, due_on__lte=cutoff, paid__lt=F("amount"))

@@ -3,7 +3,7 @@
 from django.urls import path
 from viewflow.urls import Application
 
-from . import views
+from . import ledger_views, views
 
 
 class ContractApplication(Application):
@@ -19,4 +19,5 @@ class ContractApplication(Application):
     def index_path(self):
         return path("", views.ContractListView.as_view(), name="index")
 
-    urlpatterns = views.urlpatterns
+    # The rent ledger's pages have their own module (contracts.ledger_views).
+    urlpatterns = views.urlpatterns + ledger_views.urlpatterns

@@ -15,8 +15,9 @@ Definitions (DESIGN.md "Supervision", seed 004 "月调度、季评估"):
   department sees its own targets (lead_department = it) and the county-wide ones (no lead department) of the
   categories it leads, all counted over the assets it leads; a unit sees the county-wide targets that apply to its
   kind of unit, counted over its own assets (its contribution).
-- Proceeds: due / received / remitted are recorded with the execution result, so they fall in the month of
-  `executed_at`; "财政已确认" is the part finance confirmed (收支两条线).
+- Proceeds: the contract methods' 应收 / 实收 / 上缴 come from the rent ledger (contracts.ledger: due date, payment
+  date, finance's confirmation); the one-off methods' due / received / remitted are recorded with the execution
+  result, so they fall in the month of `executed_at`; "财政已确认" is the part finance confirmed (收支两条线).
 - 销号率 of a unit: of its cases verified (认定) in the year up to the period's end and neither rejected nor
   withdrawn, the share closed by the period's end. 盘活率: cases on idle or low-efficiency assets closed in the year
   up to the period's end, over those plus the unit's idle or low-efficiency assets still on its active ledger (the
@@ -70,8 +71,9 @@ from assets.models import (
     UsageStatus,
 )
 from assets.selectors import SupervisionScope
-from contracts.arrears import arrears_cutoff
-from contracts.models import Contract, ContractState, Installment
+from contracts import ledger as rent_ledger
+from contracts.arrears import arrears_cutoff, in_arrears_q
+from contracts.models import Contract, Installment
 from core import formatting
 from core.formatting import cn_date
 from workflows import methods
@@ -583,11 +585,25 @@ def _money_blank() -> dict:
     return {"n": 0, "amount_due": ZERO, "amount_received": ZERO, "amount_remitted": ZERO, "amount_confirmed": ZERO}
 
 
-def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
-    """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date, by the month the
-    execution result was recorded."""
+# The methods whose money the rent ledger carries (a contract and its schedule); the others' is their execution's.
+CONTRACT_METHODS = tuple(m.code for m in methods.all_methods() if m.contract is not None)
+# How the money section counts (one home for the dashboard, the workbook and the PDF).
+PROCEEDS_BASIS = (
+    "出租出借、委托运营、特许经营、安排临时使用和开放共享按合同收款计划计：应收按应付日期、实收按收款日期、"
+    "上缴按财政确认上缴的日期所在月份统计，件数为当期有应收款项的合同数；其他盘活方式按执行结果登记的月份统计。"
+)
+
+
+def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | None = None) -> dict:
+    """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date (PROCEEDS_BASIS).
+    The contract methods read the rent ledger (contracts.ledger): a quarterly lease owes its quarter in the month it
+    falls due, not its year at execution; their 上缴 is what finance confirmed, so it equals 财政已确认. The one-off
+    methods (拍卖, 报废, 置换 …) count their case in the month its execution result was recorded."""
+    today = today or timezone.localdate()
     qs = DisposalCase.objects.order_by().filter(
-        method__in=EARNING_METHODS, executed_at__gte=_moment(period.year_start), executed_at__lt=_moment(period.end)
+        method__in=[m for m in EARNING_METHODS if m not in CONTRACT_METHODS],
+        executed_at__gte=_moment(period.year_start),
+        executed_at__lt=_moment(period.end),
     )
     qs = _scoped(qs, case_scope_q(scope))
     groups = (
@@ -614,6 +630,22 @@ def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
             bucket["amount_received"] += _d(group["received"])
             bucket["amount_remitted"] += _d(group["remitted"])
             bucket["amount_confirmed"] += _d(group["confirmed"])
+    contracts = _scoped(Contract.objects.all(), case_scope_q(scope, prefix="case__"))
+    last_month = dt.date(period.year, period.last_month, 1)
+    cutoff = rent_ledger.ledger_cutoff(today)
+    for key, months in (
+        ("period", rent_ledger.MonthRange.of(period.start, last_month)),
+        ("ytd", rent_ledger.MonthRange.of(period.year_start, last_month)),
+    ):
+        for (method,), figures in rent_ledger.ledger_groups(
+            contracts, months, today=today, by=("method",), cutoff=cutoff
+        ).items():
+            if method not in rows:
+                continue  # a contract method that earns nothing has no row (nor any installment)
+            rows[method][key] = {
+                "n": figures["contracts"], "amount_due": figures["due"], "amount_received": figures["received"],
+                "amount_remitted": figures["remitted"], "amount_confirmed": figures["remitted"],
+            }  # fmt: skip
     out = list(rows.values())
     totals = {}
     for key in ("period", "ytd"):
@@ -621,7 +653,7 @@ def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
         for row in out:
             for field, value in row[key].items():
                 totals[key][field] += value
-    return {"rows": out, "period_total": totals["period"], "ytd_total": totals["ytd"]}
+    return {"rows": out, "period_total": totals["period"], "ytd_total": totals["ytd"], "basis": PROCEEDS_BASIS}
 
 
 # -- time -------------------------------------------------------------------------------------------------------------
@@ -795,9 +827,7 @@ def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_L
     contract: what those installments owe, what was paid on them, the arrears and the oldest due date. Paying an
     installment clears it; installments not yet due, or within their grace, are not arrears."""
     cutoff = arrears_cutoff(today, Policy.current().arrears_grace_working_days)
-    late = Installment.objects.filter(
-        contract__state=ContractState.ACTIVE, due_on__lte=cutoff, paid__lt=F("amount")
-    ).order_by()
+    late = Installment.objects.filter(in_arrears_q(cutoff)).order_by()
     late = _scoped(late, case_scope_q(scope, prefix="contract__case__"))
     groups = late.values("contract_id").annotate(
         owed=Sum("amount"), received=Sum("paid"), oldest=Min("due_on"), n=Count("pk")
@@ -1106,7 +1136,7 @@ def dashboard_figures(scope: SupervisionScope, period: Period, today: dt.date | 
         "revitalized": revitalized_figures(scope, period, closed),
         "targets": targets,
         "targets_behind": sum(1 for t in targets if t["behind"]),
-        "proceeds": proceeds_figures(scope, period),
+        "proceeds": proceeds_figures(scope, period, today),
         "overdue": overdue_figures(scope, today),
         "step_durations": step_duration_figures(scope, period),
         "completion": completion_figures(scope, period, ledger=ledger, closed=closed),

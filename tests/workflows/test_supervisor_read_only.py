@@ -88,6 +88,10 @@ READS = {
     "supervision:report_document",
     "contracts:index",
     "contracts:detail",
+    "contracts:ledger",
+    "contracts:ledger_xlsx",
+    "contracts:contract_ledger",
+    "contracts:contract_ledger_xlsx",
 }
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {
@@ -228,6 +232,8 @@ def test_a_supervisor_can_act_on_no_step_of_a_lease_from_report_to_closure(
     payment = Payment.objects.get(installment__contract=contract)
     assert client.get(reverse("contracts:index")).status_code == 200
     assert client.get(reverse("contracts:detail", args=[contract.pk])).status_code == 200
+    assert client.get(reverse("contracts:ledger")).status_code == 200
+    assert client.get(reverse("contracts:contract_ledger", args=[contract.pk])).status_code == 200
     paying = [reverse("contracts:payment_record", args=[contract.pk]),
               reverse("contracts:payment_confirm", args=[contract.pk, payment.pk])]  # fmt: skip
     assert_refused(client, sam, paying, {"installment": contract.installments.first().pk, "amount": "1"})
