@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "contract_create": "建立合同",
     "payment_record": "登记收款",
     "payment_confirm": "确认收款上缴",
+    "rent_reminder": "租金到期提醒",
+    "rent_arrears": "租金欠缴通知",
     "claim": "认领任务",
     "assign": "分派任务",
     "release": "释放任务",

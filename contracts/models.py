@@ -3,7 +3,7 @@ payments the unit records against it and finance's confirmation of their remitta
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -22,6 +22,28 @@ class Cycle(models.TextChoices):
     HALF_YEARLY = schedule.HALF_YEARLY, "按半年"
     YEARLY = schedule.YEARLY, "按年"
     ONE_OFF = schedule.ONE_OFF, "一次性"
+
+
+class ContractPolicy(models.Model):
+    """The contracts' own settings, edited in the admin (one row, like workflows.Policy, kept here so that contracts
+    need no workflows migration): how early the holding unit hears of an installment falling due."""
+
+    reminder_lead_working_days = models.PositiveSmallIntegerField(
+        "到期提醒提前（工作日）", default=5, validators=[MaxValueValidator(60)],
+        help_text="合同应收款项到期前此工作日数，提醒资产持有单位的经办人收取",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "合同收款参数"
+        verbose_name_plural = "合同收款参数"
+
+    def __str__(self) -> str:
+        return "合同收款参数"
+
+    @classmethod
+    def current(cls) -> "ContractPolicy":
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
 
 
 class ContractState(models.TextChoices):
@@ -87,6 +109,9 @@ class Installment(models.Model):
     amount = models.DecimalField("应收（元）", **MONEY)
     # The sum of its payments, kept by payment_record under the installment's lock, so arrears are one query.
     paid = models.DecimalField("实收（元）", **MONEY, default=Decimal(0))
+    # When the reminders sent its notices (contracts.reminders), each once: before it falls due, and once in arrears.
+    reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
+    arrears_notified_at = models.DateTimeField("欠缴通知时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "应收款项"
