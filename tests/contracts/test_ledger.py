@@ -279,3 +279,21 @@ def test_the_export_holds_the_pages_figures_and_is_on_the_trail(client, lease, t
     assert numbers == {lease.number, town_lease.number}
     event = AuditEvent.objects.get(action="export")
     assert (event.actor, event.data["what"], event.data["rows"]) == (fiona, "rent_ledger", 2)
+
+
+def test_someone_with_no_role_may_not_open_the_ledger(client, lease, school):
+    nobody = UserFactory(username="nora", full_name="无角色", organization=school, roles=[])
+    client.force_login(nobody)
+
+    assert client.get(reverse("contracts:ledger")).status_code == 403
+
+
+def test_the_dashboard_and_its_workbook_say_how_the_money_is_counted_and_link_the_ledger(client, lease, fiona):
+    client.force_login(fiona)
+
+    page = client.get(reverse("supervision:dashboard")).content.decode()
+    assert "应收按应付日期" in page and reverse("contracts:ledger") in page
+    query = {"kind": ReportKind.MONTHLY, "year": TODAY.year, "period": TODAY.month}
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("supervision:report_xlsx"), query).content))
+    lines = [row[0] for row in workbook["收入上缴"].iter_rows(values_only=True) if row and row[0]]
+    assert any(str(line).startswith("出租出借、委托运营") for line in lines)
