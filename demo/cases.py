@@ -45,6 +45,12 @@ OPEN_FROM_DAYS = 34
 # the methods with a receiving unit or money pass their own (MORE_STOPS).
 STOPS = ("dept_review", "execute", "close")
 FINISHED = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
+# And cases before their plan, so that the county shows every state of the path: 待签发 (at 签发), 待核查认定 (at
+# 核查认定) and 已认定 (its plan still to draft, the 调剂 window open), by the step each waits at. Their method is not
+# chosen yet; their assets are ones a 调剂 fits, as any verified asset stands on the board.
+EARLY_STOPS = {"sign_off": CaseState.DRAFT, "verify": CaseState.SUBMITTED, "plan": CaseState.VERIFIED}
+EARLY_METHOD = "reallocate"
+EARLY_FROM_DAYS = 8
 LIVE_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
 
@@ -547,6 +553,11 @@ def _missing() -> dict[str, tuple[bool, bool]]:
     return missing
 
 
+def _missing_early() -> list[str]:
+    """The steps before the plan at which no case of the county waits."""
+    return [stop for stop, state in EARLY_STOPS.items() if not DisposalCase.objects.filter(state=state).exists()]
+
+
 def _stops(method: methods.Method) -> tuple[str, ...]:
     more = ("confirm_receipt",) if method.receiver and method.receiver.confirms else ()
     return (*STOPS, *more, *(("confirm_remittance",) if method.earns_money else ()))
@@ -583,8 +594,8 @@ def demo_cases_load() -> CasesSummary:
     """Makes what is missing of one closed and one open case per method, each step on its own working day up to
     today. Not inside a transaction: each step commits as in the browser, and its document is issued after it."""
     summary = CasesSummary(methods=len(methods.all_methods()))
-    missing = _missing()
-    if not any(any(pair) for pair in missing.values()):
+    missing, early = _missing(), _missing_early()
+    if not early and not any(any(pair) for pair in missing.values()):
         return summary
     today = timezone.localdate()
     first_day = today - datetime.timedelta(days=CLOSED_FROM_DAYS)
@@ -599,6 +610,7 @@ def demo_cases_load() -> CasesSummary:
         )
         return summary
     wanted = {code: closed + on_way for code, (closed, on_way) in missing.items()}
+    wanted[EARLY_METHOD] += len(early)
     assets = _assign_assets(wanted, first_day)
     client = Client(SERVER_NAME=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "testserver")
     walks: list[Walk] = []
@@ -612,6 +624,10 @@ def demo_cases_load() -> CasesSummary:
             day = _working_day_from(today - datetime.timedelta(days=OPEN_FROM_DAYS - index % 5))
             stops = _stops(method)
             walks.append(Walk(method, pending.pop(0), 2 * index + 2, day, stops[index % len(stops)], client))
+        if method.code == EARLY_METHOD:
+            for offset, stop in enumerate(early):
+                day = _working_day_from(today - datetime.timedelta(days=EARLY_FROM_DAYS - offset))
+                walks.append(Walk(method, pending.pop(0), 100 + offset, day, stop, client))
     with _jobs_in_process():
         _run(walks, until=timezone.now())
     summary.created = len(walks)
