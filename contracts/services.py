@@ -22,7 +22,7 @@ from workflows.models import DisposalCase
 from workflows.services import FINANCE_KINDS, Actor
 
 from . import booking
-from .models import Contract, ContractState, Installment, Payment
+from .models import Contract, Installment, Payment
 from .schedule import ScheduleError
 
 
@@ -118,8 +118,10 @@ def payment_record(
     installment = Installment.objects.select_for_update().select_related("contract__asset").get(pk=installment.pk)
     contract = installment.contract
     _holding_clerk(actor, contract)
-    if contract.state != ContractState.ACTIVE:
-        raise DomainError(f"该合同{contract.get_state_display()}，不能再登记收款。")
+    if installment.cancelled_on is not None:
+        # Rent owed before a contract ended is still owed after it (到期收回, 提前终止): only a cancelled one is not.
+        on = cn_date(installment.cancelled_on)
+        raise DomainError(f"第{installment.sequence}期已因合同提前终止于{on}取消，无需收款。")
     errors = payment_errors(
         installment=installment, amount=amount, paid_on=paid_on, receipt_no=receipt_no, today=timezone.localdate()
     )

@@ -41,6 +41,12 @@ ACTIONS = {
     "register:import_progress",
     "register:import_commit",
     "register:import_error_file",
+    "contracts:payment_record",
+    "contracts:payment_confirm",
+    "contracts:return",
+    "contracts:terminate",
+    "contracts:renewal_request",
+    "contracts:renewal_approve",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
@@ -83,6 +89,9 @@ READS = {
     "supervision:report_xlsx",
     "supervision:report_pdf",
     "supervision:report_document",
+    "contracts:index",
+    "contracts:detail",
+    "contracts:document",
 }
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {
