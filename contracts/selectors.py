@@ -37,7 +37,8 @@ def contract_schedule(contract: Contract, *, today: date) -> dict:
         in_arrears = owed > 0 and installment.due_on <= cutoff
         rows.append({"installment": installment, "remitted": installment.remitted or ZERO, "owed": owed,
                      "in_arrears": in_arrears, "open": owed > 0})  # fmt: skip
-        totals["due"] += installment.amount
+        # A cancelled installment (提前终止) is no longer due: what was paid on it stays as received.
+        totals["due"] += installment.paid if installment.cancelled_on else installment.amount
         totals["paid"] += installment.paid
         totals["remitted"] += installment.remitted or ZERO
         totals["owed"] += owed

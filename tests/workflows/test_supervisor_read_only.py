@@ -44,6 +44,10 @@ ACTIONS = {
     "register:import_error_file",
     "contracts:payment_record",
     "contracts:payment_confirm",
+    "contracts:return",
+    "contracts:terminate",
+    "contracts:renewal_request",
+    "contracts:renewal_approve",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
@@ -88,6 +92,7 @@ READS = {
     "supervision:report_document",
     "contracts:index",
     "contracts:detail",
+    "contracts:document",
 }
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {
