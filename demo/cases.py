@@ -27,14 +27,24 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Asset, AssetStatus, AttachmentKind, Organization, OrganizationKind, Role, UsageStatus, User
+from assets.models import (
+    HOLDING_KINDS,
+    Asset,
+    AssetStatus,
+    AttachmentKind,
+    Organization,
+    OrganizationKind,
+    Role,
+    UsageStatus,
+    User,
+)
 from workflows import methods
 from workflows.calendar import add_working_days, is_workday
 from workflows.flows import DisposalFlow
 from workflows.models import Basis, CaseState, DisposalCase, Policy, methods_for_asset
 from workflows.permissions import parse_role_key
 
-from .county import HOLDING_KINDS, OrgSpec, credit_code_for
+from .county import OrgSpec, credit_code_for
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # The closed cases are reported from this many days ago, a day or two apart, so that all have closed by today;
