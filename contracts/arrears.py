@@ -10,8 +10,6 @@ from django.db.models import F, Q
 
 from workflows.calendar import add_working_days
 
-from .models import ContractState
-
 
 def grace_ends_on(due_on: date, grace_working_days: int) -> date:
     """The last day an installment due on `due_on` may still be paid without being in arrears."""
@@ -37,6 +35,8 @@ def arrears_cutoff(today: date, grace_working_days: int) -> date:
 
 
 def in_arrears_q(cutoff: date) -> Q:
-    """The installments in arrears given the cutoff (arrears_cutoff): of a running contract, due on or before it and
-    not paid in full. The one rule the dashboard's alert, the rent ledger and the reminders share."""
-    return Q(contract__state=ContractState.ACTIVE, due_on__lte=cutoff, paid__lt=F("amount"))
+    """The installments in arrears given the cutoff (arrears_cutoff): due on or before it, not paid in full and not
+    cancelled. The one rule the dashboard's alert, the rent ledger and the reminders share. A contract's end (到期收回,
+    提前终止, 续签) leaves what was owed before it owed; 提前终止 cancels what falls due from its date on
+    (cancelled_on), which is then no longer owed."""
+    return Q(due_on__lte=cutoff, paid__lt=F("amount"), cancelled_on__isnull=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -176,7 +176,8 @@ def ledger_groups(
     if "month" in by:
         due = due.annotate(month=TruncMonth("due_on"))
     for row in due.values(*(_ON_INSTALLMENT[b] for b in by)).annotate(
-        due=Sum("amount"),
+        # 提前终止 cancels what falls due from its date on: such an installment owes what was paid on it, if anything.
+        due=Sum(Case(When(cancelled_on__isnull=False, then=F("paid")), default=F("amount"))),
         arrears=Sum(F("amount") - F("paid"), filter=in_arrears_q(cutoff)),
         contracts=Count("contract_id", distinct=True),
     ):

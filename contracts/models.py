@@ -11,6 +11,7 @@ from assets.models import Asset, AssetAttachment, Organization, User
 from assets.uscc import validate_uscc
 from workflows.models import DisposalCase
 
+from . import kinds as _kinds  # noqa: F401  (the ending documents' kinds, registered once)
 from . import schedule
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -48,7 +49,32 @@ class ContractPolicy(models.Model):
 
 class ContractState(models.TextChoices):
     ACTIVE = "active", "履行中"
-    ENDED = "ended", "已到期"
+    TERMINATED = "terminated", "已终止"  # ended early (提前终止), the asset returned
+    RETURNED = "returned", "已到期收回"  # ran its term, the asset returned
+    RENEWED = "renewed", "已续签"  # its next version runs on (续租/续约)
+
+
+class EndKind(models.TextChoices):
+    RETURN = "return", "到期收回"
+    TERMINATION = "termination", "提前终止"
+
+
+class ReturnOutcome(models.TextChoices):
+    """What the asset is once it is back on its unit's ledger (issue 14 §3: in use, or idle again)."""
+
+    IN_USE = "in_use", "收回后自用"
+    IDLE = "idle", "再度闲置"
+
+
+class DepositOutcome(models.TextChoices):
+    RETURNED = "returned", "退还"
+    KEPT = "kept", "不予退还（抵扣或没收）"
+    NONE = "none", "无保证金"
+
+
+class RenewalState(models.TextChoices):
+    PENDING = "pending", "待财政审批"
+    APPROVED = "approved", "已批准"
 
 
 class Contract(models.Model):
@@ -112,6 +138,8 @@ class Installment(models.Model):
     # When the reminders sent its notices (contracts.reminders), each once: before it falls due, and once in arrears.
     reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
     arrears_notified_at = models.DateTimeField("欠缴通知时间", null=True, blank=True)
+    # An early termination cancels what falls due from its date on: no longer owed, so never in arrears.
+    cancelled_on = models.DateField("取消日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "应收款项"
@@ -128,7 +156,7 @@ class Installment(models.Model):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.paid
+        return Decimal(0) if self.cancelled_on else self.amount - self.paid
 
 
 class Payment(models.Model):
@@ -165,3 +193,72 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.receipt_no
+
+
+class ContractEnd(models.Model):
+    """How a contract ended: 到期收回, or 提前终止 with its settlement; either way the asset came back to its unit on
+    `returned_on`, in the condition the clerk wrote, and is in use or idle again (再度闲置)."""
+
+    contract = models.OneToOneField(Contract, verbose_name="合同", on_delete=models.PROTECT, related_name="end")
+    kind = models.CharField("终止方式", max_length=12, choices=EndKind.choices)
+    returned_on = models.DateField("收回交接日期")
+    condition = models.TextField("资产状况", max_length=2000)
+    evidence = models.ForeignKey(
+        AssetAttachment, verbose_name="交接材料（附件）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    outcome = models.CharField("收回后使用状况", max_length=8, choices=ReturnOutcome.choices)
+    idle_reason = models.TextField("闲置原因", max_length=1000, blank=True)
+    termination_reason = models.TextField("终止原因", max_length=2000, blank=True)
+    settlement = models.DecimalField(
+        "结算金额（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    deposit_outcome = models.CharField("保证金处理", max_length=8, choices=DepositOutcome.choices, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "合同终止与收回"
+        verbose_name_plural = "合同终止与收回"
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.get_kind_display()}"
+
+
+class ContractRenewal(models.Model):
+    """续租/续约: the new terms the holding unit's clerk asks for, approved by finance (never the requester); the
+    approval makes the contract's next version, with its own schedule, running on from the day the old one ends."""
+
+    contract = models.ForeignKey(Contract, verbose_name="原合同", on_delete=models.PROTECT, related_name="renewals")
+    state = models.CharField("状态", max_length=12, choices=RenewalState.choices, default=RenewalState.PENDING)
+    ends_on = models.DateField("续签期限止")
+    cycle = models.CharField("付款周期", max_length=12, choices=Cycle.choices)
+    annual_amount = models.DecimalField("年金额（元）", **MONEY, validators=[MinValueValidator(0)])
+    step_percent = models.DecimalField(
+        "年递增比例（%）", max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    deposit = models.DecimalField("保证金（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
+    number = models.CharField("续签合同编号", max_length=60)
+    reason = models.TextField("续签理由", max_length=2000)
+    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        User, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    opinion = models.TextField("审批意见", max_length=2000, blank=True)
+    renewed = models.OneToOneField(
+        Contract, verbose_name="续签合同", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_from"
+    )
+
+    class Meta:
+        verbose_name = "续签申请"
+        verbose_name_plural = "续签申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(state="pending"), name="renewal_one_pending_per_contract"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} 续签"

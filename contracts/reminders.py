@@ -47,7 +47,9 @@ def rent_reminders_sweep(*, today: dt.date | None = None) -> dict:
     now = timezone.now()
     lead = ContractPolicy.current().reminder_lead_working_days
     counts = {"reminded": 0, "arrears": 0}
-    open_installments = Installment.objects.filter(contract__state=ContractState.ACTIVE, paid__lt=F("amount"))
+    open_installments = Installment.objects.filter(
+        contract__state=ContractState.ACTIVE, paid__lt=F("amount"), cancelled_on__isnull=True
+    )
 
     # 到期提醒: due from today up to `lead` working days ahead, not yet paid in full.
     upcoming = open_installments.filter(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
 
 from assets.models import User
 from workflows.models import Policy
 from workflows.selectors import case_visibility_q
 
-from .arrears import arrears_cutoff
+from .arrears import arrears_cutoff, in_arrears_q
 from .models import Contract, Payment
 
 ZERO = Decimal(0)
@@ -28,16 +28,20 @@ def contract_schedule(contract: Contract, *, today: date) -> dict:
     arrears (due, unpaid after the grace period), and the totals."""
     cutoff = arrears_cutoff(today, Policy.current().arrears_grace_working_days)
     installments = list(
-        contract.installments.annotate(remitted=Sum("payments__amount", filter=Q(payments__confirmed_at__isnull=False)))
+        contract.installments.annotate(
+            remitted=Sum("payments__amount", filter=Q(payments__confirmed_at__isnull=False)),
+            late=ExpressionWrapper(in_arrears_q(cutoff), output_field=BooleanField()),  # the one arrears rule
+        )
     )
     rows = []
     totals = {"due": ZERO, "paid": ZERO, "remitted": ZERO, "owed": ZERO, "arrears": ZERO}
     for installment in installments:
         owed = installment.outstanding
-        in_arrears = owed > 0 and installment.due_on <= cutoff
+        in_arrears = installment.late
         rows.append({"installment": installment, "remitted": installment.remitted or ZERO, "owed": owed,
                      "in_arrears": in_arrears, "open": owed > 0})  # fmt: skip
-        totals["due"] += installment.amount
+        # A cancelled installment (提前终止) is no longer due: what was paid on it stays as received.
+        totals["due"] += installment.paid if installment.cancelled_on else installment.amount
         totals["paid"] += installment.paid
         totals["remitted"] += installment.remitted or ZERO
         totals["owed"] += owed

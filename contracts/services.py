@@ -22,7 +22,7 @@ from workflows.models import DisposalCase
 from workflows.services import FINANCE_KINDS, Actor
 
 from . import booking
-from .models import Contract, ContractState, Installment, Payment
+from .models import Contract, Installment, Payment
 from .schedule import ScheduleError
 
 
@@ -86,9 +86,9 @@ def payment_errors(*, installment: Installment, amount, paid_on, receipt_no: str
         errors["paid_on"] = "请填写收款日期。"
     elif paid_on > today:
         errors["paid_on"] = "收款日期不能晚于今天。"
-    elif paid_on < contract.starts_on or (contract.ends_on and paid_on > contract.ends_on):
-        ends = f"至{cn_date(contract.ends_on)}" if contract.ends_on else "起"
-        errors["paid_on"] = f"收款日期须在合同期限内（{cn_date(contract.starts_on)}{ends}）。"
+    elif paid_on < contract.starts_on:
+        # After the term's end is fine: rent owed is still paid (补缴) once the asset is back.
+        errors["paid_on"] = f"收款日期不能早于合同期限起（{cn_date(contract.starts_on)}）。"
     receipt_no = (receipt_no or "").strip()
     if not receipt_no:
         errors["receipt_no"] = "请填写收款凭证号。"
@@ -118,8 +118,10 @@ def payment_record(
     installment = Installment.objects.select_for_update().select_related("contract__asset").get(pk=installment.pk)
     contract = installment.contract
     _holding_clerk(actor, contract)
-    if contract.state != ContractState.ACTIVE:
-        raise DomainError(f"该合同{contract.get_state_display()}，不能再登记收款。")
+    if installment.cancelled_on is not None:
+        # Rent owed before a contract ended is still owed after it (到期收回, 提前终止): only a cancelled one is not.
+        on = cn_date(installment.cancelled_on)
+        raise DomainError(f"第{installment.sequence}期已因合同提前终止于{on}取消，无需收款。")
     errors = payment_errors(
         installment=installment, amount=amount, paid_on=paid_on, receipt_no=receipt_no, today=timezone.localdate()
     )

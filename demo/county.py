@@ -38,7 +38,6 @@ RANDOM_SEED = 513223
 DIVISION_CODE = "513223"  # 茂县
 
 K = OrganizationKind
-HOLDING_KINDS = (K.ADMINISTRATIVE, K.INSTITUTION, K.STATE_ENTERPRISE, K.TOWNSHIP)
 
 
 # -- organizations ---------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ from assets.models import (
 from assets.selectors import SupervisionScope
 from contracts import ledger as rent_ledger
 from contracts.arrears import arrears_cutoff, in_arrears_q
-from contracts.models import Contract, Installment
+from contracts.models import Contract, ContractState, Installment, ReturnOutcome
 from core import formatting
 from core.formatting import cn_date
 from workflows import methods
@@ -102,6 +102,7 @@ LIST_LIMIT = 50
 # How many rows an alert list's own .xlsx export holds at most (its sheet says so when the count is larger).
 ALERT_EXPORT_LIMIT = 5000
 # Alert windows (days), as the supervision brief sets them; the appraisal validity itself is Policy data.
+CONTRACT_ALERT_DAYS, CONTRACT_URGENT_DAYS = 60, 30  # contracts ending within these (issue 14 §3)
 SPLIT_CASES_LISTED = 10  # plans named per suspected split
 SPLIT_ROWS_LISTED = 20  # suspected splits listed (the count covers them all)
 TASK_AGE_LIMIT_DAYS = 366  # tasks older than this at the period's start are left out of the average days per step
@@ -118,6 +119,7 @@ def alert_titles(policy: Policy) -> dict[str, str]:
     return {
         "leases_expiring": f"租期{policy.lease_alert_days}日内到期",
         "rent_arrears": "租金欠缴",
+        "contracts_ending": f"合同{CONTRACT_ALERT_DAYS}日内到期",
         "appraisals_expiring": f"评估报告{policy.appraisal_alert_days}日内失效或已失效",
         "idle_without_case": f"闲置超过{policy.idle_alert_months}个月未申报盘活",
         "batch_splitting": "疑似拆分规避审批",
@@ -813,8 +815,15 @@ def leases_expiring(
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
     count, records = _alert(qs.order_by("lease_ends_on", "pk"), limit)
+    # The lease's running contract, where 销号 made one (the row links to it).
+    running = dict(
+        Contract.objects.filter(case_id__in=[r.case_id for r in records], state=ContractState.ACTIVE).values_list(
+            "case_id", "pk"
+        )
+    )
     rows = [
-        _case_row(r.case, lessee=r.lessee, lease_ends_on=r.lease_ends_on, days=(r.lease_ends_on - today).days,
+        _case_row(r.case, contract_id=running.get(r.case_id), lessee=r.lessee, lease_ends_on=r.lease_ends_on,
+                  days=(r.lease_ends_on - today).days,
                   detail=f"承租方{r.lessee}，{(r.lease_ends_on - today).days}日后到期")
         for r in records
     ]  # fmt: skip
@@ -849,6 +858,53 @@ def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_L
                              f"最早一期{cn_date(group['oldest'])}到期")
         )  # fmt: skip
     return {"count": count, "rows": rows}
+
+
+def contracts_ending(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
+    """Running contracts (履行中) whose term ends within CONTRACT_ALERT_DAYS, soonest first, those within
+    CONTRACT_URGENT_DAYS counted apart: the unit decides in time on 续签 or 收回 (issue 14 §3). Its 期限止 is the
+    term's last day."""
+    qs = Contract.objects.filter(
+        state=ContractState.ACTIVE,
+        ends_on__gte=today,
+        ends_on__lte=today + dt.timedelta(days=CONTRACT_ALERT_DAYS),
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    urgent = qs.filter(ends_on__lte=today + dt.timedelta(days=CONTRACT_URGENT_DAYS)).count()
+    count, contracts = _alert(qs.order_by("ends_on", "pk"), limit)
+    rows = []
+    for c in contracts:
+        last_day = c.ends_on
+        days = (last_day - today).days
+        rows.append(
+            _case_row(c.case, contract_id=c.pk, contract_number=str(c), lessee=c.counterparty, ends_on=last_day,
+                      days=days, urgent=days <= CONTRACT_URGENT_DAYS,
+                      detail=f"{c.counterparty}，合同{cn_date(last_day)}到期（{days}日后）"
+                             + ("，30日内到期" if days <= CONTRACT_URGENT_DAYS else ""))
+        )  # fmt: skip
+    return {"count": count, "urgent": urgent, "rows": rows}
+
+
+def contract_figures(scope: SupervisionScope) -> dict:
+    """The assets revitalized under a contract (出租出借, 委托运营, 特许经营, 临时使用, 开放共享: any with a
+    contract, in the scope of its case), and those of them idle again (再度闲置, seed 004: 避免盘活厂房再度闲置):
+    back from a contract as idle, and idle since that very handover (a new use, or a new 盘活, ends it: the
+    ledger clears the idle date)."""
+    contracts = _scoped(Contract.objects.all(), case_scope_q(scope, prefix="case__"))
+    revitalized = contracts.values("asset_id").distinct().count()
+    idle_again = (
+        contracts.filter(
+            end__outcome=ReturnOutcome.IDLE,
+            asset__usage_status=UsageStatus.IDLE,
+            asset__idle_since=F("end__returned_on"),
+        )
+        .values("asset_id")
+        .distinct()
+        .count()
+    )
+    running = contracts.filter(state=ContractState.ACTIVE).count()
+    share = percent(idle_again, revitalized)
+    return {"revitalized_assets": revitalized, "idle_again": idle_again, "idle_again_share": share, "running": running}
 
 
 def appraisals_expiring(
@@ -1082,6 +1138,7 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
     alerts = {
         "leases_expiring": leases_expiring(scope, today, policy),
         "rent_arrears": rent_arrears(scope, today),
+        "contracts_ending": contracts_ending(scope, today),
         "appraisals_expiring": appraisals_expiring(scope, today, policy),
         "idle_without_case": idle_without_case(scope, today, policy),
         "batch_splitting": batch_splitting(scope, period, today, policy),
@@ -1094,7 +1151,8 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
 
 
 ALERT_KEYS = (
-    "leases_expiring", "rent_arrears", "appraisals_expiring", "idle_without_case", "batch_splitting", "follow_ups_due",
+    "leases_expiring", "rent_arrears", "contracts_ending", "appraisals_expiring", "idle_without_case",
+    "batch_splitting", "follow_ups_due",
 )  # fmt: skip
 
 
@@ -1107,6 +1165,7 @@ def alert_export_figures(scope: SupervisionScope, key: str, period: Period, toda
     alert = {
         "leases_expiring": lambda: leases_expiring(scope, today, policy, limit=limit),
         "rent_arrears": lambda: rent_arrears(scope, today, limit=limit),
+        "contracts_ending": lambda: contracts_ending(scope, today, limit=limit),
         "appraisals_expiring": lambda: appraisals_expiring(scope, today, policy, limit=limit),
         "idle_without_case": lambda: idle_without_case(scope, today, policy, limit=limit),
         "batch_splitting": lambda: batch_splitting(scope, period, today, policy, rows_listed=limit),
@@ -1137,6 +1196,7 @@ def dashboard_figures(scope: SupervisionScope, period: Period, today: dt.date | 
         "targets": targets,
         "targets_behind": sum(1 for t in targets if t["behind"]),
         "proceeds": proceeds_figures(scope, period, today),
+        "contracts": contract_figures(scope),
         "overdue": overdue_figures(scope, today),
         "step_durations": step_duration_figures(scope, period),
         "completion": completion_figures(scope, period, ledger=ledger, closed=closed),

@@ -44,6 +44,10 @@ ACTIONS = {
     "register:import_error_file",
     "contracts:payment_record",
     "contracts:payment_confirm",
+    "contracts:return",
+    "contracts:terminate",
+    "contracts:renewal_request",
+    "contracts:renewal_approve",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
@@ -92,6 +96,7 @@ READS = {
     "contracts:ledger_xlsx",
     "contracts:contract_ledger",
     "contracts:contract_ledger_xlsx",
+    "contracts:document",
 }
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {

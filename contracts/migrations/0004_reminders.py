@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contracts", "0002_backfill_closed_cases"),
+        ("contracts", "0003_contract_end"),
     ]
 
     operations = [
