@@ -360,7 +360,11 @@ def _asset_groups(scope: SupervisionScope) -> list[dict]:
     """One scan of the scope's ledger, grouped by category and holding unit, with the status counts as filtered
     aggregates (a few hundred groups, whatever the size of the ledger)."""
     qs = _scoped(Asset.objects.order_by(), asset_scope_q(scope))  # order_by(): the default ordering would join GROUP BY
-    counts = {usage: Count("pk", filter=Q(usage_status=usage)) for usage in UsageStatus.values}
+    # 闲置 / 低效 … of the assets still on the active ledger (a disposed asset's last 使用状况 is history): so the
+    # table's 闲置 + 低效 is the overview's 闲置低效待盘活.
+    counts = {
+        usage: Count("pk", filter=Q(usage_status=usage, status__in=ACTIVE_LEDGER)) for usage in UsageStatus.values
+    }
     counts |= {status: Count("pk", filter=Q(status=status)) for status in AssetStatus.values}
     # Idle or low-efficiency, still on the active ledger: what is left to revitalize.
     counts["pending"] = Count("pk", filter=Q(usage_status__in=PENDING_USAGE, status__in=ACTIVE_LEDGER))
@@ -433,7 +437,15 @@ def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
     qs = _scoped(qs, case_scope_q(scope))
     rows = (
         qs.annotate(month=ExtractMonth("closed_at"))  # in the county's time zone
-        .values("month", "asset__category_id", "holding_unit_id", "holding_unit__kind", "basis", "method")
+        .values(
+            "month",
+            "asset__category_id",
+            "asset__subtype_id",
+            "holding_unit_id",
+            "holding_unit__kind",
+            "basis",
+            "method",
+        )
         .annotate(
             n=Count("pk"),
             area=Sum("asset__area_m2"),
@@ -442,6 +454,12 @@ def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
         )
     )
     return list(rows)
+
+
+def _tally(method: str) -> str:
+    """盘活 or 处置, as the method's declaration counts its closed cases."""
+    spec = methods.get(method)
+    return spec.tally.value if spec else ""
 
 
 def _measure(measure: str, group: dict) -> Decimal:
@@ -458,7 +476,7 @@ def _measure(measure: str, group: dict) -> Decimal:
 
 def targets_in_scope(scope: SupervisionScope, year: int):
     """The targets a scope answers for (see the module docstring)."""
-    qs = Target.objects.filter(year=year).select_related("category", "lead_department")
+    qs = Target.objects.filter(year=year).select_related("category", "lead_department").prefetch_related("subtypes")
     if scope.level == "county":
         return qs
     org = scope.organization
@@ -541,10 +559,15 @@ def target_figures(
     rows = []
     for target in targets_in_scope(scope, period.year):
         monthly = [ZERO] * period.last_month
+        subtypes = {t.pk for t in target.subtypes.all()}
         for group in closed:
             if target.category_id is not None and group["asset__category_id"] != target.category_id:
                 continue
+            if subtypes and group["asset__subtype_id"] not in subtypes:
+                continue
             if target.unit_kind and group["holding_unit__kind"] != target.unit_kind:
+                continue
+            if target.tally and _tally(group["method"]) != target.tally:
                 continue
             monthly[group["month"] - 1] += _measure(target.measure, group)
         cumulative, running = [], ZERO
@@ -558,7 +581,9 @@ def target_figures(
             {
                 "target_id": target.pk,
                 "name": target.name,
-                "category": target.category.name if target.category_id else "全部类别",
+                "category": (target.category.name if target.category_id else "全部类别")
+                + (f"（{'、'.join(t.name for t in target.subtypes.all())}）" if subtypes else ""),
+                "tally": target.tally or "盘活和处置",
                 "unit_kind": target.get_unit_kind_display() if target.unit_kind else "全部单位",
                 "lead_department": target.lead_department.name if target.lead_department_id else "全县",
                 "measure": target.measure,

@@ -193,18 +193,19 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
     )
 
     sheet = _Sheet(
-        wb, "年度目标", f"年度目标完成情况（{period['label']}，按月累计）", [30, 18, 14, 16, 14, 18, 18, 12, 12]
+        wb, "年度目标", f"年度目标完成情况（{period['label']}，按月累计）", [30, 18, 12, 14, 16, 14, 18, 18, 12, 12]
     )
     months = list(range(1, period["last_month"] + 1))
-    columns = [("任务名称", None), ("资产类别", None), ("单位类型", None), ("牵头单位", None), ("计量单位", None),
+    columns = [("任务名称", None), ("资产类别", None), ("计入", None), ("单位类型", None), ("牵头单位", None),
+               ("计量单位", None),
                ("年度目标", MONEY), ("累计完成", MONEY), ("完成率（%）", ONE_DECIMAL),
                ("序时进度（%）", ONE_DECIMAL)]  # fmt: skip
     columns += [(f"{m}月累计", MONEY) for m in months]
     sheet.table(
         columns,
         [
-            [t["name"], t["category"], t["unit_kind"], t["lead_department"], t["unit"], t["amount"], t["achieved"],
-             t["percent"], t["pace_percent"], *t["cumulative"]]
+            [t["name"], t["category"], t["tally"], t["unit_kind"], t["lead_department"], t["unit"], t["amount"],
+             t["achieved"], t["percent"], t["pace_percent"], *t["cumulative"]]
             for t in figures["targets"]
         ],
     )  # fmt: skip

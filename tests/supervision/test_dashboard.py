@@ -19,7 +19,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Asset, Organization, OrganizationKind, Role, UsageStatus
+from assets.models import Asset, CategorySubtype, Organization, OrganizationKind, Role, UsageStatus
 from assets.selectors import SupervisionScope, supervision_scope
 from audit.models import AuditEvent
 from contracts.arrears import grace_ends_on
@@ -48,6 +48,7 @@ from workflows.services import (
 )
 
 from ..cases import as_, case_at, fetch, idle_evidence, lease_record, two_years_ago, verified
+from ..clock import TODAY as SUITE_TODAY
 from ..clock import years_after
 from ..factories import AssetFactory, OrganizationFactory, UserFactory, category
 
@@ -642,10 +643,10 @@ def test_the_workbook_opens_and_holds_the_dashboards_totals_with_chinese_headers
     assert summary["盘活资产原值（元）"] == (6500, 3606500)
     assert summary["实收（元）"] == (0, 52000)
     target_rows = list(wb["年度目标"].iter_rows(values_only=True))
-    assert target_rows[1][:9] == ("任务名称", "资产类别", "单位类型", "牵头单位", "计量单位", "年度目标", "累计完成",
-                                  "完成率（%）", "序时进度（%）")  # fmt: skip
+    assert target_rows[1][:10] == ("任务名称", "资产类别", "计入", "单位类型", "牵头单位", "计量单位", "年度目标",
+                                   "累计完成", "完成率（%）", "序时进度（%）")  # fmt: skip
     factory = next(r for r in target_rows if r[0] == "盘活工业园区闲置厂房")
-    assert (factory[6], factory[7]) == (860, 0.9)
+    assert (factory[2], factory[7], factory[8]) == ("盘活和处置", 860, 0.9)
     by_method = {row[0]: row[1:4] for row in wb["月度盘活"].iter_rows(values_only=True) if row and row[0]}
     assert by_method["调剂"] == ("盘活", 1, 1) and by_method["出租出借"] == ("盘活", 0, 1)
 
@@ -857,3 +858,48 @@ def test_the_demo_county_has_this_years_targets_from_seed_004_once():
 def test_the_pace_is_the_elapsed_share_of_the_year(clock, day, period, share):
     clock.move_to(datetime.datetime.combine(day, datetime.time(23, 30), tzinfo=ZoneInfo("Asia/Shanghai")))
     assert elapsed_share(period, timezone.localdate()) == share
+
+
+def test_the_category_table_counts_as_idle_only_what_is_still_on_the_ledger_as_the_overview_does(
+    building, computer, alice, henry, hugo, rita, fiona, fred
+):
+    """A scrapped computer keeps its last 使用状况 (闲置) as history: the table's 闲置 + 低效 is the overview's
+    闲置低效待盘活, and the computer counts as 已处置 only."""
+    case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona, confirmer=fred)
+    assert Asset.objects.get(pk=computer.pk).usage_status == UsageStatus.IDLE  # its history
+
+    totals = dashboard_figures(SupervisionScope("county"), APRIL_REPORT, APRIL_20)["ledger"]["category_totals"]
+
+    assert (totals["total"], totals["disposed"]) == (2, 1)
+    assert (totals["idle"], totals["low_efficiency"], totals["pending"]) == (1, 0, 1)  # the building alone
+
+
+def test_a_target_counts_only_its_sub_types_and_the_cases_its_tally_names(
+    building, computer, alice, henry, hugo, rita, fiona, fred
+):
+    """盘活闲置办公设备 counts 盘活 only (a scrapped computer is 处置); 盘活工业园区闲置厂房 counts 标准厂房 only (the
+    school's 经营性用房 is not a factory), while 盘活闲置厂房和房屋 counts every building."""
+    case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona)  # 报废: 处置
+    case_at(CaseState.CLOSED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,
+            confirmer=fred)  # 出租: 盘活  # fmt: skip
+    year, equipment, housing = SUITE_TODAY.year, category("general_equipment"), category("building")
+    for name, tally in (("盘活闲置办公设备", "盘活"), ("处置闲置办公设备", "处置"), ("办公设备", "")):
+        Target.objects.create(year=year, name=name, category=equipment, tally=tally, measure=TargetMeasure.COUNT,
+                              amount=Decimal("60"))  # fmt: skip
+    factories = Target.objects.create(year=year, name="盘活工业园区闲置厂房", category=housing,
+                                      measure=TargetMeasure.COUNT, amount=Decimal("10"))  # fmt: skip
+    factories.subtypes.set(CategorySubtype.objects.filter(category=housing, code="standard_factory"))
+    Target.objects.create(year=year, name="盘活闲置厂房和房屋", category=housing, measure=TargetMeasure.COUNT,
+                          amount=Decimal("10"))  # fmt: skip
+
+    period = Period.containing(ReportKind.MONTHLY, SUITE_TODAY)
+    rows = {r["name"]: r for r in dashboard_figures(COUNTY, period, SUITE_TODAY)["targets"]}
+
+    achieved = {name: row["achieved"] for name, row in rows.items()}
+    assert achieved == {"盘活闲置办公设备": 0, "处置闲置办公设备": 1, "办公设备": 1, "盘活工业园区闲置厂房": 0,
+                        "盘活闲置厂房和房屋": 1}  # fmt: skip
+    assert (rows["盘活工业园区闲置厂房"]["category"], rows["盘活闲置办公设备"]["tally"], rows["办公设备"]["tally"]) == (
+        f"{housing.name}（标准厂房）",
+        "盘活",
+        "盘活和处置",
+    )
