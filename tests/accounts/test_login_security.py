@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -201,6 +204,23 @@ def test_a_session_ends_after_30_idle_minutes_and_with_the_browser(client, alice
     clock.shift(datetime.timedelta(minutes=31))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_pages_opened_within_a_minute_write_no_session_and_the_idle_end_still_moves_on(client, alice, clock):
+    """accounts.middleware.SessionIdleMiddleware: the session row is written at most once a minute."""
+    login(client, "alice")
+    client.get("/")
+    ends = Session.objects.get().expire_date
+    clock.shift(datetime.timedelta(seconds=20))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert Session.objects.get().expire_date == ends  # a moment later: no write
+    clock.shift(datetime.timedelta(seconds=50))  # over a minute since the last write
+    client.get("/")
+    assert Session.objects.get().expire_date > ends  # the end moved on
+    clock.shift(datetime.timedelta(minutes=29, seconds=30))  # idle 29½ minutes since the last write
+    assert client.get("/").status_code == 200
 
 
 def test_signed_in_pages_and_downloads_are_never_cached(client, alice):
