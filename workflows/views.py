@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Window
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -83,6 +83,25 @@ PAGE_SIZE = 30
 
 def _page(request, qs, size=PAGE_SIZE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+class CountingPaginator(Paginator):
+    """A page of rows and the length of the whole list in one query (COUNT(*) OVER ()), where Paginator asks for
+    the count first: a filtered inbox at 50,000 cases joins its few hundred tasks to their cases and assets once,
+    not twice. Past the last page (no row to carry the count) it falls back on Paginator's count."""
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows = list(self.object_list.annotate(list_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+            if rows:
+                self.count = rows[0].list_total
+                return self._get_page(rows, number, self)
+        return super().get_page(number)
 
 
 def _task_actions(user, task: Task) -> dict:
@@ -334,7 +353,7 @@ class TaskListView(TemplateView):
         # Only the filters' own names bind the form: a saved view's or the pager's parameters are no filter.
         data = {k: v for k, v in self.request.GET.items() if k in FILTER_FIELDS}
         form = TaskFilterForm(data or None, archive=archive)
-        page = _page(self.request, form.apply(self.tasks()))
+        page = CountingPaginator(form.apply(self.tasks()), PAGE_SIZE).get_page(self.request.GET.get("page"))
         tasks = list(page.object_list)
         left = {} if archive else days_left(tasks)
         rows = []
@@ -342,6 +361,7 @@ class TaskListView(TemplateView):
             row = _task_actions(user, t)
             row["days_left"] = left.get(t.pk)
             row["overdue_days"] = -row["days_left"] if row["days_left"] is not None and row["days_left"] < 0 else 0
+            row["overdue"] = not archive and t.process.disposalcase.is_overdue  # the row's class and its tag
             rows.append(row)
         return {
             "page_title": self.title,
