@@ -108,18 +108,17 @@ def _task_actions(user, task: Task) -> dict:
     node = task.flow_task
     # A finished task is only looked at (查看 opens its case): 办理, 认领 and the rest are for open tasks.
     is_open = task.status in OPEN_TASK_STATUSES
-    return {
-        "task": task,
-        "title": node.task_title,
-        "can_claim": is_open and node.can_assign(user, task),
-        "can_execute": is_open and node.can_execute(user, task),
-        "can_release": is_open and node.can_unassign(user, task),
-        "can_reassign": is_open and node.can_reassign(user, task),
-        "claim_url": node.reverse("assign", args=[task.process_id, task.pk]),
-        "execute_url": node.reverse("execute", args=[task.process_id, task.pk]),
-        "release_url": node.reverse("unassign", args=[task.process_id, task.pk]),
-        "reassign_url": node.reverse("reassign", args=[task.process_id, task.pk]),
-    }
+    row = {"task": task, "title": node.task_title}
+    # Each button's URL only where the button shows: four reverse() a row were a tenth of a 30-row list's time.
+    for action, key, allowed in (
+        ("assign", "claim", node.can_assign),
+        ("execute", "execute", node.can_execute),
+        ("unassign", "release", node.can_unassign),
+        ("reassign", "reassign", node.can_reassign),
+    ):
+        row[f"can_{key}"] = may = is_open and allowed(user, task)
+        row[f"{key}_url"] = node.reverse(action, args=[task.process_id, task.pk]) if may else ""
+    return row
 
 
 def case_context(request, case: DisposalCase) -> dict:
