@@ -38,6 +38,7 @@ from core.uploads import check_package, office_package_limits, sniff_upload
 
 from .models import (
     DEFAULT_MEASURE_UNIT,
+    HOLDING_KINDS,
     Asset,
     Category,
     CategorySubtype,
@@ -47,7 +48,6 @@ from .models import (
     ImportStatus,
     MeasureUnit,
     Organization,
-    OrganizationKind,
     Ownership,
     Role,
     UsageStatus,
@@ -239,13 +239,6 @@ PREVIEW_HEADERS: tuple[str, ...] = (
     "净值（元）",
     "取得日期",
     "使用状况",
-)
-# Organizations whose ledger can hold assets; the industry departments and the finance side only review.
-HOLDING_KINDS = (
-    OrganizationKind.ADMINISTRATIVE,
-    OrganizationKind.INSTITUTION,
-    OrganizationKind.STATE_ENTERPRISE,
-    OrganizationKind.TOWNSHIP,
 )
 
 

@@ -41,6 +41,16 @@ class OrganizationKind(models.TextChoices):
     COORDINATION_OFFICE = "coordination_office", "协调机制办"
 
 
+# Organizations whose ledger can hold assets (and so report, or receive, one); the industry departments and the
+# finance, audit and coordination side only review.
+HOLDING_KINDS = (
+    OrganizationKind.ADMINISTRATIVE,
+    OrganizationKind.INSTITUTION,
+    OrganizationKind.STATE_ENTERPRISE,
+    OrganizationKind.TOWNSHIP,
+)
+
+
 class Organization(models.Model):
     name = models.CharField("单位名称", max_length=100, unique=True)
     # Used in document numbers such as 茂财盘〔2026〕15号, so it must tell organizations apart.

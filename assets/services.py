@@ -93,15 +93,22 @@ def asset_register_received(*, user: User, asset: Asset, source: str, ip: str | 
     return asset
 
 
-def asset_retype(*, user: User, asset: Asset, subtype: CategorySubtype, source: str, ip: str | None = None) -> Asset:
-    """A closed case changed what the asset is for (功能转型): its ledger row takes the new sub-type of its category.
-    The case's 销号 service has checked that `user` may close it; the trail says which case changed it."""
+def asset_convert(
+    *, user: User, asset: Asset, new_use: str, subtype: CategorySubtype | None, source: str, ip: str | None = None
+) -> Asset:
+    """A closed case changed what the asset is for (功能转型): its 备注 says its new use, and its ledger row takes the
+    new sub-type of its category where the case gave one. The case's 销号 service has checked that `user` may close
+    it; the trail says which case changed it."""
     with transaction.atomic():
         current = Asset.objects.select_for_update().get(pk=asset.pk)
         before = snapshot(current)
-        current.subtype = subtype
+        said = f"{source}，现用途为{new_use}。"
+        remarks_max = Asset._meta.get_field("remarks").max_length
+        current.remarks = "\n".join(p for p in (current.remarks.strip(), said) if p)[-remarks_max:]
+        if subtype is not None:
+            current.subtype = subtype
         current.full_clean(exclude=PROTECTED_FIELDS)
-        current.save(update_fields=["subtype", "updated_at"])
+        current.save(update_fields=["subtype", "remarks", "updated_at"])
         changes = changes_between(Asset, before, snapshot(Asset.objects.get(pk=asset.pk)))
         audit_record(
             user=user, action="asset_change", asset=current, organization=current.holding_unit, ip=ip,

@@ -89,6 +89,9 @@ SCENARIOS: dict[str, dict] = {
     "exchange_filing": {"step": "execute", "assets": BUILDINGS + LAND, "method": "置换"},
     "start_extension": {"step": "execute", "assets": LAND, "method": "延长动工期限"},
     "temporary_use_filing": {"step": "execute", "assets": LAND, "method": "安排临时使用"},
+    "contract_return": {"step": "close", "assets": BUILDINGS, "method": "出租出借"},
+    "contract_termination": {"step": "close", "assets": BUILDINGS, "method": "出租出借"},
+    "contract_renewal": {"step": "close", "assets": BUILDINGS, "method": "出租出借"},
     "closure": {"step": "close", "assets": BUILDINGS, "method": "拍卖（公开转让）"},
 }
 STATEMENTS = [
@@ -145,6 +148,20 @@ EXECUTION_ROWS = {
     "temporary_use_filing": [("临时使用人", "茂县凤仪镇农贸市场服务中心"), ("临时用途", "临时农贸集市"),
                              ("临时使用期限起", "{day}"), ("临时使用期限止", "{end}"), ("临时使用费（元）", "{fee} 元"),
                              ("临时使用协议编号", "茂临〔{year}〕{n}号")],
+    # A contract's end (contracts.endings), as its service prints it.
+    "contract_return": [("合同编号", "茂租〔{year}〕{n}号（第1版）"), ("合同相对方", "茂县兴茂商贸有限公司"),
+                        ("合同期限", "{day}至{end}"), ("收回交接日期", "{end}"),
+                        ("资产状况", "房屋结构完好，墙面轻微污损，钥匙已交回。"), ("收回后使用状况", "再度闲置"),
+                        ("闲置原因", "承租方退租后暂无新的承租意向。")],
+    "contract_termination": [("合同编号", "茂租〔{year}〕{n}号（第1版）"), ("合同相对方", "茂县兴茂商贸有限公司"),
+                             ("终止日期", "{day}"), ("终止原因", "承租方经营调整，双方协商一致提前解除合同。"),
+                             ("结算金额", "{fee} 元"), ("保证金处理", "{fee} 元，退还"),
+                             ("取消的应收期次", "第5期、第6期、第7期、第8期"), ("收回交接日期", "{day}"),
+                             ("资产状况", "房屋完好。"), ("收回后使用状况", "收回后自用")],
+    "contract_renewal": [("原合同", "茂租〔{year}〕{n}号（第1版）"), ("续签合同编号", "茂租〔{year}〕{n}号（第2版）"),
+                         ("续签期限", "{day}至{end}"), ("付款周期", "按季"), ("年金额", "{fee} 元"),
+                         ("保证金", "{fee} 元"), ("应收期数", "20期"),
+                         ("续签理由", "承租方按期足额缴纳租金，续租五年。")],
 }  # fmt: skip
 TOWNS = ["凤仪镇", "南新镇", "叠溪镇", "土门镇"]
 STREETS = ["南街", "北街", "岷江路", "羌兴路"]
@@ -314,6 +331,7 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
         "allocation_notice": [holder, receiver],
         "land_recovery": [holder, receiver],
         "closure": [FINANCE],
+        "contract_renewal": [holder, FINANCE],
     }.get(kind, [holder])
     return context, signers
 

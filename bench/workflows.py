@@ -38,6 +38,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from assets.models import (
+    HOLDING_KINDS,
     Asset,
     AssetAttachment,
     AssetStatus,
@@ -50,7 +51,7 @@ from assets.models import (
     User,
 )
 from audit.models import AuditChainHead, AuditEvent, audit_content, audit_hash
-from demo.county import HOLDING_KINDS, demo_county_load
+from demo.county import demo_county_load
 from workflows.calendar import step_due_on
 from workflows.flows import DisposalFlow
 from workflows.models import (

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "workflows",
+    "contracts",
     "supervision",
     "demo",
     "bench",
@@ -193,6 +194,8 @@ CELERY_BEAT_SCHEDULE = {
     "import-batches-sweep": {"task": "assets.tasks.import_batches_sweep_task", "schedule": 300.0},
     # Every stored document and evidence file still hashes to what was recorded (documents.integrity).
     "stored-files-check": {"task": "documents.tasks.stored_files_check_task", "schedule": 24 * 3600.0},
+    # Rent falling due and rent in arrears: the holding unit hears once of each (contracts.reminders).
+    "rent-reminders": {"task": "contracts.tasks.rent_reminders", "schedule": 3600.0},
 }
 
 # Register rules that are configuration rather than per-row data.

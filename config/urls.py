@@ -4,6 +4,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from assets.urls import RegisterApplication
+from contracts.urls import ContractApplication
 from supervision.urls import SupervisionApplication
 from workflows.urls import BoardApplication, CaseApplication
 
@@ -21,7 +22,15 @@ class PanhuoSite(Site):
         return user.is_authenticated
 
 
-site = PanhuoSite(viewsets=[CaseApplication(), RegisterApplication(), BoardApplication(), SupervisionApplication()])
+site = PanhuoSite(
+    viewsets=[
+        CaseApplication(),
+        RegisterApplication(),
+        BoardApplication(),
+        ContractApplication(),
+        SupervisionApplication(),
+    ]
+)
 
 admin.site.site_header = "盘活 · 系统管理"
 admin.site.site_title = "盘活 · 系统管理"

@@ -1,9 +1,12 @@
 """Writing text into .xlsx cells so that no value can break the file or run as a formula."""
 
+import datetime as dt
 import re
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
 
 from .text import printable
 
@@ -30,3 +33,59 @@ def text_cell(ws, value: str) -> Any:
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
+
+
+# -- report workbooks (the supervision reports, the rent ledger): a title line, then tables of numbers as numbers --
+
+MONEY = "#,##0.00"
+COUNT = "#,##0"
+ONE_DECIMAL = "0.0"
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+
+
+def workbook_cell(ws, value, number_format: str | None = None):
+    """A value as a write-only cell: a date in Chinese, None as a dash, text never a formula, numbers formatted."""
+    if isinstance(value, dt.date):
+        value = f"{value.year}年{value.month}月{value.day}日"
+    elif value is None:
+        value = "—"
+    if isinstance(value, str):
+        # A name such as “=HYPERLINK(…)” stays text that no spreadsheet evaluates; a control character is left out.
+        return text_cell(ws, value)
+    cell = WriteOnlyCell(ws, value=value)
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+class Sheet:
+    """A write-only sheet: a title line, then tables of (header, format) columns."""
+
+    def __init__(self, wb: Workbook, title: str, heading: str, widths: list[int]):
+        self.ws = wb.create_sheet(title)
+        for index, width in enumerate(widths):
+            self.ws.column_dimensions[chr(ord("A") + index)].width = width
+        self.line(heading, font=TITLE_FONT)
+
+    def line(self, text: str = "", font: Font | None = None) -> None:
+        if not text:
+            self.ws.append([])
+            return
+        cell = workbook_cell(self.ws, text)
+        if font:
+            if isinstance(cell, str):
+                cell = WriteOnlyCell(self.ws, value=cell)
+            cell.font = font
+        self.ws.append([cell])
+
+    def table(self, columns: list[tuple[str, str | None]], rows: list[list]) -> None:
+        header = []
+        for name, _ in columns:
+            cell = WriteOnlyCell(self.ws, value=name)
+            cell.font = HEADER_FONT
+            cell.alignment = Alignment(horizontal="center")
+            header.append(cell)
+        self.ws.append(header)
+        for row in rows:
+            self.ws.append([workbook_cell(self.ws, value, fmt) for value, (_, fmt) in zip(row, columns, strict=True)])

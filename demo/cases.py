@@ -27,14 +27,24 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Asset, AssetStatus, AttachmentKind, Organization, OrganizationKind, Role, UsageStatus, User
+from assets.models import (
+    HOLDING_KINDS,
+    Asset,
+    AssetStatus,
+    AttachmentKind,
+    Organization,
+    OrganizationKind,
+    Role,
+    UsageStatus,
+    User,
+)
 from workflows import methods
 from workflows.calendar import add_working_days, is_workday
 from workflows.flows import DisposalFlow
 from workflows.models import Basis, CaseState, DisposalCase, Policy, methods_for_asset
 from workflows.permissions import parse_role_key
 
-from .county import HOLDING_KINDS, OrgSpec, credit_code_for
+from .county import OrgSpec, credit_code_for
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # The closed cases are reported from this many days ago, a day or two apart, so that all have closed by today;
@@ -45,6 +55,12 @@ OPEN_FROM_DAYS = 34
 # the methods with a receiving unit or money pass their own (MORE_STOPS).
 STOPS = ("dept_review", "execute", "close")
 FINISHED = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
+# And cases before their plan, so that the county shows every state of the path: 待签发 (at 签发), 待核查认定 (at
+# 核查认定) and 已认定 (its plan still to draft, the 调剂 window open), by the step each waits at. Their method is not
+# chosen yet; their assets are ones a 调剂 fits, as any verified asset stands on the board.
+EARLY_STOPS = {"sign_off": CaseState.DRAFT, "verify": CaseState.SUBMITTED, "plan": CaseState.VERIFIED}
+EARLY_METHOD = "reallocate"
+EARLY_FROM_DAYS = 8
 LIVE_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
 
@@ -547,6 +563,11 @@ def _missing() -> dict[str, tuple[bool, bool]]:
     return missing
 
 
+def _missing_early() -> list[str]:
+    """The steps before the plan at which no case of the county waits."""
+    return [stop for stop, state in EARLY_STOPS.items() if not DisposalCase.objects.filter(state=state).exists()]
+
+
 def _stops(method: methods.Method) -> tuple[str, ...]:
     more = ("confirm_receipt",) if method.receiver and method.receiver.confirms else ()
     return (*STOPS, *more, *(("confirm_remittance",) if method.earns_money else ()))
@@ -583,8 +604,8 @@ def demo_cases_load() -> CasesSummary:
     """Makes what is missing of one closed and one open case per method, each step on its own working day up to
     today. Not inside a transaction: each step commits as in the browser, and its document is issued after it."""
     summary = CasesSummary(methods=len(methods.all_methods()))
-    missing = _missing()
-    if not any(any(pair) for pair in missing.values()):
+    missing, early = _missing(), _missing_early()
+    if not early and not any(any(pair) for pair in missing.values()):
         return summary
     today = timezone.localdate()
     first_day = today - datetime.timedelta(days=CLOSED_FROM_DAYS)
@@ -599,6 +620,7 @@ def demo_cases_load() -> CasesSummary:
         )
         return summary
     wanted = {code: closed + on_way for code, (closed, on_way) in missing.items()}
+    wanted[EARLY_METHOD] += len(early)
     assets = _assign_assets(wanted, first_day)
     client = Client(SERVER_NAME=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "testserver")
     walks: list[Walk] = []
@@ -612,6 +634,10 @@ def demo_cases_load() -> CasesSummary:
             day = _working_day_from(today - datetime.timedelta(days=OPEN_FROM_DAYS - index % 5))
             stops = _stops(method)
             walks.append(Walk(method, pending.pop(0), 2 * index + 2, day, stops[index % len(stops)], client))
+        if method.code == EARLY_METHOD:
+            for offset, stop in enumerate(early):
+                day = _working_day_from(today - datetime.timedelta(days=EARLY_FROM_DAYS - offset))
+                walks.append(Walk(method, pending.pop(0), 100 + offset, day, stop, client))
     with _jobs_in_process():
         _run(walks, until=timezone.now())
     summary.created = len(walks)

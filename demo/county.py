@@ -38,7 +38,6 @@ RANDOM_SEED = 513223
 DIVISION_CODE = "513223"  # 茂县
 
 K = OrganizationKind
-HOLDING_KINDS = (K.ADMINISTRATIVE, K.INSTITUTION, K.STATE_ENTERPRISE, K.TOWNSHIP)
 
 
 # -- organizations ---------------------------------------------------------------------------------
@@ -1397,19 +1396,23 @@ def _assets_ensure(
 
 # -- yearly targets (监督: 月调度、季评估) ------------------------------------------------------------------------
 
-# name, category code (None: all), holding-unit kind ("": all), lead department (None: county-wide), measure, amount.
-# The four county-wide rows are seed 004's 全年任务目标; the department rows split them among the lead departments of
-# DESIGN.md's category table, plus demo figures (not from the seed) for two departments that lead equipment and schools.
+# name, category code (None: all), its sub-type codes (none: all), 盘活 / 处置 ("": both), holding-unit kind ("": all),
+# lead department (None: county-wide), measure, amount. The four county-wide rows are seed 004's 全年任务目标; the
+# department rows split them among the lead departments of DESIGN.md's category table, plus demo figures (not from
+# the seed) for two departments that lead equipment and schools. 盘活闲置办公设备 counts 盘活 only: a scrapped
+# computer is 处置.
+INDUSTRIAL_LAND = ("idle_land", "industrial_land")
 TARGETS = [
-    ("处置批而未供产业用地", "land", "", None, "area_ha", Decimal("35")),
-    ("处置闲置产业用地", "land", "", None, "area_ha", Decimal("20")),
-    ("盘活工业园区闲置厂房", "building", "", None, "area_sqm", Decimal("100000")),
-    ("盘活国有企业闲置资产", None, K.STATE_ENTERPRISE, None, "area_sqm", Decimal("29000")),
-    ("处置批而未供和闲置产业用地", "land", "", "茂县自然资源局", "area_ha", Decimal("55")),
-    ("盘活闲置厂房和房屋", "building", "", "茂县住房和城乡建设局", "area_sqm", Decimal("100000")),
-    ("盘活闲置办公设备", "general_equipment", "", "茂县机关事务管理局", "count", Decimal("60")),
-    ("盘活闲置校舍", "public_welfare", "", "茂县教育局", "count", Decimal("5")),
-]
+    ("处置批而未供产业用地", "land", ("unsupplied_land",), "", "", None, "area_ha", Decimal("35")),
+    ("处置闲置产业用地", "land", INDUSTRIAL_LAND, "", "", None, "area_ha", Decimal("20")),
+    ("盘活工业园区闲置厂房", "building", ("standard_factory",), "", "", None, "area_sqm", Decimal("100000")),
+    ("盘活国有企业闲置资产", None, (), "", K.STATE_ENTERPRISE, None, "area_sqm", Decimal("29000")),
+    ("处置批而未供和闲置产业用地", "land", ("unsupplied_land", *INDUSTRIAL_LAND), "", "", "茂县自然资源局", "area_ha",
+     Decimal("55")),
+    ("盘活闲置厂房和房屋", "building", (), "", "", "茂县住房和城乡建设局", "area_sqm", Decimal("100000")),
+    ("盘活闲置办公设备", "general_equipment", (), "盘活", "", "茂县机关事务管理局", "count", Decimal("60")),
+    ("盘活闲置校舍", "public_welfare", ("school",), "", "", "茂县教育局", "count", Decimal("5")),
+]  # fmt: skip
 
 
 def _targets_ensure(*, orgs: dict[str, Organization], year: int) -> None:
@@ -1418,16 +1421,20 @@ def _targets_ensure(*, orgs: dict[str, Organization], year: int) -> None:
     from supervision.models import Target
 
     categories = {c.code: c for c in Category.objects.all()}
-    for order, (name, category, unit_kind, department, measure, amount) in enumerate(TARGETS, start=1):
-        Target.objects.get_or_create(
+    rows = enumerate(TARGETS, start=1)
+    for order, (name, category, subtypes, tally, unit_kind, department, measure, amount) in rows:
+        target, created = Target.objects.get_or_create(
             year=year,
             name=name,
             lead_department=orgs[department] if department else None,
             defaults={
                 "category": categories[category] if category else None,
+                "tally": tally,
                 "unit_kind": unit_kind,
                 "measure": measure,
                 "amount": amount,
                 "sort_order": order,
             },
         )
+        if created and subtypes:
+            target.subtypes.set(CategorySubtype.objects.filter(category__code=category, code__in=subtypes))

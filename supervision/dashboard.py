@@ -15,8 +15,9 @@ Definitions (DESIGN.md "Supervision", seed 004 "月调度、季评估"):
   department sees its own targets (lead_department = it) and the county-wide ones (no lead department) of the
   categories it leads, all counted over the assets it leads; a unit sees the county-wide targets that apply to its
   kind of unit, counted over its own assets (its contribution).
-- Proceeds: due / received / remitted are recorded with the execution result, so they fall in the month of
-  `executed_at`; "财政已确认" is the part finance confirmed (收支两条线).
+- Proceeds: the contract methods' 应收 / 实收 / 上缴 come from the rent ledger (contracts.ledger: due date, payment
+  date, finance's confirmation); the one-off methods' due / received / remitted are recorded with the execution
+  result, so they fall in the month of `executed_at`; "财政已确认" is the part finance confirmed (收支两条线).
 - 销号率 of a unit: of its cases verified (认定) in the year up to the period's end and neither rejected nor
   withdrawn, the share closed by the period's end. 盘活率: cases on idle or low-efficiency assets closed in the year
   up to the period's end, over those plus the unit's idle or low-efficiency assets still on its active ledger (the
@@ -55,7 +56,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractMonth, RowNumber
+from django.db.models.functions import Cast, ExtractMonth, RowNumber
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -70,6 +71,9 @@ from assets.models import (
     UsageStatus,
 )
 from assets.selectors import SupervisionScope
+from contracts import ledger as rent_ledger
+from contracts.arrears import arrears_cutoff, in_arrears_q
+from contracts.models import Contract, ContractState, Installment, ReturnOutcome
 from core import formatting
 from core.formatting import cn_date
 from workflows import methods
@@ -98,6 +102,7 @@ LIST_LIMIT = 50
 # How many rows an alert list's own .xlsx export holds at most (its sheet says so when the count is larger).
 ALERT_EXPORT_LIMIT = 5000
 # Alert windows (days), as the supervision brief sets them; the appraisal validity itself is Policy data.
+CONTRACT_ALERT_DAYS, CONTRACT_URGENT_DAYS = 60, 30  # contracts ending within these (issue 14 §3)
 SPLIT_CASES_LISTED = 10  # plans named per suspected split
 SPLIT_ROWS_LISTED = 20  # suspected splits listed (the count covers them all)
 TASK_AGE_LIMIT_DAYS = 366  # tasks older than this at the period's start are left out of the average days per step
@@ -114,6 +119,7 @@ def alert_titles(policy: Policy) -> dict[str, str]:
     return {
         "leases_expiring": f"租期{policy.lease_alert_days}日内到期",
         "rent_arrears": "租金欠缴",
+        "contracts_ending": f"合同{CONTRACT_ALERT_DAYS}日内到期",
         "appraisals_expiring": f"评估报告{policy.appraisal_alert_days}日内失效或已失效",
         "idle_without_case": f"闲置超过{policy.idle_alert_months}个月未申报盘活",
         "batch_splitting": "疑似拆分规避审批",
@@ -354,7 +360,11 @@ def _asset_groups(scope: SupervisionScope) -> list[dict]:
     """One scan of the scope's ledger, grouped by category and holding unit, with the status counts as filtered
     aggregates (a few hundred groups, whatever the size of the ledger)."""
     qs = _scoped(Asset.objects.order_by(), asset_scope_q(scope))  # order_by(): the default ordering would join GROUP BY
-    counts = {usage: Count("pk", filter=Q(usage_status=usage)) for usage in UsageStatus.values}
+    # 闲置 / 低效 … of the assets still on the active ledger (a disposed asset's last 使用状况 is history): so the
+    # table's 闲置 + 低效 is the overview's 闲置低效待盘活.
+    counts = {
+        usage: Count("pk", filter=Q(usage_status=usage, status__in=ACTIVE_LEDGER)) for usage in UsageStatus.values
+    }
     counts |= {status: Count("pk", filter=Q(status=status)) for status in AssetStatus.values}
     # Idle or low-efficiency, still on the active ledger: what is left to revitalize.
     counts["pending"] = Count("pk", filter=Q(usage_status__in=PENDING_USAGE, status__in=ACTIVE_LEDGER))
@@ -427,7 +437,15 @@ def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
     qs = _scoped(qs, case_scope_q(scope))
     rows = (
         qs.annotate(month=ExtractMonth("closed_at"))  # in the county's time zone
-        .values("month", "asset__category_id", "holding_unit_id", "holding_unit__kind", "basis", "method")
+        .values(
+            "month",
+            "asset__category_id",
+            "asset__subtype_id",
+            "holding_unit_id",
+            "holding_unit__kind",
+            "basis",
+            "method",
+        )
         .annotate(
             n=Count("pk"),
             area=Sum("asset__area_m2"),
@@ -436,6 +454,12 @@ def _closed_groups(scope: SupervisionScope, period: Period) -> list[dict]:
         )
     )
     return list(rows)
+
+
+def _tally(method: str) -> str:
+    """盘活 or 处置, as the method's declaration counts its closed cases."""
+    spec = methods.get(method)
+    return spec.tally.value if spec else ""
 
 
 def _measure(measure: str, group: dict) -> Decimal:
@@ -452,7 +476,7 @@ def _measure(measure: str, group: dict) -> Decimal:
 
 def targets_in_scope(scope: SupervisionScope, year: int):
     """The targets a scope answers for (see the module docstring)."""
-    qs = Target.objects.filter(year=year).select_related("category", "lead_department")
+    qs = Target.objects.filter(year=year).select_related("category", "lead_department").prefetch_related("subtypes")
     if scope.level == "county":
         return qs
     org = scope.organization
@@ -535,10 +559,15 @@ def target_figures(
     rows = []
     for target in targets_in_scope(scope, period.year):
         monthly = [ZERO] * period.last_month
+        subtypes = {t.pk for t in target.subtypes.all()}
         for group in closed:
             if target.category_id is not None and group["asset__category_id"] != target.category_id:
                 continue
+            if subtypes and group["asset__subtype_id"] not in subtypes:
+                continue
             if target.unit_kind and group["holding_unit__kind"] != target.unit_kind:
+                continue
+            if target.tally and _tally(group["method"]) != target.tally:
                 continue
             monthly[group["month"] - 1] += _measure(target.measure, group)
         cumulative, running = [], ZERO
@@ -552,7 +581,9 @@ def target_figures(
             {
                 "target_id": target.pk,
                 "name": target.name,
-                "category": target.category.name if target.category_id else "全部类别",
+                "category": (target.category.name if target.category_id else "全部类别")
+                + (f"（{'、'.join(t.name for t in target.subtypes.all())}）" if subtypes else ""),
+                "tally": target.tally or "盘活和处置",
                 "unit_kind": target.get_unit_kind_display() if target.unit_kind else "全部单位",
                 "lead_department": target.lead_department.name if target.lead_department_id else "全县",
                 "measure": target.measure,
@@ -581,11 +612,25 @@ def _money_blank() -> dict:
     return {"n": 0, "amount_due": ZERO, "amount_received": ZERO, "amount_remitted": ZERO, "amount_confirmed": ZERO}
 
 
-def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
-    """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date, by the month the
-    execution result was recorded."""
+# The methods whose money the rent ledger carries (a contract and its schedule); the others' is their execution's.
+CONTRACT_METHODS = tuple(m.code for m in methods.all_methods() if m.contract is not None)
+# How the money section counts (one home for the dashboard, the workbook and the PDF).
+PROCEEDS_BASIS = (
+    "出租出借、委托运营、特许经营、安排临时使用和开放共享按合同收款计划计：应收按应付日期、实收按收款日期、"
+    "上缴按财政确认上缴的日期所在月份统计，件数为当期有应收款项的合同数；其他盘活方式按执行结果登记的月份统计。"
+)
+
+
+def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | None = None) -> dict:
+    """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date (PROCEEDS_BASIS).
+    The contract methods read the rent ledger (contracts.ledger): a quarterly lease owes its quarter in the month it
+    falls due, not its year at execution; their 上缴 is what finance confirmed, so it equals 财政已确认. The one-off
+    methods (拍卖, 报废, 置换 …) count their case in the month its execution result was recorded."""
+    today = today or timezone.localdate()
     qs = DisposalCase.objects.order_by().filter(
-        method__in=EARNING_METHODS, executed_at__gte=_moment(period.year_start), executed_at__lt=_moment(period.end)
+        method__in=[m for m in EARNING_METHODS if m not in CONTRACT_METHODS],
+        executed_at__gte=_moment(period.year_start),
+        executed_at__lt=_moment(period.end),
     )
     qs = _scoped(qs, case_scope_q(scope))
     groups = (
@@ -612,6 +657,22 @@ def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
             bucket["amount_received"] += _d(group["received"])
             bucket["amount_remitted"] += _d(group["remitted"])
             bucket["amount_confirmed"] += _d(group["confirmed"])
+    contracts = _scoped(Contract.objects.all(), case_scope_q(scope, prefix="case__"))
+    last_month = dt.date(period.year, period.last_month, 1)
+    cutoff = rent_ledger.ledger_cutoff(today)
+    for key, months in (
+        ("period", rent_ledger.MonthRange.of(period.start, last_month)),
+        ("ytd", rent_ledger.MonthRange.of(period.year_start, last_month)),
+    ):
+        for (method,), figures in rent_ledger.ledger_groups(
+            contracts, months, today=today, by=("method",), cutoff=cutoff
+        ).items():
+            if method not in rows:
+                continue  # a contract method that earns nothing has no row (nor any installment)
+            rows[method][key] = {
+                "n": figures["contracts"], "amount_due": figures["due"], "amount_received": figures["received"],
+                "amount_remitted": figures["remitted"], "amount_confirmed": figures["remitted"],
+            }  # fmt: skip
     out = list(rows.values())
     totals = {}
     for key in ("period", "ytd"):
@@ -619,7 +680,7 @@ def proceeds_figures(scope: SupervisionScope, period: Period) -> dict:
         for row in out:
             for field, value in row[key].items():
                 totals[key][field] += value
-    return {"rows": out, "period_total": totals["period"], "ytd_total": totals["ytd"]}
+    return {"rows": out, "period_total": totals["period"], "ytd_total": totals["ytd"], "basis": PROCEEDS_BASIS}
 
 
 # -- time -------------------------------------------------------------------------------------------------------------
@@ -779,8 +840,15 @@ def leases_expiring(
     )
     qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
     count, records = _alert(qs.order_by("lease_ends_on", "pk"), limit)
+    # The lease's running contract, where 销号 made one (the row links to it).
+    running = dict(
+        Contract.objects.filter(case_id__in=[r.case_id for r in records], state=ContractState.ACTIVE).values_list(
+            "case_id", "pk"
+        )
+    )
     rows = [
-        _case_row(r.case, lessee=r.lessee, lease_ends_on=r.lease_ends_on, days=(r.lease_ends_on - today).days,
+        _case_row(r.case, contract_id=running.get(r.case_id), lessee=r.lessee, lease_ends_on=r.lease_ends_on,
+                  days=(r.lease_ends_on - today).days,
                   detail=f"承租方{r.lessee}，{(r.lease_ends_on - today).days}日后到期")
         for r in records
     ]  # fmt: skip
@@ -788,40 +856,80 @@ def leases_expiring(
 
 
 def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
-    """Running leases whose rent received is below what is owed by today.
-
-    Owed = the larger of the amount due recorded at execution (the first instalment, normally a year's rent paid in
-    advance) and the rent accrued day by day since the lease started (年租金 × elapsed days / 365). The case records
-    one receipt, so a lease past its first year shows here until a later payment is recorded: that is the point."""
-    elapsed = DaysBetween(Cast(Value(today), DateField()), F("lease_starts_on"))
-    money = DecimalField(max_digits=24, decimal_places=4)
-    qs = ExecutionRecord.objects.filter(
-        case__method=DisposalMethod.LEASE,
-        case__state__in=[CaseState.EXECUTED, CaseState.CLOSED],
-        lease_starts_on__lte=today,
-        lease_ends_on__gte=today,
-        annual_rent__isnull=False,
-    ).annotate(
-        received=Coalesce(F("case__amount_received"), Value(ZERO), output_field=money),
-        due=Coalesce(F("case__amount_due"), Value(ZERO), output_field=money),
+    """Contracts with installments in arrears: due, and still not paid in full once the grace period
+    (Policy.arrears_grace_working_days, on the working-day calendar) has run out (contracts.arrears). One row per
+    contract: what those installments owe, what was paid on them, the arrears and the oldest due date. Paying an
+    installment clears it; installments not yet due, or within their grace, are not arrears."""
+    cutoff = arrears_cutoff(today, Policy.current().arrears_grace_working_days)
+    late = Installment.objects.filter(in_arrears_q(cutoff)).order_by()
+    late = _scoped(late, case_scope_q(scope, prefix="contract__case__"))
+    groups = late.values("contract_id").annotate(
+        owed=Sum("amount"), received=Sum("paid"), oldest=Min("due_on"), n=Count("pk")
     )
-    # Compared multiplied by 365 rather than divided, so no backend rounds an integer division.
-    qs = qs.annotate(
-        received_365=ExpressionWrapper(F("received") * 365, output_field=money),
-        accrued_365=ExpressionWrapper(F("annual_rent") * elapsed, output_field=money),
-    ).filter(Q(received__lt=F("due")) | Q(received_365__lt=F("accrued_365")))
-    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
-    count, records = _alert(qs.order_by("lease_starts_on", "pk"), limit)
+    count = groups.count()
+    listed = list(groups.order_by("oldest", "contract_id")[:limit])
+    contracts = Contract.objects.select_related("case__asset", "case__holding_unit").in_bulk(
+        [g["contract_id"] for g in listed]
+    )
     rows = []
-    for r in records:
-        accrued = (r.annual_rent * (today - r.lease_starts_on).days / 365).quantize(Decimal("0.01"))
-        owed = max(_d(r.case.amount_due), accrued)
-        received = _d(r.case.amount_received)
+    for group in listed:
+        contract = contracts[group["contract_id"]]
+        owed, received = _d(group["owed"]), _d(group["received"])
         rows.append(
-            _case_row(r.case, lessee=r.lessee, annual_rent=r.annual_rent, owed=owed, received=received,
-                      arrears=owed - received, detail=f"承租方{r.lessee}，应收{owed:,.2f}元，实收{received:,.2f}元")
+            _case_row(contract.case, contract_id=contract.pk, lessee=contract.counterparty, owed=owed,
+                      received=received, arrears=owed - received, oldest_due_on=group["oldest"],
+                      installments=group["n"],
+                      detail=f"{contract.counterparty}欠缴{group['n']}期，应收{owed:,.2f}元，实收{received:,.2f}元，"
+                             f"最早一期{cn_date(group['oldest'])}到期")
         )  # fmt: skip
     return {"count": count, "rows": rows}
+
+
+def contracts_ending(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_LIMIT) -> dict:
+    """Running contracts (履行中) whose term ends within CONTRACT_ALERT_DAYS, soonest first, those within
+    CONTRACT_URGENT_DAYS counted apart: the unit decides in time on 续签 or 收回 (issue 14 §3). Its 期限止 is the
+    term's last day."""
+    qs = Contract.objects.filter(
+        state=ContractState.ACTIVE,
+        ends_on__gte=today,
+        ends_on__lte=today + dt.timedelta(days=CONTRACT_ALERT_DAYS),
+    )
+    qs = _scoped(qs, case_scope_q(scope, prefix="case__")).select_related("case__asset", "case__holding_unit")
+    urgent = qs.filter(ends_on__lte=today + dt.timedelta(days=CONTRACT_URGENT_DAYS)).count()
+    count, contracts = _alert(qs.order_by("ends_on", "pk"), limit)
+    rows = []
+    for c in contracts:
+        last_day = c.ends_on
+        days = (last_day - today).days
+        rows.append(
+            _case_row(c.case, contract_id=c.pk, contract_number=str(c), lessee=c.counterparty, ends_on=last_day,
+                      days=days, urgent=days <= CONTRACT_URGENT_DAYS,
+                      detail=f"{c.counterparty}，合同{cn_date(last_day)}到期（{days}日后）"
+                             + ("，30日内到期" if days <= CONTRACT_URGENT_DAYS else ""))
+        )  # fmt: skip
+    return {"count": count, "urgent": urgent, "rows": rows}
+
+
+def contract_figures(scope: SupervisionScope) -> dict:
+    """The assets revitalized under a contract (出租出借, 委托运营, 特许经营, 临时使用, 开放共享: any with a
+    contract, in the scope of its case), and those of them idle again (再度闲置, seed 004: 避免盘活厂房再度闲置):
+    back from a contract as idle, and idle since that very handover (a new use, or a new 盘活, ends it: the
+    ledger clears the idle date)."""
+    contracts = _scoped(Contract.objects.all(), case_scope_q(scope, prefix="case__"))
+    revitalized = contracts.values("asset_id").distinct().count()
+    idle_again = (
+        contracts.filter(
+            end__outcome=ReturnOutcome.IDLE,
+            asset__usage_status=UsageStatus.IDLE,
+            asset__idle_since=F("end__returned_on"),
+        )
+        .values("asset_id")
+        .distinct()
+        .count()
+    )
+    running = contracts.filter(state=ContractState.ACTIVE).count()
+    share = percent(idle_again, revitalized)
+    return {"revitalized_assets": revitalized, "idle_again": idle_again, "idle_again_share": share, "running": running}
 
 
 def appraisals_expiring(
@@ -1055,6 +1163,7 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
     alerts = {
         "leases_expiring": leases_expiring(scope, today, policy),
         "rent_arrears": rent_arrears(scope, today),
+        "contracts_ending": contracts_ending(scope, today),
         "appraisals_expiring": appraisals_expiring(scope, today, policy),
         "idle_without_case": idle_without_case(scope, today, policy),
         "batch_splitting": batch_splitting(scope, period, today, policy),
@@ -1067,7 +1176,8 @@ def alert_figures(scope: SupervisionScope, period: Period, today: dt.date) -> di
 
 
 ALERT_KEYS = (
-    "leases_expiring", "rent_arrears", "appraisals_expiring", "idle_without_case", "batch_splitting", "follow_ups_due",
+    "leases_expiring", "rent_arrears", "contracts_ending", "appraisals_expiring", "idle_without_case",
+    "batch_splitting", "follow_ups_due",
 )  # fmt: skip
 
 
@@ -1080,6 +1190,7 @@ def alert_export_figures(scope: SupervisionScope, key: str, period: Period, toda
     alert = {
         "leases_expiring": lambda: leases_expiring(scope, today, policy, limit=limit),
         "rent_arrears": lambda: rent_arrears(scope, today, limit=limit),
+        "contracts_ending": lambda: contracts_ending(scope, today, limit=limit),
         "appraisals_expiring": lambda: appraisals_expiring(scope, today, policy, limit=limit),
         "idle_without_case": lambda: idle_without_case(scope, today, policy, limit=limit),
         "batch_splitting": lambda: batch_splitting(scope, period, today, policy, rows_listed=limit),
@@ -1109,7 +1220,8 @@ def dashboard_figures(scope: SupervisionScope, period: Period, today: dt.date | 
         "revitalized": revitalized_figures(scope, period, closed),
         "targets": targets,
         "targets_behind": sum(1 for t in targets if t["behind"]),
-        "proceeds": proceeds_figures(scope, period),
+        "proceeds": proceeds_figures(scope, period, today),
+        "contracts": contract_figures(scope),
         "overdue": overdue_figures(scope, today),
         "step_durations": step_duration_figures(scope, period),
         "completion": completion_figures(scope, period, ledger=ledger, closed=closed),

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from assets.models import Category, Organization, OrganizationKind, User
+from assets.models import Category, CategorySubtype, Organization, OrganizationKind, User
 from core.jobs import BackgroundJob
+from workflows.methods import Tally
 
 
 class TargetMeasure(models.TextChoices):
@@ -20,14 +21,23 @@ class TargetMeasure(models.TextChoices):
 
 class Target(models.Model):
     """A yearly target of the campaign's 任务台账, as data (seed 004: 处置闲置产业用地20公顷，盘活工业园区闲置厂房
-    10万平方米、国有企业闲置资产2.9万平方米). Progress counts the assets of the matching category and kind of holding
-    unit whose case was closed (销号) in the year; a target with a lead department is that department's."""
+    10万平方米、国有企业闲置资产2.9万平方米). Progress counts the assets of the matching category (and sub-types, if
+    any are named) and kind of holding unit whose case was closed (销号) in the year by a method the target counts
+    (盘活, 处置, or both); a target with a lead department is that department's."""
 
     year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     name = models.CharField("任务名称", max_length=100)
     category = models.ForeignKey(
         Category, verbose_name="资产类别", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="留空表示全部类别",
+    )  # fmt: skip
+    subtypes = models.ManyToManyField(
+        CategorySubtype, verbose_name="资产子类", blank=True, related_name="+",
+        help_text="只计入这些子类（如：标准厂房）；留空表示该类别的全部子类",
+    )  # fmt: skip
+    tally = models.CharField(
+        "计入的盘活方式", max_length=8, blank=True, choices=[(t.value, f"仅{t.value}") for t in Tally],
+        help_text="盘活：资产恢复使用（出租、委托运营、功能转型……）；处置：资产离开本单位（拍卖、报废、划转……）；留空两者都计入",
     )  # fmt: skip
     unit_kind = models.CharField(
         "持有单位类型", max_length=32, choices=OrganizationKind.choices, blank=True, help_text="留空表示全部单位"

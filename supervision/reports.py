@@ -14,13 +14,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from assets.models import Organization, OrganizationKind, User
 from assets.selectors import SupervisionScope
 from audit.services import audit_record
-from core.excel import text_cell
+from core.excel import COUNT, MONEY, ONE_DECIMAL
+from core.excel import Sheet as _Sheet
 from documents.models import Document, DocumentStatus
 from documents.services import document_request, documents_of
 
@@ -155,61 +154,9 @@ def report_issued_document(report: SupervisionReport) -> Document | None:
 
 # -- the workbook -----------------------------------------------------------------------------------------------------
 
-MONEY = "#,##0.00"
-COUNT = "#,##0"
-ONE_DECIMAL = "0.0"
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True)
-
-
-def _cell(ws, value, number_format: str | None = None):
-    if isinstance(value, dt.date):
-        value = f"{value.year}年{value.month}月{value.day}日"
-    elif value is None:
-        value = "—"
-    if isinstance(value, str):
-        # A name such as “=HYPERLINK(…)” stays text that no spreadsheet evaluates; a control character is left out.
-        return text_cell(ws, value)
-    cell = WriteOnlyCell(ws, value=value)
-    if number_format:
-        cell.number_format = number_format
-    return cell
-
 
 def _date_text(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-class _Sheet:
-    """A write-only sheet: a title line, then tables of (header, format) columns."""
-
-    def __init__(self, wb: Workbook, title: str, heading: str, widths: list[int]):
-        self.ws = wb.create_sheet(title)
-        for index, width in enumerate(widths):
-            self.ws.column_dimensions[chr(ord("A") + index)].width = width
-        self.line(heading, font=TITLE_FONT)
-
-    def line(self, text: str = "", font: Font | None = None) -> None:
-        if not text:
-            self.ws.append([])
-            return
-        cell = _cell(self.ws, text)
-        if font:
-            if isinstance(cell, str):
-                cell = WriteOnlyCell(self.ws, value=cell)
-            cell.font = font
-        self.ws.append([cell])
-
-    def table(self, columns: list[tuple[str, str | None]], rows: list[list]) -> None:
-        header = []
-        for name, _ in columns:
-            cell = WriteOnlyCell(self.ws, value=name)
-            cell.font = HEADER_FONT
-            cell.alignment = Alignment(horizontal="center")
-            header.append(cell)
-        self.ws.append(header)
-        for row in rows:
-            self.ws.append([_cell(self.ws, value, fmt) for value, (_, fmt) in zip(row, columns, strict=True)])
 
 
 def report_workbook(figures: dict, *, title: str) -> bytes:
@@ -246,18 +193,19 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
     )
 
     sheet = _Sheet(
-        wb, "年度目标", f"年度目标完成情况（{period['label']}，按月累计）", [30, 18, 14, 16, 14, 18, 18, 12, 12]
+        wb, "年度目标", f"年度目标完成情况（{period['label']}，按月累计）", [30, 18, 12, 14, 16, 14, 18, 18, 12, 12]
     )
     months = list(range(1, period["last_month"] + 1))
-    columns = [("任务名称", None), ("资产类别", None), ("单位类型", None), ("牵头单位", None), ("计量单位", None),
+    columns = [("任务名称", None), ("资产类别", None), ("计入", None), ("单位类型", None), ("牵头单位", None),
+               ("计量单位", None),
                ("年度目标", MONEY), ("累计完成", MONEY), ("完成率（%）", ONE_DECIMAL),
                ("序时进度（%）", ONE_DECIMAL)]  # fmt: skip
     columns += [(f"{m}月累计", MONEY) for m in months]
     sheet.table(
         columns,
         [
-            [t["name"], t["category"], t["unit_kind"], t["lead_department"], t["unit"], t["amount"], t["achieved"],
-             t["percent"], t["pace_percent"], *t["cumulative"]]
+            [t["name"], t["category"], t["tally"], t["unit_kind"], t["lead_department"], t["unit"], t["amount"],
+             t["achieved"], t["percent"], t["pace_percent"], *t["cumulative"]]
             for t in figures["targets"]
         ],
     )  # fmt: skip
@@ -330,6 +278,9 @@ def report_workbook(figures: dict, *, title: str) -> bytes:
             + [("合计", proceeds["period_total"], proceeds["ytd_total"])]
         ],
     )
+    if proceeds.get("basis"):
+        sheet.line()
+        sheet.line(proceeds["basis"])
 
     overdue = figures["overdue"]
     sheet = _Sheet(wb, "超期环节", f"超期未办环节（截至{_date_text(today)}）", [36, 10, 14, 50])

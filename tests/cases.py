@@ -31,7 +31,7 @@ from workflows.services import (
     case_verify,
 )
 
-from .clock import TODAY, years_after
+from .clock import TODAY, term_ends
 
 IP = "10.0.0.8"
 TWO_YEARS_AGO = TODAY - datetime.timedelta(days=730)
@@ -92,7 +92,7 @@ def lease_record(**overrides) -> dict:
         "tender_result": "经公共资源交易中心公开招租，3家竞租",
         "lessee": "茂县羌韵餐饮有限公司",
         "lease_starts_on": TODAY,
-        "lease_ends_on": years_after(TODAY, 3),
+        "lease_ends_on": term_ends(TODAY, 3),
         "annual_rent": Decimal("52000"),
         "deposit": Decimal("10000"),
         "contract_no": "MXZL-2026-018",
@@ -142,7 +142,7 @@ ORDER = [
 # The key terms each plan carries for approval (workflows.models.APPROVED_TERMS): those the usual records execute.
 LEASE_TERMS = {
     "lease_procedure": "公开招租", "reserve_rent": Decimal("48000"), "lease_starts_on": TODAY,
-    "lease_ends_on": years_after(TODAY, 3),
+    "lease_ends_on": term_ends(TODAY, 3),
 }  # fmt: skip
 AUCTION_TERMS = {
     "appraisal_report_no": "川华评报字〔2026〕第0312号", "appraisal_value": Decimal("2000000"),
@@ -179,11 +179,12 @@ def case_at(
     closer=None,
     method="scrap",
     record: dict | None = None,
+    money: dict | None = None,
 ) -> DisposalCase:
     """A case of `asset` walked forward through the services to `state`, each step by the person who holds it:
     `clerk` and `head` of the holding unit, `reviewer` of the lead department, `finance` (the plan's approval),
     `confirmer` (the remittance) and `closer` (销号), both `finance` unless given. `record` replaces the method's usual
-    execution record."""
+    execution record, `money` its proceeds (what was received at execution)."""
     target = ORDER.index(state)
     # A plan comes after the board's window (调剂优先), so a case that goes on to one was verified a window ago.
     with window_ago() if target >= 3 else nullcontext():
@@ -207,8 +208,9 @@ def case_at(
     if target >= 5:
         case = case_start_execution(actor=as_(clerk), case=case)
     if target >= 6:
-        usual, money = _records(method)
+        usual, usual_money = _records(method)
         record = usual if record is None else record
+        money = usual_money if money is None else money
         case = case_record_execution(actor=as_(clerk), case=case, record=record, proceeds=money)
     if target >= 7:
         if fetch(case).remittance_confirmed_by_id is None and money:

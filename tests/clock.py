@@ -41,6 +41,11 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
     return day + relativedelta(years=years)
 
 
+def term_ends(starts: datetime.date, years: int) -> datetime.date:
+    """The last day of a term of `years` from `starts`, as a contract writes its 租期止 (2026-11-18 → 2029-11-17)."""
+    return years_after(starts, years) - datetime.timedelta(days=1)
+
+
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     """That Beijing day at a working hour, for time_machine.travel."""
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=BEIJING)

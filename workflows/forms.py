@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from assets.models import AttachmentKind, Organization
+from assets.models import HOLDING_KINDS, AttachmentKind, Organization
 from core.forms import DateInput, Form
 from core.uploads import sniff_upload
 
@@ -24,7 +24,7 @@ from .models import (
     record_refusals,
     term_text,
 )
-from .services import PLAN_TERM_FIELDS, handed_over, proceeds_errors
+from .services import PLAN_TERM_FIELDS, collective_decision_needed, handed_over, proceeds_errors
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": 0, "required": False}
@@ -130,6 +130,8 @@ class ReportForm(EvidenceMixin, Form):
     def __init__(self, *args, asset=None, **kwargs):
         super().__init__(*args, **kwargs)
         asset = asset or (self.case.asset if getattr(self, "case", None) else None)
+        if asset is not None and asset.usage_status in Basis.values:
+            self.fields["basis"].initial = asset.usage_status  # the ledger's 使用状况 says which standard it meets
         on_file = {}
         if asset is not None:
             for a in asset.attachments.filter(kind__in=[f.kind for f in self.evidence_fields()]).order_by(
@@ -140,9 +142,9 @@ class ReportForm(EvidenceMixin, Form):
         for field in self.evidence_fields():
             held = on_file.get(field.kind)
             field.help_text = (
-                f"认定闲置须提供；资产档案中已有“{held.original_name}”，可不再上传"
+                f"认定为闲置时须提供；资产档案中已有“{held.original_name}”，可不再上传"
                 if held
-                else "认定闲置须提供：资产档案中尚无，请上传（PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB）"
+                else "认定为闲置时须提供：资产档案中尚无，请上传（PDF、JPG、PNG、XLSX、DOCX，不超过 20 MB）"
             )
 
     def evidence_fields(self) -> list[EvidenceField]:
@@ -251,10 +253,17 @@ class PlanForm(StepForm):
         if planned:
             self.fields["method"].initial = planned.code
             self.fields["method"].help_text = f"按台账中的盘活方向“{self.case.asset.get_direction_display()}”预选"
+        # 集体决策 (the routing rules): which of the methods offered need the minutes for this asset, said up front.
+        deciding = [m.label for m in offered if collective_decision_needed(self.case, m.code)]
+        if deciding:
+            minutes = self.fields["minutes"]
+            said = f"按审批规则，本资产{'、'.join(deciding)}须集体决策，请上传会议纪要"
+            minutes.help_text = f"{said}；{minutes.help_text}"
         applicants = self.case.live_applications().values("unit")
         self.fields["receiving_unit"].queryset = Organization.objects.filter(pk__in=applicants).order_by("name")
-        named = Organization.objects.exclude(pk=self.case.holding_unit_id).order_by("name")
-        self.fields["named_unit"].queryset = named
+        # A unit whose ledger can take the asset: not the review, finance or coordination side.
+        named = Organization.objects.filter(is_active=True, kind__in=HOLDING_KINDS)
+        self.fields["named_unit"].queryset = named.exclude(pk=self.case.holding_unit_id).order_by("name")
         named_by = [m for m in offered if m.receiver and not m.receiver.from_applicants]
         if not named_by:
             del self.fields["named_unit"]
@@ -354,6 +363,9 @@ class ConfirmForm(StepForm):
     note = forms.CharField(label="说明", widget=TEXTAREA, max_length=1000, required=False)
 
 
+MONEY_FIELDS = ("received", "fees", "remitted", "receipt_no", "receipt_file")  # 收支两条线, on ResultForm
+
+
 class ResultForm(StepForm):
     """A method no other unit confirms (出租, 拍卖, 报废, 委托运营 …): its execution record as declared, the money
     (收支两条线) and its evidence."""
@@ -384,6 +396,9 @@ class ResultForm(StepForm):
             fields[name] = field
         for evidence in spec.evidence:
             fields[evidence.name] = EvidenceField(label=evidence.label, kind=evidence.kind, required=evidence.required)
+        if not spec.earns_money:  # 功能转型, 开放共享 …: nothing is received, so no money is asked
+            for name in MONEY_FIELDS:
+                del self.fields[name]
         # The method's own fields first, then the money.
         self.fields = {**fields, **self.fields}
 
@@ -406,7 +421,7 @@ class ResultForm(StepForm):
 
     def proceeds(self) -> dict:
         data = self.cleaned_data
-        return {key: data.get(key) for key in ("received", "fees", "remitted", "receipt_no")}
+        return {key: data.get(key) for key in MONEY_FIELDS if key != "receipt_file"}
 
 
 class ExecutionForm(ResultForm):

@@ -64,6 +64,11 @@ class Policy(models.Model):
         "评估报告失效预警（天）", default=30, validators=[MinValueValidator(1)],
         help_text="评估报告在此天数内失效（或已失效）且尚未执行的列入预警",
     )  # fmt: skip
+    # 欠缴: a contract's installment unpaid this many working days after its due date (contracts.arrears).
+    arrears_grace_working_days = models.PositiveSmallIntegerField(
+        "租金欠缴宽限期（工作日）", default=10, validators=[MaxValueValidator(60)],
+        help_text="合同应收款项到期后超过此工作日仍未付清的列入欠缴预警",
+    )  # fmt: skip
     idle_alert_months = models.PositiveSmallIntegerField(
         "闲置未申报预警（月）", default=12, validators=[MinValueValidator(1)],
         help_text="闲置超过此月数仍未申报盘活的资产列入预警",

@@ -2,6 +2,7 @@
 organization, segregation of duties), check the policy's conditions, fire exactly one FSM transition, move the
 asset's ledger status, write the AuditEvent, notify, and hand the step's document to `documents`."""
 
+import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -63,6 +64,7 @@ from .models import (
     unmet_conditions,
 )
 from .permissions import WITHDRAW_REFUSED, may_withdraw
+from .signals import case_closed
 from .trail import event_label
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
@@ -455,7 +457,9 @@ def case_verify(*, actor: Actor, case: DisposalCase, opinion: str, records: list
     _set_step(case, Step.PLAN, start=case.listed_until)
     _save(case)
     _audit(actor, case, "verify", Role.DEPT_REVIEWER, states, {"opinion": opinion, "records": [a.pk for a in records]})
-    _notify(_users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"已认定，请拟定处置方案：{case.asset.code}")
+    window = f"调剂公示期至{cn_date(case.listed_until)}，期满后请拟定处置方案（调剂给申请单位的可提前）"
+    said = f"已认定，{window}：{case.asset.code}"
+    _notify(_users(Role.UNIT_CLERK, [case.holding_unit_id]), case, said)
     _document(case, "verification_opinion", "verify", [case.verifying_department])
     return case
 
@@ -649,6 +653,14 @@ def route_plan(case: DisposalCase, *, now=None) -> dict:
         "needs_finance": any(r.requires_finance for r in matched),
         "needs_collective_decision": any(r.requires_collective_decision for r in matched),
     }
+
+
+def collective_decision_needed(case: DisposalCase, method: str) -> bool:
+    """Whether a plan of `method` for the case would need the 集体决策 minutes by the routing rules (the plan form says
+    so before it is submitted; case_propose decides on the plan itself)."""
+    probe = copy.copy(case)
+    probe.method = method
+    return route_plan(probe)["needs_collective_decision"]
 
 
 @transaction.atomic
@@ -1107,6 +1119,8 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     added = case.spec.on_close(case=case, user=actor.principal) if case.spec.on_close else {}
     data = {"asset_status": asset.status, "note": note.strip(), **added}
     _audit(actor, case, "close", Role.FINANCE_APPROVER, states, data)
+    # A method that runs over time goes on as a contract (its schedule, payments, arrears): the `contracts` app.
+    case_closed.send(sender=DisposalCase, case=case, user=actor.principal)
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case

@@ -18,7 +18,7 @@ from core.formatting import yuan
 from core.http import client_ip
 
 from . import forms
-from .models import CaseState, DisposalCase, Step
+from .models import CaseState, DisposalCase, Step, reallocation_window_respected
 from .nodes import case_url
 from .selectors import case_dossier
 from .services import (
@@ -244,6 +244,13 @@ class PlanView(CaseTaskView):
 
     def returned(self):
         return self.returned_with(Step.PLAN) if self.rework() else None
+
+    def plan_context(self) -> dict:
+        # While the 调剂 window runs, the clerk is told before filling the form what the plan may be (the rule's own
+        # message: 调剂 to an applicant only, the rest after the window).
+        if not self.case.board_window_open():
+            return {}
+        return {"notices": [reallocation_window_respected.message(self.case)]}
 
     def perform(self, actor, form, evidence):
         data = form.cleaned_data

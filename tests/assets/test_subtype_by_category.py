@@ -34,7 +34,7 @@ def test_the_asset_form_gives_every_sub_type_its_category_and_loads_the_filter(c
     page = client.get(reverse("register:add")).content.decode()
 
     options = subtype_options(page)
-    assert options[0] == ("", "", "---------")
+    assert options[0] == ("", "", "请选择")  # core.forms: the blank choice in Chinese
     expected = {(str(s.pk), str(s.category_id), s.name) for s in CategorySubtype.objects.all()}
     assert set(options[1:]) == expected
     assert "/static/panhuo/subtype-filter.js" in page

@@ -141,6 +141,10 @@ def test_entrusted_operation_of_a_building_from_report_to_closing(county, clock)
     page.get_by_label("盘活方式").select_option(label="委托运营")
     page.get_by_label("处置方案").fill("公开遴选专业机构整体运营五年，收取年运营费，运营费收入上缴国库。")
     page.get_by_label("遴选方式（委托运营）").select_option(label="公开遴选")
+    # Only the chosen method's fields show: another method's are hidden (method-fields.js, and [hidden] in the CSS).
+    other = page.get_by_label("招租方式（出租出借）")  # 出租出借 is offered for a building too
+    expect(other).to_have_count(1)
+    expect(other).to_be_hidden()
     page.get_by_label("运营期限起（委托运营）").fill(starts.isoformat())
     page.get_by_label("运营期限止（委托运营）").fill(ends.isoformat())
     page.get_by_label("未选调剂的理由").fill("公示期内无单位申请调剂，委托运营可保值增收。")

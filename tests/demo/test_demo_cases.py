@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from assets.models import Asset
 from audit.models import AuditEvent
-from demo.cases import FINISHED, SCENARIOS, _candidates, demo_cases_load
+from demo.cases import EARLY_STOPS, FINISHED, SCENARIOS, _candidates, demo_cases_load
 from demo.county import HOLDING_UNITS, demo_county_load
 from documents.models import Document, DocumentStatus
 from documents.services import documents_of
@@ -50,7 +50,7 @@ def test_every_method_gets_a_closed_case_and_an_open_one_signed_on_their_days_an
 
     registry = methods.all_methods()
     assert set(SCENARIOS) == {m.code for m in registry}  # a method added without its demo data fails here
-    assert (summary.created, summary.skipped) == (2 * len(registry), "")
+    assert (summary.created, summary.skipped) == (2 * len(registry) + len(EARLY_STOPS), "")
     for method in registry:
         cases = DisposalCase.objects.filter(method=method.code)
         [closed] = cases.filter(state=CaseState.CLOSED)
@@ -71,6 +71,16 @@ def test_every_method_gets_a_closed_case_and_an_open_one_signed_on_their_days_an
         # 调剂优先: the plan came after the board's window (the approval form is issued after the plan's review).
         approval = next(d for d in documents if d.kind == "approval_form")
         assert (approval.issued_at - closed.verified_at).days >= Policy.current().listing_window_days, method.code
+
+    # And a case waits at each step before the plan: every state of the path shows in the county.
+    live = [STATUS.NEW, STATUS.ASSIGNED]
+    for stop, state in EARLY_STOPS.items():
+        [case] = DisposalCase.objects.filter(state=state)
+        [task] = Task.objects.filter(process_id=case.pk, flow_task_type="HUMAN", status__in=live)
+        assert (task.flow_task.name, case.method) == (stop, ""), state
+    assert {c.state for c in DisposalCase.objects.all()} >= {*EARLY_STOPS.values(), CaseState.PLAN_SUBMITTED,
+                                                             CaseState.PLAN_APPROVED, CaseState.EXECUTED,
+                                                             CaseState.CLOSED}  # fmt: skip
 
     # Every unit's clerk can still report an asset of the unit's own and take it to 销号 in the browser.
     reportable = {a.holding_unit.name for a in _candidates(TODAY)}

@@ -6,9 +6,19 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from assets.models import Asset, Category, CategorySubtype, Organization, OrganizationKind, Role, UsageStatus, User
+from assets.models import (
+    HOLDING_KINDS,
+    Asset,
+    Category,
+    CategorySubtype,
+    Organization,
+    OrganizationKind,
+    Role,
+    UsageStatus,
+    User,
+)
 from assets.uscc import validate_uscc
-from demo.county import DEMO_PASSWORD, HOLDING_KINDS, demo_county_load
+from demo.county import DEMO_PASSWORD, demo_county_load
 
 from ..clock import TODAY
 

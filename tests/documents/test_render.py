@@ -63,6 +63,9 @@ STEPS = {
     "exchange_filing": "execute",
     "start_extension": "execute",
     "temporary_use_filing": "execute",
+    "contract_return": "close",
+    "contract_termination": "close",
+    "contract_renewal": "close",
     "closure": "close",
 }
 METHODS = {
@@ -80,6 +83,9 @@ METHODS = {
     "exchange_filing": "置换",
     "start_extension": "延长动工期限",
     "temporary_use_filing": "安排临时使用",
+    "contract_return": "出租出借",
+    "contract_termination": "出租出借",
+    "contract_renewal": "出租出借",
 }
 EXECUTIONS = {
     "transfer_order": {
@@ -153,6 +159,19 @@ EXECUTION_ROWS = {
     "temporary_use_filing": [("临时使用人", "茂县凤仪镇农贸市场服务中心"), ("临时用途", "临时农贸集市"),
                              ("临时使用期限起", "2026年11月18日"), ("临时使用期限止", "2027年11月17日"),
                              ("临时使用费（元）", "24,000.00 元")],
+    # A contract's end (contracts.endings): its rows as the service prints them.
+    "contract_return": [("合同编号", "茂一中租〔2026〕3号（第1版）"), ("合同相对方", "茂县兴茂商贸有限公司"),
+                        ("合同期限", "2026年12月1日至2029年12月1日"), ("收回交接日期", "2029年11月30日"),
+                        ("资产状况", "房屋结构完好，墙面轻微污损，钥匙3把已交回。"), ("收回后使用状况", "再度闲置"),
+                        ("闲置原因", "承租方退租后暂无新的承租意向。")],
+    "contract_termination": [("合同编号", "茂一中租〔2026〕3号（第1版）"), ("终止日期", "2027年6月1日"),
+                             ("终止原因", "承租方经营调整，双方协商一致提前解除合同。"), ("结算金额", "20,000.00 元"),
+                             ("保证金处理", "20,000.00 元，不予退还（抵扣或没收）"),
+                             ("取消的应收期次", "第3期、第4期、第5期"), ("收回后使用状况", "收回后自用")],
+    "contract_renewal": [("原合同", "茂一中租〔2026〕3号（第1版，2026年12月1日至2029年12月1日）"),
+                         ("续签合同编号", "茂一中租〔2029〕7号（第2版）"), ("续签期限", "2029年12月1日至2032年12月1日"),
+                         ("付款周期", "按季"), ("年金额", "124,000.00 元"), ("应收期数", "12期，合计372,000.00 元"),
+                         ("续签理由", "承租方按期足额缴纳租金，经公开比价续租三年。")],
 }  # fmt: skip
 EVENTS = [
     ("report", "经办申报", "李晓红", "", "茂县第一中学", ""),
@@ -245,6 +264,7 @@ def signers_of(kind: str) -> list[str]:
         "allocation_notice": ["茂县第一中学", "茂县凤仪镇人民政府"],
         "land_recovery": ["茂县第一中学", "茂县凤仪镇人民政府"],
         "closure": ["茂县财政局"],
+        "contract_renewal": ["茂县第一中学", "茂县财政局"],
     }.get(kind, ["茂县第一中学"])
 
 
@@ -344,7 +364,7 @@ def test_every_kind_prints_its_title_number_and_the_chinese_field_values(rendere
         "scrap_form": ["1,200.00元", context["plan_summary"]],
         **{
             k: [
-                context["plan_summary"],
+                *([] if k.startswith("contract_") else [context["plan_summary"]]),  # a contract's end prints no plan
                 *(v for r in context.get("execution_rows", ()) for v in (r["label"], r["text"])),
             ]
             for k in EXECUTION_ROWS

@@ -19,9 +19,10 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from assets.models import Asset, Organization, OrganizationKind, Role, UsageStatus
+from assets.models import Asset, CategorySubtype, Organization, OrganizationKind, Role, UsageStatus
 from assets.selectors import SupervisionScope, supervision_scope
 from audit.models import AuditEvent
+from contracts.arrears import grace_ends_on
 from documents.models import Document, DocumentStatus
 from documents.signing import verify_pdf
 from supervision.dashboard import (
@@ -35,7 +36,7 @@ from supervision.dashboard import (
 from supervision.models import ReportKind, SupervisionReport, Target, TargetMeasure
 from workflows import methods
 from workflows.flows import DisposalFlow
-from workflows.models import CaseState, DisposalCase, DisposalMethod, ExecutionRecord, Step
+from workflows.models import CaseState, DisposalCase, DisposalMethod, ExecutionRecord, Policy, Step
 from workflows.services import (
     case_close,
     case_propose,
@@ -47,6 +48,7 @@ from workflows.services import (
 )
 
 from ..cases import as_, case_at, fetch, idle_evidence, lease_record, two_years_ago, verified
+from ..clock import TODAY as SUITE_TODAY
 from ..clock import years_after
 from ..factories import AssetFactory, OrganizationFactory, UserFactory, category
 
@@ -362,20 +364,30 @@ def test_the_dashboards_alerts_link_to_the_case_and_the_asset(client, alice, sam
     assert reverse("register:detail", args=[soon.asset_id]) in section
 
 
-def test_rent_below_what_has_accrued_or_below_the_amount_due_is_in_arrears(alice):
+def test_rent_is_in_arrears_from_the_schedule_once_an_installment_is_past_its_grace(
+    building, alice, henry, hugo, fiona, fred
+):
+    """The lease closed in March with a year's rent received: its contract's yearly schedule owes nothing more until
+    March 2027; the second year's rent is in arrears only once the grace period (working days) has passed."""
+    lease = close_a_lease(building, alice, henry, hugo, fiona, fred)
+    second = lease.contracts.get().installments.get(sequence=2)
+    last_day = grace_ends_on(second.due_on, Policy.current().arrears_grace_working_days)
+
+    assert alerts(TODAY)["rent_arrears"]["count"] == 0  # a lease in its first year, paid up
+    assert alerts(last_day)["rent_arrears"]["count"] == 0
+    arrears = alerts(last_day + datetime.timedelta(days=1))["rent_arrears"]
+
+    assert listed(arrears) == {lease.pk}
+    row = arrears["rows"][0]
+    assert (row["owed"], row["received"], row["arrears"]) == (Decimal("52000.00"), Decimal(0), Decimal("52000.00"))
+    assert row["oldest_due_on"] == datetime.date(2027, 3, 10)
+
+
+def test_a_lease_crafted_without_a_contract_is_never_in_arrears(alice):
     ends = TODAY.replace(year=2028)
-    paid_up = lease(alice, starts=TODAY - datetime.timedelta(days=200), ends=ends)  # 20,000 accrued, 36,500 paid
-    second_year = lease(alice, starts=TODAY - datetime.timedelta(days=400), ends=ends)  # 40,000 accrued
-    short_paid = lease(alice, starts=TODAY - datetime.timedelta(days=10), ends=ends, received=Decimal("10000"))
+    lease(alice, starts=TODAY - datetime.timedelta(days=400), ends=ends, received=Decimal("10000"))
 
-    arrears = alerts()["rent_arrears"]
-
-    assert listed(arrears) == {second_year.pk, short_paid.pk}
-    assert paid_up.pk not in listed(arrears)
-    row = next(r for r in arrears["rows"] if r["case_id"] == second_year.pk)
-    assert (row["owed"], row["received"], row["arrears"]) == (Decimal("40000.00"), Decimal("36500"), Decimal("3500.00"))
-    short = next(r for r in arrears["rows"] if r["case_id"] == short_paid.pk)
-    assert short["owed"] == Decimal("36500") and short["arrears"] == Decimal("26500")
+    assert alerts()["rent_arrears"]["count"] == 0
 
 
 def test_an_appraisal_about_to_expire_is_flagged_before_the_case_is_executed(alice):
@@ -631,10 +643,10 @@ def test_the_workbook_opens_and_holds_the_dashboards_totals_with_chinese_headers
     assert summary["盘活资产原值（元）"] == (6500, 3606500)
     assert summary["实收（元）"] == (0, 52000)
     target_rows = list(wb["年度目标"].iter_rows(values_only=True))
-    assert target_rows[1][:9] == ("任务名称", "资产类别", "单位类型", "牵头单位", "计量单位", "年度目标", "累计完成",
-                                  "完成率（%）", "序时进度（%）")  # fmt: skip
+    assert target_rows[1][:10] == ("任务名称", "资产类别", "计入", "单位类型", "牵头单位", "计量单位", "年度目标",
+                                   "累计完成", "完成率（%）", "序时进度（%）")  # fmt: skip
     factory = next(r for r in target_rows if r[0] == "盘活工业园区闲置厂房")
-    assert (factory[6], factory[7]) == (860, 0.9)
+    assert (factory[2], factory[7], factory[8]) == ("盘活和处置", 860, 0.9)
     by_method = {row[0]: row[1:4] for row in wb["月度盘活"].iter_rows(values_only=True) if row and row[0]}
     assert by_method["调剂"] == ("盘活", 1, 1) and by_method["出租出借"] == ("盘活", 0, 1)
 
@@ -846,3 +858,48 @@ def test_the_demo_county_has_this_years_targets_from_seed_004_once():
 def test_the_pace_is_the_elapsed_share_of_the_year(clock, day, period, share):
     clock.move_to(datetime.datetime.combine(day, datetime.time(23, 30), tzinfo=ZoneInfo("Asia/Shanghai")))
     assert elapsed_share(period, timezone.localdate()) == share
+
+
+def test_the_category_table_counts_as_idle_only_what_is_still_on_the_ledger_as_the_overview_does(
+    building, computer, alice, henry, hugo, rita, fiona, fred
+):
+    """A scrapped computer keeps its last 使用状况 (闲置) as history: the table's 闲置 + 低效 is the overview's
+    闲置低效待盘活, and the computer counts as 已处置 only."""
+    case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona, confirmer=fred)
+    assert Asset.objects.get(pk=computer.pk).usage_status == UsageStatus.IDLE  # its history
+
+    totals = dashboard_figures(SupervisionScope("county"), APRIL_REPORT, APRIL_20)["ledger"]["category_totals"]
+
+    assert (totals["total"], totals["disposed"]) == (2, 1)
+    assert (totals["idle"], totals["low_efficiency"], totals["pending"]) == (1, 0, 1)  # the building alone
+
+
+def test_a_target_counts_only_its_sub_types_and_the_cases_its_tally_names(
+    building, computer, alice, henry, hugo, rita, fiona, fred
+):
+    """盘活闲置办公设备 counts 盘活 only (a scrapped computer is 处置); 盘活工业园区闲置厂房 counts 标准厂房 only (the
+    school's 经营性用房 is not a factory), while 盘活闲置厂房和房屋 counts every building."""
+    case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona)  # 报废: 处置
+    case_at(CaseState.CLOSED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,
+            confirmer=fred)  # 出租: 盘活  # fmt: skip
+    year, equipment, housing = SUITE_TODAY.year, category("general_equipment"), category("building")
+    for name, tally in (("盘活闲置办公设备", "盘活"), ("处置闲置办公设备", "处置"), ("办公设备", "")):
+        Target.objects.create(year=year, name=name, category=equipment, tally=tally, measure=TargetMeasure.COUNT,
+                              amount=Decimal("60"))  # fmt: skip
+    factories = Target.objects.create(year=year, name="盘活工业园区闲置厂房", category=housing,
+                                      measure=TargetMeasure.COUNT, amount=Decimal("10"))  # fmt: skip
+    factories.subtypes.set(CategorySubtype.objects.filter(category=housing, code="standard_factory"))
+    Target.objects.create(year=year, name="盘活闲置厂房和房屋", category=housing, measure=TargetMeasure.COUNT,
+                          amount=Decimal("10"))  # fmt: skip
+
+    period = Period.containing(ReportKind.MONTHLY, SUITE_TODAY)
+    rows = {r["name"]: r for r in dashboard_figures(COUNTY, period, SUITE_TODAY)["targets"]}
+
+    achieved = {name: row["achieved"] for name, row in rows.items()}
+    assert achieved == {"盘活闲置办公设备": 0, "处置闲置办公设备": 1, "办公设备": 1, "盘活工业园区闲置厂房": 0,
+                        "盘活闲置厂房和房屋": 1}  # fmt: skip
+    assert (rows["盘活工业园区闲置厂房"]["category"], rows["盘活闲置办公设备"]["tally"], rows["办公设备"]["tally"]) == (
+        f"{housing.name}（标准厂房）",
+        "盘活",
+        "盘活和处置",
+    )

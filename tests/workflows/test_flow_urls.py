@@ -16,7 +16,7 @@ from workflows.flows import DisposalFlow
 from workflows.models import CaseState, DisposalCase, Policy, Step
 
 from ..cases import AUCTION_PLAN, LEASE_PLAN, window_ago
-from ..clock import TODAY, years_after
+from ..clock import TODAY, term_ends
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def verified_via_urls(client, asset, clerk, head, reviewer, *, window_closed=Fal
 LEASE = {
     "lease_procedure": "公开招租", "reserve_rent": "48000", "tender_result": "公开招租，3家竞租",
     "lessee": "茂县羌韵餐饮有限公司",
-    "lease_starts_on": TODAY.isoformat(), "lease_ends_on": years_after(TODAY, 3).isoformat(),
+    "lease_starts_on": TODAY.isoformat(), "lease_ends_on": term_ends(TODAY, 3).isoformat(),
     "annual_rent": "52000", "deposit": "10000", "contract_no": "MXZL-2026-018",
     "received": "52000", "fees": "0", "remitted": "52000", "receipt_no": "川财缴2026-00123",
 }  # fmt: skip

@@ -132,6 +132,10 @@ BREAKS = {
     "difference_matches_appraisals": {"difference_received": "100000", "received": "100000", "remitted": "100000"},
     "received_appraisal_valid": {"received_appraisal_date": (TODAY + datetime.timedelta(days=1)).isoformat()},
     "counterparty_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},  # 17 characters
+    "lease_counterparty_credit_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},
+    "entrusted_ops_counterparty_credit_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},
+    "concession_counterparty_credit_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},
+    "temporary_use_counterparty_credit_code_valid": {"counterparty_credit_code": "91513223MA6BRXTR7"},
     "received_code_free": {"received_code": SCENARIOS["exchange"]["asset"][0]},  # the asset given in exchange
     # 延长动工期限, 安排临时使用
     "extension_later": {"agreed_start_on": (FOLLOW_UP + datetime.timedelta(days=1)).isoformat()},

@@ -339,6 +339,7 @@ def test_a_school_converted_to_an_elderly_home_takes_its_new_sub_type_at_closing
     page = client.get(url(DisposalFlow.execute, task)).content.decode()
     options = re.findall(r'<option value="([^"]*)"', page[page.index('name="new_subtype"') :].split("</select>")[0])
     assert options == ["", "养老机构", "医疗场所", "文体场馆"]  # the category's others; blank keeps it
+    assert 'name="received"' not in page and "上缴国库" not in page  # a conversion receives nothing: no money asked
     works = {"new_use": "农村互助养老服务站", "works": "加装无障碍设施、改造休息室", "works_cost": "268000",
              "accepted_on": TODAY.replace(day=1).isoformat(), "acceptance_record": "验收合格"}  # fmt: skip
     for wrong in ("办公用房", "养老机构\u200b", "闲置校舍"):  # another category's, a look-alike, the one it has
@@ -354,13 +355,14 @@ def test_a_school_converted_to_an_elderly_home_takes_its_new_sub_type_at_closing
     assert (asset.status, asset.subtype.name) == (AssetStatus.IN_USE, "养老机构")
     assert (school_building.lead_department.name, asset.lead_department.name) == ("茂县教育局", "茂县民政局")
     change = AuditEvent.objects.filter(asset_id=asset.pk, action="asset_change").latest("pk")
-    assert change.data["source"] == "功能转型：农村互助养老服务站"
-    assert set(change.data["changes"]) == {"subtype"}  # the ledger row's one change, with its before and after
+    assert change.data["source"] == f"经事项#{case.pk}功能转型"
+    assert set(change.data["changes"]) == {"subtype", "remarks"}  # the row's changes, each with its before and after
+    assert asset.remarks.endswith(f"经事项#{case.pk}功能转型，现用途为农村互助养老服务站。")
     subtype = change.data["changes"]["subtype"]  # as the ledger names a sub-type: 类别 / 子类
     assert (subtype["from"], subtype["to"]) == (f"{PUBLIC_WELFARE} / 闲置校舍", f"{PUBLIC_WELFARE} / 养老机构")
 
 
-def test_a_conversion_that_keeps_its_sub_type_changes_nothing_on_the_ledger_but_its_status(
+def test_a_conversion_that_keeps_its_sub_type_records_its_new_use_and_nothing_else(
     client, building, alice, henry, hugo, fiona
 ):
     case = verified_via_urls(client, building, alice, henry, hugo, window_closed=True)
@@ -372,8 +374,10 @@ def test_a_conversion_that_keeps_its_sub_type_changes_nothing_on_the_ledger_but_
              "acceptance_file": pdf("验收记录.pdf")}  # fmt: skip
     do(client, alice, case, DisposalFlow.execute, works)
     do(client, fiona, case, DisposalFlow.close, {"confirm": "on"})
-    assert Asset.objects.get(pk=building.pk).subtype_id == building.subtype_id
-    assert not AuditEvent.objects.filter(asset_id=building.pk, action="asset_change").exists()
+    asset = Asset.objects.get(pk=building.pk)
+    assert asset.subtype_id == building.subtype_id and asset.remarks.endswith("现用途为社区老年助餐点。")
+    [change] = AuditEvent.objects.filter(asset_id=building.pk, action="asset_change")
+    assert set(change.data["changes"]) == {"remarks"}
 
 
 # -- which methods a category offers -----------------------------------------------------------------------------

@@ -5,10 +5,11 @@ case page and document opens. A URL added without a class here fails the first t
 import datetime
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assets.models import ImportBatch
 from audit.models import AuditEvent
+from contracts.models import Contract, Payment
 from documents.models import Document
 from supervision.models import ArchiveBatch
 from workflows.flows import DisposalFlow
@@ -41,6 +42,12 @@ ACTIONS = {
     "register:import_progress",
     "register:import_commit",
     "register:import_error_file",
+    "contracts:payment_record",
+    "contracts:payment_confirm",
+    "contracts:return",
+    "contracts:terminate",
+    "contracts:renewal_request",
+    "contracts:renewal_approve",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
@@ -83,6 +90,13 @@ READS = {
     "supervision:report_xlsx",
     "supervision:report_pdf",
     "supervision:report_document",
+    "contracts:index",
+    "contracts:detail",
+    "contracts:ledger",
+    "contracts:ledger_xlsx",
+    "contracts:contract_ledger",
+    "contracts:contract_ledger_xlsx",
+    "contracts:document",
 }
 # Everyone's own account, and the public verification page.
 OWN_OR_PUBLIC = {
@@ -218,6 +232,16 @@ def test_a_supervisor_can_act_on_no_step_of_a_lease_from_report_to_closure(
     assert fresh(case).state == CaseState.CLOSED
     assert_case_readable(client, sam, case)
     assert Document.objects.filter(subject_id=case.pk).count() >= 5
+    # The lease's contract: the supervisor reads it, and records or confirms no payment.
+    contract = Contract.objects.get(case_id=case.pk)
+    payment = Payment.objects.get(installment__contract=contract)
+    assert client.get(reverse("contracts:index")).status_code == 200
+    assert client.get(reverse("contracts:detail", args=[contract.pk])).status_code == 200
+    assert client.get(reverse("contracts:ledger")).status_code == 200
+    assert client.get(reverse("contracts:contract_ledger", args=[contract.pk])).status_code == 200
+    paying = [reverse("contracts:payment_record", args=[contract.pk]),
+              reverse("contracts:payment_confirm", args=[contract.pk, payment.pk])]  # fmt: skip
+    assert_refused(client, sam, paying, {"installment": contract.installments.first().pk, "amount": "1"})
 
 
 def test_a_supervisor_can_act_on_no_step_of_a_reallocation_including_the_receipt(

@@ -19,13 +19,18 @@ from . import (  # noqa: F401
 )
 from .base import (
     AREA,
+    COUNTERPARTY_CODE,
+    CYCLE_CHOICES,
     DATE,
     LONG_TEXT,
     MONEY,
+    PAYMENT_CYCLE,
     PERCENT,
     PROCEDURE_REASON,
     REGISTRY,
+    RENT_STEP,
     TEXT,
+    ContractTerms,
     Evidence,
     Field,
     Method,
@@ -44,7 +49,8 @@ from .base import (
 )
 
 __all__ = [
-    "AREA", "DATE", "LONG_TEXT", "MONEY", "PERCENT", "PROCEDURE_REASON", "REGISTRY", "TEXT", "Evidence", "Field",
-    "Method", "Outcome", "Procedure", "Receiver", "Tally", "all_methods", "choices", "condition", "decode", "encode",
-    "field_label", "get", "unjustified_procedure_message",
+    "AREA", "COUNTERPARTY_CODE", "CYCLE_CHOICES", "DATE", "LONG_TEXT", "MONEY", "PAYMENT_CYCLE", "PERCENT",
+    "PROCEDURE_REASON", "REGISTRY", "RENT_STEP", "TEXT", "ContractTerms", "Evidence", "Field", "Method", "Outcome",
+    "Procedure", "Receiver", "Tally", "all_methods", "choices", "condition", "decode", "encode", "field_label", "get",
+    "unjustified_procedure_message",
 ]  # fmt: skip

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
+from django.core.exceptions import ValidationError
+
 from core.policy import cited
 from documents.kinds import register_step_kind
 
@@ -99,6 +101,73 @@ class Procedure:
         return (*self.public, *self.other)
 
 
+@dataclass(frozen=True)
+class ContractTerms:
+    """A method that runs over time (出租出借, 委托运营, 特许经营, 安排临时使用, 开放共享: DESIGN.md "Contracts outlive
+    the case"): which of its execution fields give the contract that 销号 creates (the `contracts` app builds it, with
+    its payment schedule). `annual` names the amount due each year, `one_off` an amount for the whole term; neither:
+    the contract earns nothing. `ends_on` blank: open-ended (开放共享 runs until the instrument leaves the scope)."""
+
+    counterparty: str
+    starts_on: str
+    ends_on: str = ""
+    annual: str = ""
+    one_off: str = ""
+    deposit: str = ""
+    contract_no: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        named = (self.counterparty, self.starts_on, self.ends_on, self.annual, self.one_off, self.deposit)
+        return tuple(n for n in (*named, self.contract_no) if n)
+
+
+# The contract's own terms, fields of each method whose contract has an annual amount (a rent, a fee): the payment
+# cycle and the yearly step; and the counterparty's 统一社会信用代码, for every method with a contract.
+PAYMENT_CYCLE, RENT_STEP, COUNTERPARTY_CODE = "payment_cycle", "rent_step_percent", "counterparty_credit_code"
+# The payment cycles as the execution form offers them (the contract stores their codes: contracts.models.Cycle).
+CYCLE_CHOICES = ("按月", "按季", "按半年", "按年", "一次性")
+
+
+def contract_fields(*, cycle: bool) -> tuple[Field, ...]:
+    code = Field(COUNTERPARTY_CODE, "对方统一社会信用代码", TEXT, required=False, help="对方为单位的须填写；自然人留空")
+    if not cycle:
+        return (code,)
+    return (
+        code,
+        Field(PAYMENT_CYCLE, "付款周期", TEXT, required=False, choices=CYCLE_CHOICES, help="留空为按年支付"),
+        Field(RENT_STEP, "年递增比例（%）", PERCENT, required=False, help="如每年递增3%填3；不递增留空"),
+    )
+
+
+def _code_refusal(value) -> str:
+    from assets.uscc import validate_uscc
+
+    try:
+        validate_uscc(value)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""
+
+
+def _contract_rules(method: "Method") -> tuple:
+    """The counterparty's 统一社会信用代码, when given, is checked as the ledger's are (GB 32100-2015)."""
+
+    def refusal(case) -> str:
+        record = case.execution_or_none()
+        value = (record.value(COUNTERPARTY_CODE) or "").strip().upper() if record is not None else ""
+        return _code_refusal(value) if value else ""
+
+    @condition(lambda case: f"对方统一社会信用代码有误：{refusal(case)}", reads=(COUNTERPARTY_CODE,))
+    def counterparty_code_valid(case) -> bool:
+        return case.method != method.code or not refusal(case)
+
+    counterparty_code_valid.__name__ = counterparty_code_valid.__qualname__ = (
+        f"{method.code}_counterparty_credit_code_valid"
+    )
+    return (counterparty_code_valid,)
+
+
 # The plan's reason for a procedure that is not 公开; a field of each method with a Procedure.
 PROCEDURE_REASON = "procedure_reason"
 
@@ -151,6 +220,7 @@ class Method:
     # What 销号 adds beside the ledger outcome, in the same transaction: a function (case=, user=) -> dict, the dict
     # kept on the 销号's trail event (e.g. 置换: the received asset enters the holding unit's ledger).
     on_close: Callable[..., dict] | None = field(default=None, compare=False)
+    contract: ContractTerms | None = None  # runs over time: 销号 creates its contract (the `contracts` app)
 
     @property
     def public_procedure(self) -> bool:
@@ -261,7 +331,7 @@ def register(method: Method) -> Method:
     if len(method.code) > 16:
         raise ValueError(f"盘活方式 code {method.code!r} is longer than the case's column (16)")
     named = (*method.approved_terms, *method.plan_prefills, method.due_field, method.appraisal_valid_at)
-    for name in (*named, method.follow_up_field):
+    for name in (*named, method.follow_up_field, *(method.contract.names if method.contract else ())):
         if name and name not in method.field_names:
             raise ValueError(f"{method.code}: {name} is not one of its fields")
     if method.procedure is not None:
@@ -276,6 +346,8 @@ def register(method: Method) -> Method:
             plan_conditions=(*method.plan_conditions, on_plan),
             conditions=(*method.conditions, on_execution),
         )
+    if method.contract is not None and COUNTERPARTY_CODE in method.field_names:
+        method = replace(method, conditions=(*method.conditions, *_contract_rules(method)))
     REGISTRY[method.code] = method
     register_step_kind(method.document, method.document_title, method.signer_roles)
     ordered = sorted(REGISTRY.values(), key=lambda m: m.rank)

@@ -8,6 +8,7 @@ from .base import (
     MONEY,
     PROCEDURE_REASON,
     TEXT,
+    ContractTerms,
     Evidence,
     Field,
     Method,
@@ -15,6 +16,7 @@ from .base import (
     Procedure,
     Tally,
     condition,
+    contract_fields,
     procedure_reason_field,
     register,
 )
@@ -55,7 +57,16 @@ CONCESSION = register(
             Field("concession_ends_on", "经营期限止", DATE),
             Field("concession_fee", "特许经营费（元）", MONEY),
             Field("contract_no"),
+            *contract_fields(cycle=False),
             procedure_reason_field(),
+        ),
+        # The fee is the whole term's, paid once (its due at execution is the fee itself).
+        contract=ContractTerms(
+            counterparty="concessionaire",
+            starts_on="concession_starts_on",
+            ends_on="concession_ends_on",
+            one_off="concession_fee",
+            contract_no="contract_no",
         ),
         approved_terms=("procedure", "concession_starts_on", "concession_ends_on"),
         plan_prefills=(PROCEDURE_REASON,),

@@ -4,7 +4,7 @@ accepted (验收); the asset returns to use with its new use and, where the use 
 from django.utils import timezone
 
 from assets.models import AttachmentKind, CategorySubtype, Direction
-from assets.services import asset_retype
+from assets.services import asset_convert
 
 from .base import DATE, LONG_TEXT, MONEY, TEXT, Evidence, Field, Method, Outcome, Tally, condition, register
 
@@ -38,15 +38,14 @@ def new_subtype_of_category(case) -> bool:
     return record.value("new_subtype") in subtype_names(case)
 
 
-def retype(*, case, user) -> dict:
-    """销号 of a 功能转型 whose new use changes the asset's sub-type (e.g. 闲置校舍 → 养老机构): the ledger row takes
-    the new sub-type, and with it the sub-type's lead department for any later case."""
+def convert(*, case, user) -> dict:
+    """销号 of a 功能转型: the ledger row says its new use (备注) and, where the new use changes its sub-type (e.g.
+    闲置校舍 → 养老机构), takes the new one, and with it the sub-type's lead department for any later case."""
     name = case.execution.value("new_subtype")
-    if not name:
-        return {}
-    subtype = CategorySubtype.objects.get(category_id=case.asset.category_id, name=name)
-    asset_retype(user=user, asset=case.asset, subtype=subtype, source=f"功能转型：{case.execution.value('new_use')}")
-    return {"new_subtype": subtype.name}
+    subtype = CategorySubtype.objects.get(category_id=case.asset.category_id, name=name) if name else None
+    new_use = case.execution.value("new_use")
+    asset_convert(user=user, asset=case.asset, new_use=new_use, subtype=subtype, source=f"经事项#{case.pk}功能转型")
+    return {"new_use": new_use, **({"new_subtype": subtype.name} if subtype else {})}
 
 
 CONVERSION = register(
@@ -83,6 +82,6 @@ CONVERSION = register(
         evidence=(Evidence("acceptance_file", "验收记录（附件）", AttachmentKind.ACCEPTANCE_RECORD),),
         categories=("building", "public_welfare"),
         conditions=(conversion_accepted, new_subtype_of_category),
-        on_close=retype,
+        on_close=convert,
     )
 )

@@ -6,7 +6,21 @@ from django.utils import timezone
 
 from assets.models import AttachmentKind, Direction
 
-from .base import DATE, LONG_TEXT, MONEY, TEXT, Evidence, Field, Method, Outcome, Tally, condition, register
+from .base import (
+    DATE,
+    LONG_TEXT,
+    MONEY,
+    TEXT,
+    ContractTerms,
+    Evidence,
+    Field,
+    Method,
+    Outcome,
+    Tally,
+    condition,
+    contract_fields,
+    register,
+)
 
 SEED_SENTENCE = "鼓励采取延长动工期限、安排临时使用、置换、协议有偿收回等措施依法盘活"
 
@@ -89,6 +103,14 @@ TEMPORARY_USE = register(
             Field("temporary_ends_on", "临时使用期限止", DATE, help="届满后监督页面列入“跟进日期已过”预警，须另行盘活"),
             Field("temporary_fee", "临时使用费（元）", MONEY, required=False, help="无偿临时使用的留空"),
             Field("contract_no", "临时使用协议编号"),
+            *contract_fields(cycle=False),
+        ),
+        contract=ContractTerms(
+            counterparty="temporary_user",
+            starts_on="temporary_starts_on",
+            ends_on="temporary_ends_on",
+            one_off="temporary_fee",
+            contract_no="contract_no",
         ),
         approved_terms=("temporary_user", "temporary_starts_on", "temporary_ends_on"),
         evidence=(Evidence("contract_file", "临时使用协议（附件）", AttachmentKind.CONTRACT),),

@@ -4,7 +4,7 @@ thresholds."""
 
 from assets.models import AttachmentKind, Direction
 
-from .base import DATE, TEXT, Evidence, Field, Method, Outcome, Tally, register
+from .base import DATE, TEXT, ContractTerms, Evidence, Field, Method, Outcome, Tally, register
 
 OPEN_SHARING = register(
     Method(
@@ -27,6 +27,8 @@ OPEN_SHARING = register(
             Field("fee_standard", "收费标准", TEXT),
             Field("custodian", "管理责任人", TEXT),
         ),
+        # Open-ended and earning nothing by itself: its uses are logged on the case (SharingUse).
+        contract=ContractTerms(counterparty="platform", starts_on="sharing_starts_on"),
         approved_terms=("platform",),
         evidence=(Evidence("sharing_file", "接入平台证明（附件）", AttachmentKind.OTHER),),
         categories=("research_equipment",),

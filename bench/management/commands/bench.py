@@ -27,6 +27,7 @@ from openpyxl import Workbook
 
 from assets import imports
 from assets.models import (
+    HOLDING_KINDS,
     Asset,
     Category,
     CategorySubtype,
@@ -200,7 +201,7 @@ class Command(BaseCommand):
 
     def _run_import(self, rows, seed, trace, no_dimension, unit, user, results, batches) -> None:
         others = (
-            Organization.objects.filter(kind__in=imports.HOLDING_KINDS, is_active=True)
+            Organization.objects.filter(kind__in=HOLDING_KINDS, is_active=True)
             .exclude(pk=unit.pk)
             .values_list("name", flat=True)[:30]
         )

@@ -1,0 +1,264 @@
+"""A contract that outlives its case (DESIGN.md "Contracts outlive the case"): its terms, its payment schedule, the
+payments the unit records against it and finance's confirmation of their remittance (收支两条线)."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from assets.models import Asset, AssetAttachment, Organization, User
+from assets.uscc import validate_uscc
+from workflows.models import DisposalCase
+
+from . import kinds as _kinds  # noqa: F401  (the ending documents' kinds, registered once)
+from . import schedule
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Cycle(models.TextChoices):
+    MONTHLY = schedule.MONTHLY, "按月"
+    QUARTERLY = schedule.QUARTERLY, "按季"
+    HALF_YEARLY = schedule.HALF_YEARLY, "按半年"
+    YEARLY = schedule.YEARLY, "按年"
+    ONE_OFF = schedule.ONE_OFF, "一次性"
+
+
+class ContractPolicy(models.Model):
+    """The contracts' own settings, edited in the admin (one row, like workflows.Policy, kept here so that contracts
+    need no workflows migration): how early the holding unit hears of an installment falling due."""
+
+    reminder_lead_working_days = models.PositiveSmallIntegerField(
+        "到期提醒提前（工作日）", default=5, validators=[MaxValueValidator(60)],
+        help_text="合同应收款项到期前此工作日数，提醒资产持有单位的经办人收取",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "合同收款参数"
+        verbose_name_plural = "合同收款参数"
+
+    def __str__(self) -> str:
+        return "合同收款参数"
+
+    @classmethod
+    def current(cls) -> "ContractPolicy":
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class ContractState(models.TextChoices):
+    ACTIVE = "active", "履行中"
+    TERMINATED = "terminated", "已终止"  # ended early (提前终止), the asset returned
+    RETURNED = "returned", "已到期收回"  # ran its term, the asset returned
+    RENEWED = "renewed", "已续签"  # its next version runs on (续租/续约)
+
+
+class EndKind(models.TextChoices):
+    RETURN = "return", "到期收回"
+    TERMINATION = "termination", "提前终止"
+
+
+class ReturnOutcome(models.TextChoices):
+    """What the asset is once it is back on its unit's ledger (issue 14 §3: in use, or idle again)."""
+
+    IN_USE = "in_use", "收回后自用"
+    IDLE = "idle", "再度闲置"
+
+
+class DepositOutcome(models.TextChoices):
+    RETURNED = "returned", "退还"
+    KEPT = "kept", "不予退还（抵扣或没收）"
+    NONE = "none", "无保证金"
+
+
+class RenewalState(models.TextChoices):
+    PENDING = "pending", "待财政审批"
+    APPROVED = "approved", "已批准"
+
+
+class Contract(models.Model):
+    case = models.ForeignKey(DisposalCase, verbose_name="处置事项", on_delete=models.PROTECT, related_name="contracts")
+    asset = models.ForeignKey(Asset, verbose_name="资产", on_delete=models.PROTECT, related_name="contracts")
+    holding_unit = models.ForeignKey(
+        Organization, verbose_name="持有单位", on_delete=models.PROTECT, related_name="contracts_held"
+    )
+    method = models.CharField("盘活方式", max_length=16)
+    counterparty = models.CharField("合同相对方", max_length=200)
+    counterparty_code = models.CharField(
+        "对方统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc], help_text="自然人留空"
+    )
+    starts_on = models.DateField("期限起")
+    ends_on = models.DateField("期限止", null=True, blank=True, help_text="留空为不定期（开放共享）")
+    cycle = models.CharField("付款周期", max_length=12, choices=Cycle.choices, default=Cycle.YEARLY)
+    annual_amount = models.DecimalField(
+        "年金额（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    one_off_amount = models.DecimalField(
+        "一次性金额（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    step_percent = models.DecimalField(
+        "年递增比例（%）", max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    deposit = models.DecimalField("保证金（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
+    number = models.CharField("合同编号", max_length=60, blank=True)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    state = models.CharField("状态", max_length=12, choices=ContractState.choices, default=ContractState.ACTIVE)
+    created_at = models.DateTimeField("建立时间")
+
+    class Meta:
+        verbose_name = "合同"
+        verbose_name_plural = "合同"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="contract_one_version_per_case"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")), name="contract_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"合同 #{self.pk}"
+
+    def terms(self) -> dict:
+        """The terms the schedule is made from (contracts.schedule.payment_schedule)."""
+        return {
+            "starts_on": self.starts_on, "ends_on": self.ends_on, "cycle": self.cycle, "annual": self.annual_amount,
+            "step_percent": self.step_percent, "one_off": self.one_off_amount,
+        }  # fmt: skip
+
+
+class Installment(models.Model):
+    contract = models.ForeignKey(Contract, verbose_name="合同", on_delete=models.CASCADE, related_name="installments")
+    sequence = models.PositiveIntegerField("期次")
+    due_on = models.DateField("应付日期")
+    period_ends_on = models.DateField("所属期止")
+    amount = models.DecimalField("应收（元）", **MONEY)
+    # The sum of its payments, kept by payment_record under the installment's lock, so arrears are one query.
+    paid = models.DecimalField("实收（元）", **MONEY, default=Decimal(0))
+    # When the reminders sent its notices (contracts.reminders), each once: before it falls due, and once in arrears.
+    reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
+    arrears_notified_at = models.DateTimeField("欠缴通知时间", null=True, blank=True)
+    # An early termination cancels what falls due from its date on: no longer owed, so never in arrears.
+    cancelled_on = models.DateField("取消日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "应收款项"
+        verbose_name_plural = "应收款项"
+        ordering = ["contract", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sequence"], name="installment_sequence_unique"),
+            models.CheckConstraint(condition=Q(paid__lte=F("amount")), name="installment_not_overpaid"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="installment_due_on")]
+
+    def __str__(self) -> str:
+        return f"第{self.sequence}期"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return Decimal(0) if self.cancelled_on else self.amount - self.paid
+
+
+class Payment(models.Model):
+    installment = models.ForeignKey(
+        Installment, verbose_name="应收款项", on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField("实收金额（元）", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_on = models.DateField("收款日期")
+    receipt_no = models.CharField("收款凭证号", max_length=60)
+    evidence = models.ForeignKey(
+        AssetAttachment, verbose_name="收款凭证（附件）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_by = models.ForeignKey(
+        User, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="payments_recorded"
+    )
+    recorded_at = models.DateTimeField("登记时间")
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="上缴确认人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="payments_confirmed",
+    )  # fmt: skip
+    confirmed_at = models.DateTimeField("上缴确认时间", null=True, blank=True)
+    nontax_receipt_no = models.CharField("非税收入缴款书号", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "收款"
+        verbose_name_plural = "收款"
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            # One receipt may pay several installments (the receipt booked at execution, a year in advance), once each.
+            models.UniqueConstraint(fields=["installment", "receipt_no"], name="payment_receipt_once_per_installment"),
+        ]
+        indexes = [models.Index(fields=["receipt_no"], name="payment_receipt_no")]
+
+    def __str__(self) -> str:
+        return self.receipt_no
+
+
+class ContractEnd(models.Model):
+    """How a contract ended: 到期收回, or 提前终止 with its settlement; either way the asset came back to its unit on
+    `returned_on`, in the condition the clerk wrote, and is in use or idle again (再度闲置)."""
+
+    contract = models.OneToOneField(Contract, verbose_name="合同", on_delete=models.PROTECT, related_name="end")
+    kind = models.CharField("终止方式", max_length=12, choices=EndKind.choices)
+    returned_on = models.DateField("收回交接日期")
+    condition = models.TextField("资产状况", max_length=2000)
+    evidence = models.ForeignKey(
+        AssetAttachment, verbose_name="交接材料（附件）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    outcome = models.CharField("收回后使用状况", max_length=8, choices=ReturnOutcome.choices)
+    idle_reason = models.TextField("闲置原因", max_length=1000, blank=True)
+    termination_reason = models.TextField("终止原因", max_length=2000, blank=True)
+    settlement = models.DecimalField(
+        "结算金额（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    deposit_outcome = models.CharField("保证金处理", max_length=8, choices=DepositOutcome.choices, blank=True)
+    recorded_by = models.ForeignKey(User, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "合同终止与收回"
+        verbose_name_plural = "合同终止与收回"
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.get_kind_display()}"
+
+
+class ContractRenewal(models.Model):
+    """续租/续约: the new terms the holding unit's clerk asks for, approved by finance (never the requester); the
+    approval makes the contract's next version, with its own schedule, running on from the day the old one ends."""
+
+    contract = models.ForeignKey(Contract, verbose_name="原合同", on_delete=models.PROTECT, related_name="renewals")
+    state = models.CharField("状态", max_length=12, choices=RenewalState.choices, default=RenewalState.PENDING)
+    ends_on = models.DateField("续签期限止")
+    cycle = models.CharField("付款周期", max_length=12, choices=Cycle.choices)
+    annual_amount = models.DecimalField("年金额（元）", **MONEY, validators=[MinValueValidator(0)])
+    step_percent = models.DecimalField(
+        "年递增比例（%）", max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+    deposit = models.DecimalField("保证金（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
+    number = models.CharField("续签合同编号", max_length=60)
+    reason = models.TextField("续签理由", max_length=2000)
+    requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        User, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    opinion = models.TextField("审批意见", max_length=2000, blank=True)
+    renewed = models.OneToOneField(
+        Contract, verbose_name="续签合同", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_from"
+    )
+
+    class Meta:
+        verbose_name = "续签申请"
+        verbose_name_plural = "续签申请"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(state="pending"), name="renewal_one_pending_per_contract"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} 续签"
