@@ -33,7 +33,7 @@ def remove_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0019_method_wording"),
+        ("workflows", "0020_policy_arrears_grace"),
         ("viewflow", "0015_task_scheduled"),
     ]
 
