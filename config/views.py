@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from assets.models import AssetStatus, Role, UsageStatus
 from assets.selectors import asset_list_visible, units_user_may_register_for, user_can_import
 from workflows.models import Policy
-from workflows.selectors import notifications_unread_count, task_inbox, task_queue, task_team, team_organization
+from workflows.selectors import menu_counts, task_team, team_organization
 
 TEAM_ROWS = 10  # the head's home page lists this many of his organization's open tasks, overdue first
 
@@ -53,7 +53,5 @@ class HomeView(TemplateView):
             "can_import": user_can_import(user=user),
             "is_admin": user.has_role(Role.ADMIN) and user.is_staff,
             "has_role": bool(user.roles),
-            "inbox_count": task_inbox(user=user).count(),
-            "queue_count": task_queue(user=user).count(),
-            "unread_count": notifications_unread_count(user=user),
+            **menu_counts(user=user),
         }

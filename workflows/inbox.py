@@ -6,7 +6,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
@@ -96,9 +97,10 @@ class TaskFilterForm(Form):
         if any(f.get(name) not in (None, "", False) for name in FILTER_FIELDS if name != "sort"):
             # A list is the user's own few hundred tasks; a filter's match over the county may be thousands. PostgreSQL
             # takes a '%…%' search for rare, starts from the assets and walks every matching case (bench workflow at
-            # 50,000 cases: 117 ms for the page and its count). Filtering within the list's own ids starts from the
-            # tasks (38 ms), for one more query.
-            qs = qs.filter(pk__in=list(qs.values_list("pk", flat=True)))
+            # 50,000 cases: 140 ms for the page alone). Within the list's own ids (a subquery on the tasks, which the
+            # planner then counts as few) it starts from the tasks: 20 ms, in the same query. The ids fetched first
+            # and sent back as a literal list cost a query and, at 800 ids, as much again to quote, send and plan.
+            qs = qs.filter(_among(qs.order_by().values("pk")))
         if f.get("q"):
             term = f["q"]
             qs = qs.filter(Q(**{f"{CASE}asset__code__icontains": term}) | Q(**{f"{CASE}asset__name__icontains": term}))
@@ -127,6 +129,25 @@ class TaskFilterForm(Form):
 class SavedViewForm(Form):
     name = forms.CharField(label="名称", max_length=40)
     shared = forms.BooleanField(label="共享给本单位同事", required=False)
+
+
+class _AnyOf(Func):
+    """`value = ANY(array)` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _among(ids: QuerySet) -> Q:
+    """Rows among the list's own ids, taken first. On PostgreSQL `= ANY(ARRAY(subquery))` is an InitPlan: run
+    once, before the join, whose order it then cannot change. A plain `IN (subquery)` is a semi-join the planner
+    reorders on its guesses: at 50,000 cases it started from the assets again (175 ms)."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        return Q(_AnyOf(F("pk"), ArraySubquery(ids)))
+    return Q(pk__in=ids)
 
 
 def _nodes_of_step(step: str) -> list:

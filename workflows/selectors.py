@@ -1,7 +1,8 @@
 """Reads that decide who sees which cases and tasks; every case list, case page, task page and inbox goes through
 here, so one unit never sees another's case."""
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -79,31 +80,58 @@ def case_is_visible(*, user: User, case: DisposalCase) -> bool:
     return q is None or DisposalCase.objects.filter(q, pk=case.pk).exists()
 
 
-def _task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
+# What a task list's row shows and its buttons decide on: the rest of the four rows (the tasks' and processes' JSON
+# data, the case's texts and routing, the asset's file) stays in the database. A filtered list sorts all its
+# matches before it cuts a page, so every column left out is one less to carry through the sort.
+TASK_ROW_FIELDS = (
+    "flow_task", "flow_task_type", "status", "created", "finished", "owner_id", "owner_permission", "process_id",
+    "process__disposalcase__step_due_on", "process__disposalcase__asset_id",
+    "process__disposalcase__holding_unit_id", "process__disposalcase__asset__code",
+    "process__disposalcase__asset__name", "process__disposalcase__holding_unit__name",
+    # The FSM fields are read as each row is built (django-fsm keeps their value, protected): deferred, each
+    # would cost a query a row.
+    "process__disposalcase__state", "process__disposalcase__asset__status",
+)  # fmt: skip
+TASK_OWNER_FIELDS = ("owner__username", "owner__full_name", "owner__is_active", "owner__organization_id")
+
+
+def _task_rows(qs: QuerySet[Task], *, owner: bool = False) -> QuerySet[Task]:
+    """The rows of a task list, with what they show; `owner` for the lists that name who holds each task (the
+    others are the user's own tasks or nobody's yet, and skip the join)."""
     # Every task of the flow has its case: the filter makes the join an inner one, so the due-date index can
     # drive the ordering instead of sorting every open task of the organization.
-    return qs.filter(flow_task_type="HUMAN", process__disposalcase__isnull=False).select_related(
-        "owner",
-        "process__disposalcase__asset",
-        "process__disposalcase__holding_unit",
+    related = ["process__disposalcase__asset", "process__disposalcase__holding_unit"]
+    fields = TASK_ROW_FIELDS + (TASK_OWNER_FIELDS if owner else ())
+    return (
+        qs.filter(flow_task_type="HUMAN", process__disposalcase__isnull=False)
+        .select_related(*related, *(["owner"] if owner else []))
+        .only(*fields)
     )
+
+
+def _inbox_tasks(user: User) -> QuerySet[Task]:
+    mine = Q(owner=user)
+    for colleague_id, (_colleague, keys) in covering(user).items():
+        mine |= Q(owner_id=colleague_id, owner_permission__in=keys)
+    return Task.objects.filter(mine, status__in=(STATUS.ASSIGNED, STATUS.STARTED), flow_task_type="HUMAN")
+
+
+def _queue_tasks(user: User) -> QuerySet[Task]:
+    keys = role_keys(user)
+    if not keys:
+        return Task.objects.none()
+    return Task.objects.filter(status=STATUS.NEW, owner_permission__in=keys, flow_task_type="HUMAN")
 
 
 def task_inbox(*, user: User) -> QuerySet[Task]:
     """Tasks the user has claimed (or that were assigned to them), and those the colleagues they stand in for today
     had claimed, in the roles the user holds too (请假代理); soonest deadline first."""
-    mine = Q(owner=user)
-    for colleague_id, (_colleague, keys) in covering(user).items():
-        mine |= Q(owner_id=colleague_id, owner_permission__in=keys)
-    qs = Task.objects.filter(mine, status__in=(STATUS.ASSIGNED, STATUS.STARTED))
-    return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
+    return _task_rows(_inbox_tasks(user)).order_by("process__disposalcase__step_due_on", "created", "pk")
 
 
 def task_queue(*, user: User) -> QuerySet[Task]:
     """Unclaimed tasks of the user's organization and roles."""
-    keys = role_keys(user)
-    qs = Task.objects.filter(status=STATUS.NEW, owner_permission__in=keys) if keys else Task.objects.none()
-    return _task_rows(qs).order_by("process__disposalcase__step_due_on", "created", "pk")
+    return _task_rows(_queue_tasks(user)).order_by("process__disposalcase__step_due_on", "created", "pk")
 
 
 def task_archive(*, user: User) -> QuerySet[Task]:
@@ -127,7 +155,9 @@ def task_team(*, user: User) -> QuerySet[Task]:
         return Task.objects.none()
     keys = [role_key(role, org.pk) for role in TASK_ROLES]
     qs = Task.objects.filter(status__in=OPEN_TASK_STATUSES, owner_permission__in=keys)
-    return _task_rows(qs).order_by(F("process__disposalcase__step_due_on").asc(nulls_last=True), "created", "pk")
+    return _task_rows(qs, owner=True).order_by(
+        F("process__disposalcase__step_due_on").asc(nulls_last=True), "created", "pk"
+    )
 
 
 def saved_views_for(*, user: User, page: str) -> QuerySet[SavedTaskView]:
@@ -204,6 +234,29 @@ def board_may_withdraw(user: User, application: ReallocationApplication) -> bool
 
 def notifications_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    # COUNT(*) as a plain function, not an aggregate: the subquery is one row, with no GROUP BY, and reads no column,
+    # so PostgreSQL counts from the (partial) index alone. An empty queryset (no task role) compiles to NULL.
+    count = Func(template="COUNT(*)", output_field=IntegerField())
+    return Coalesce(Subquery(qs.order_by().annotate(n=count).values("n")), 0)
+
+
+def menu_counts(*, user: User) -> dict[str, int]:
+    """The menu's figures, on every page of 待办 and on the home page: the inbox, the queue and the unread
+    notifications, the same counts as their lists, in one query."""
+    if not user.is_authenticated:
+        return {"inbox_count": 0, "queue_count": 0, "unread_count": 0}
+    # The tasks alone, from their partial index (0020_inbox_indexes): the lists' join to the cases only orders
+    # them, as every process of the one flow is a case (DisposalFlow.process_class); joined, a reviewer's 2,400
+    # queued tasks cost two lookups each, on every page.
+    counts = User.objects.filter(pk=user.pk).values(
+        inbox_count=_count(_inbox_tasks(user)),
+        queue_count=_count(_queue_tasks(user)),
+        unread_count=_count(Notification.objects.filter(user=user, read_at__isnull=True)),
+    )
+    return counts.get()
 
 
 # -- the trail ----------------------------------------------------------------------------------------------------

@@ -53,12 +53,10 @@ class CaseApplication(FlowAppViewset):
         return user.is_authenticated and (bool(user.roles) or user.is_superuser)
 
     def get_context_data(self, request):
-        from .selectors import notifications_unread_count, task_inbox, task_queue, team_organization
+        from .selectors import menu_counts, team_organization
 
         return {
-            "inbox_count": task_inbox(user=request.user).count(),
-            "queue_count": task_queue(user=request.user).count(),
-            "unread_count": notifications_unread_count(user=request.user),
+            **menu_counts(user=request.user),
             "may_substitute": request.user.has_role(*TASK_ROLES),
             "may_see_team": team_organization(request.user) is not None,
         }

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Window
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -85,22 +85,40 @@ def _page(request, qs, size=PAGE_SIZE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
+class CountingPaginator(Paginator):
+    """A page of rows and the length of the whole list in one query (COUNT(*) OVER ()), where Paginator asks for
+    the count first: a filtered inbox at 50,000 cases joins its few hundred tasks to their cases and assets once,
+    not twice. Past the last page (no row to carry the count) it falls back on Paginator's count."""
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows = list(self.object_list.annotate(list_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+            if rows:
+                self.count = rows[0].list_total
+                return self._get_page(rows, number, self)
+        return super().get_page(number)
+
+
 def _task_actions(user, task: Task) -> dict:
     node = task.flow_task
     # A finished task is only looked at (查看 opens its case): 办理, 认领 and the rest are for open tasks.
     is_open = task.status in OPEN_TASK_STATUSES
-    return {
-        "task": task,
-        "title": node.task_title,
-        "can_claim": is_open and node.can_assign(user, task),
-        "can_execute": is_open and node.can_execute(user, task),
-        "can_release": is_open and node.can_unassign(user, task),
-        "can_reassign": is_open and node.can_reassign(user, task),
-        "claim_url": node.reverse("assign", args=[task.process_id, task.pk]),
-        "execute_url": node.reverse("execute", args=[task.process_id, task.pk]),
-        "release_url": node.reverse("unassign", args=[task.process_id, task.pk]),
-        "reassign_url": node.reverse("reassign", args=[task.process_id, task.pk]),
-    }
+    row = {"task": task, "title": node.task_title}
+    # Each button's URL only where the button shows: four reverse() a row were a tenth of a 30-row list's time.
+    for action, key, allowed in (
+        ("assign", "claim", node.can_assign),
+        ("execute", "execute", node.can_execute),
+        ("unassign", "release", node.can_unassign),
+        ("reassign", "reassign", node.can_reassign),
+    ):
+        row[f"can_{key}"] = may = is_open and allowed(user, task)
+        row[f"{key}_url"] = node.reverse(action, args=[task.process_id, task.pk]) if may else ""
+    return row
 
 
 def case_context(request, case: DisposalCase) -> dict:
@@ -334,7 +352,7 @@ class TaskListView(TemplateView):
         # Only the filters' own names bind the form: a saved view's or the pager's parameters are no filter.
         data = {k: v for k, v in self.request.GET.items() if k in FILTER_FIELDS}
         form = TaskFilterForm(data or None, archive=archive)
-        page = _page(self.request, form.apply(self.tasks()))
+        page = CountingPaginator(form.apply(self.tasks()), PAGE_SIZE).get_page(self.request.GET.get("page"))
         tasks = list(page.object_list)
         left = {} if archive else days_left(tasks)
         rows = []
@@ -342,6 +360,7 @@ class TaskListView(TemplateView):
             row = _task_actions(user, t)
             row["days_left"] = left.get(t.pk)
             row["overdue_days"] = -row["days_left"] if row["days_left"] is not None and row["days_left"] < 0 else 0
+            row["overdue"] = not archive and t.process.disposalcase.is_overdue  # the row's class and its tag
             rows.append(row)
         return {
             "page_title": self.title,

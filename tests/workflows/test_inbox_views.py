@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -15,7 +17,7 @@ from assets.models import Organization, Role
 from audit.models import AuditEvent
 from workflows.calendar import working_days_between
 from workflows.flows import DisposalFlow
-from workflows.models import SavedTaskView
+from workflows.models import DisposalCase, Notification, SavedTaskView
 
 from ..cases import TWO_YEARS_AGO, idle_evidence
 from ..clock import TODAY, at
@@ -152,6 +154,51 @@ def test_the_list_pages_and_the_pages_keep_the_filters(client, school, alice, he
     second = client.get("/cases/inbox/", {"q": "MX-YZ", "sort": "case", "page": "2"}).content.decode()
     assert codes(second) == ["MX-YZ-PC-030", "MX-YZ-PC-031"]
     assert client.get("/cases/inbox/", {"page": "abc"}).status_code == 200
+
+
+def test_a_page_past_the_last_shows_the_last_page(client, school, alice, henry, rita):
+    for n in range(31):
+        submitted(client, idle_asset(school, f"MX-YZ-PC-{n:03d}"), alice, henry)
+    client.force_login(rita)
+    last = client.get("/cases/inbox/", {"sort": "case", "page": "7"}).content.decode()
+    assert codes(last) == ["MX-YZ-PC-030"] and "第 2 / 2 页，共 31 项" in last
+    assert "没有符合筛选条件的任务" in client.get("/cases/inbox/", {"q": "不存在", "page": "3"}).content.decode()
+
+
+def test_the_filtered_inbox_and_its_menu_cost_the_same_queries_however_many_cases_it_holds(
+    client, school, alice, henry, rita, rosa
+):
+    """bench workflow's filtered inbox (issue 12 §4): a search, a 原值 band, a deadline window and a sort."""
+    filters = {"q": "电脑", "value_band": "lt50k", "due_within": "30", "sort": "value"}
+
+    def shown():
+        client.force_login(rita)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/cases/inbox/", filters)
+        assert response.status_code == 200
+        return len(queries.captured_queries), response.content.decode()
+
+    def menu(page: str, item: str) -> int:
+        return int(re.search(rf"{item}</span><span class=\"mdc-list-item__end\">(\d*)</span>", page)[1] or 0)
+
+    def add(n: int, *, value="6500") -> DisposalCase:
+        case = submitted(client, idle_asset(school, f"MX-YZ-PC-{n:03d}", value=value), alice, henry)
+        claim(client, rita, case, DisposalFlow.verify)
+        return case
+
+    add(0)
+    few, page = shown()
+    assert codes(page) == ["MX-YZ-PC-000"] and menu(page, "我的待办") == 1
+    for n in range(1, 9):
+        add(n, value=str(10000 + n))
+    add(9, value="80000")  # outside the band: in the inbox, not in the filtered list
+    submitted(client, idle_asset(school, "MX-YZ-PC-010"), alice, henry)  # rita's and rosa's queue
+    many, page = shown()
+    assert many == few
+    assert codes(page) == [*(f"MX-YZ-PC-{n:03d}" for n in range(8, 0, -1)), "MX-YZ-PC-000"]
+    assert menu(page, "我的待办") == 10 and menu(page, "待认领") == 1
+    unread = Notification.objects.filter(user=rita, read_at__isnull=True).count()
+    assert unread and menu(page, "消息通知") == unread
 
 
 # -- saved views -----------------------------------------------------------------------------------------------
