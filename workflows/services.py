@@ -1371,6 +1371,26 @@ def overdue_sweep(*, today: date | None = None) -> dict:
     return counts
 
 
+WINDOW_CLOSED = "调剂公示期已满，请拟定处置方案"
+
+
+def window_closed_sweep(*, today: date | None = None) -> int:
+    """Tells the holding unit's clerks, once, that a verified asset's 调剂 window has closed and its plan may now name
+    any method offered (调剂优先, seed 000 二(八)2). Idempotent: a case already told is not told again."""
+    today = today or timezone.localdate()
+    told = Notification.objects.filter(message__startswith=WINDOW_CLOSED).values("case_id")
+    waiting = (
+        DisposalCase.objects.filter(state=CaseState.VERIFIED, listed_until__lt=today)
+        .exclude(pk__in=told)
+        .select_related("asset")
+    )
+    count = 0
+    for case in waiting.iterator():
+        _notify(_users(Role.UNIT_CLERK, [case.holding_unit_id]), case, f"{WINDOW_CLOSED}：{case.asset.code}")
+        count += 1
+    return count
+
+
 def _system_audit(case: DisposalCase, action: str, data: dict) -> None:
     audit_record(user=None, role="system", action=action, case=case, data=data)
 

@@ -2,6 +2,7 @@
 still running (and the notice at 认定 says when it ends), the methods whose plan needs 集体决策 minutes by the routing
 rules, and, for a method that names its receiver, only units whose ledger can take the asset."""
 
+import datetime
 import html
 import re
 
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from workflows.flows import DisposalFlow
 from workflows.models import Notification
+from workflows.services import window_closed_sweep
 
 from ..factories import OrganizationFactory
 from ..ledgers import import_ledger, ledger_row
@@ -80,3 +82,14 @@ def test_the_report_form_preselects_the_standard_the_ledger_says_the_asset_meets
 
     assert re.search(r'<option value="over_standard"[^>]*selected', page)
     assert "认定为闲置时须提供" in page  # the evidence is asked of 闲置, not of this report
+
+
+def test_the_unit_hears_once_when_the_window_closes(client, building, alice, henry, hugo):
+    case = verified_via_urls(client, building, alice, henry, hugo)
+    closes = fresh(case).listed_until
+
+    assert window_closed_sweep(today=closes) == 0  # its last day: still open
+    assert window_closed_sweep(today=closes + datetime.timedelta(days=1)) == 1
+    assert window_closed_sweep(today=closes + datetime.timedelta(days=2)) == 0  # told once
+    [told] = Notification.objects.filter(user=alice, message__startswith="调剂公示期已满")
+    assert told.case_id == case.pk and building.code in told.message
