@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # the browser's own widgets (选择文件, 年/月/日) in Chinese, as a county clerk's browser shows them
 ]
 # Screenshots go to $PANHUO_SCREENSHOTS (CI keeps that directory), by default the checkout's git-ignored artifacts/.
 ARTIFACTS = Path(os.environ.get("PANHUO_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "artifacts/screenshots")
