@@ -625,10 +625,13 @@ def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | N
     """应收 / 实收 / 上缴 (and what finance confirmed) by method, in the period and the year to date (PROCEEDS_BASIS).
     The contract methods read the rent ledger (contracts.ledger): a quarterly lease owes its quarter in the month it
     falls due, not its year at execution; their 上缴 is what finance confirmed, so it equals 财政已确认. The one-off
-    methods (拍卖, 报废, 置换 …) count their case in the month its execution result was recorded."""
+    methods (拍卖, 报废, 置换 …) count their case in the month its execution result was recorded, and so does a
+    contract method's case between its execution and its 销号, before its contract exists (its receipt is then booked
+    on the contract's first installments: contracts.booking)."""
     today = today or timezone.localdate()
+    one_off = [m for m in EARNING_METHODS if m not in CONTRACT_METHODS]
     qs = DisposalCase.objects.order_by().filter(
-        method__in=[m for m in EARNING_METHODS if m not in CONTRACT_METHODS],
+        Q(method__in=one_off) | Q(method__in=CONTRACT_METHODS, contracts__isnull=True),
         executed_at__gte=_moment(period.year_start),
         executed_at__lt=_moment(period.end),
     )
