@@ -15,6 +15,7 @@ from assets.models import Asset, AssetStatus, Role, UsageStatus
 from assets.selectors import SupervisionScope
 from audit.models import AuditEvent
 from contracts.models import Contract, ContractEnd, ContractRenewal, ContractState
+from core.formatting import cn_date
 from documents.models import DocumentStatus
 from documents.services import document_issue, documents_of
 from supervision.dashboard import Period, dashboard_figures
@@ -98,7 +99,7 @@ def issued(contract, kind):
 
 
 def test_an_early_termination_settles_cancels_what_falls_due_after_it_and_returns_the_asset(client, contract, alice):
-    day = datetime.date(2027, 6, 1)
+    day = contract.installments.get(sequence=3).due_on + datetime.timedelta(days=14)  # the 3rd quarter's third week
     with time_machine.travel(at(day), tick=False):
         pay(client, alice, contract, 2, day, "MX-SK-2027-0002")
         pay(client, alice, contract, 3, day, "MX-SK-2027-0003")
@@ -111,12 +112,12 @@ def test_an_early_termination_settles_cancels_what_falls_due_after_it_and_return
     assert contract.state == ContractState.TERMINATED and end.get_kind_display() == "提前终止"
     assert (end.settlement, end.deposit_outcome, end.returned_on) == (Decimal("20000"), "kept", day)
     cancelled = list(contract.installments.filter(cancelled_on=day).values_list("sequence", flat=True))
-    assert cancelled == list(range(4, 13))  # due from 2027年8月18日 on: no longer owed
+    assert cancelled == list(range(4, 13))  # due after the termination: no longer owed
     asset = asset_of(contract)
     assert (asset.status, asset.usage_status, asset.idle_since) == (AssetStatus.IN_USE, UsageStatus.NORMAL, None)
     event = AuditEvent.objects.get(action="contract_terminate")
     assert (event.actor, event.data["cancelled_installments"]) == (alice, cancelled)
-    later = datetime.date(2028, 6, 1)
+    later = day + datetime.timedelta(days=366)  # a year on: nothing cancelled is in arrears
     with time_machine.travel(at(later), tick=False):
         assert figures(later)["alerts"]["rent_arrears"]["count"] == 0
         client.force_login(alice)
@@ -133,11 +134,12 @@ def test_an_early_termination_settles_cancels_what_falls_due_after_it_and_return
 
 
 def test_rent_owed_before_a_termination_stays_owed_and_in_arrears(client, contract, alice):
-    day = datetime.date(2027, 6, 1)
+    # Two weeks after the 3rd quarter fell due: the 2nd is paid, the 3rd not, and the contract ends that day.
+    day = contract.installments.get(sequence=3).due_on + datetime.timedelta(days=14)
     with time_machine.travel(at(day), tick=False):
         pay(client, alice, contract, 2, day, "MX-SK-2027-0002")
         assert post(client, alice, "terminate", contract, termination(day)).status_code == 302
-    later = datetime.date(2027, 9, 1)
+    later = day + datetime.timedelta(days=92)
     with time_machine.travel(at(later), tick=False):
         [row] = figures(later)["alerts"]["rent_arrears"]["rows"]
     assert (row["contract_id"], row["installments"], row["arrears"]) == (contract.pk, 1, Decimal("13000.00"))
@@ -162,7 +164,7 @@ def test_a_return_idle_again_shows_as_such_and_the_asset_can_be_reported_again(c
         assert "1 / 100.0%" in kpi and "再度闲置" in kpi
     document = issued(contract, "contract_return")
     rows = {r["label"]: r["text"] for r in document.context["execution_rows"]}
-    assert rows["收回后使用状况"] == "再度闲置" and rows["收回交接日期"] == "2029年11月17日"
+    assert rows["收回后使用状况"] == "再度闲置" and rows["收回交接日期"] == cn_date(LAST_DAY)
 
     half_a_year = LAST_DAY + datetime.timedelta(days=190)
     with time_machine.travel(at(half_a_year), tick=False):

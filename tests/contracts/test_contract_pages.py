@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -77,7 +78,7 @@ def test_a_closed_quarterly_lease_has_twelve_installments_and_its_first_is_paid_
     )
     assert contract.counterparty_code == "91513223MA6C4XQ57X" and contract.deposit == Decimal("10000")
     assert len(installments) == 12 and sum(i.amount for i in installments) == Decimal("156000")
-    assert [i.due_on for i in installments[:2]] == [TODAY, TODAY + datetime.timedelta(days=92)]
+    assert [i.due_on for i in installments[:2]] == [TODAY, TODAY + relativedelta(months=3)]
     assert [i.paid for i in installments[:2]] == [Decimal("13000"), Decimal(0)]
     [payment] = Payment.objects.filter(installment__contract=contract)
     assert (payment.receipt_no, payment.confirmed_by.username) == ("川财缴2026-00123", "fred")
