@@ -123,6 +123,7 @@ NAMES = {
 }  # fmt: skip
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BATCH = 2000  # cases written per round of COPY
+LEASE_DAYS = 3 * 365  # closed leases (Seeder.seed(closed_leases=True)) were executed within the last three years
 
 
 # -- writing rows fast -------------------------------------------------------------------------------------------
@@ -252,6 +253,11 @@ class County:
     reviewer_kinds: list[tuple[Category, CategorySubtype | None, int]]
     rules: list[RoutingRule]
 
+    @property
+    def lease_kinds(self) -> list[tuple[Category, CategorySubtype | None, int]]:
+        """What the seeder leases: land, buildings and the like, never equipment (as in Seeder._case)."""
+        return [k for k in self.kinds + self.reviewer_kinds if k[0].code not in EQUIPMENT]
+
     @classmethod
     def load(cls, reviewer: User) -> "County":
         users: dict[str, list[int]] = {}
@@ -313,10 +319,14 @@ class Seeder:
         self.types = {name: node.task_type for name, node in self.nodes.items()}
         self.due_cache: dict[tuple[str, datetime.date], datetime.date] = {}
         self.checked = False
+        self.closed_leases = False
 
-    def seed(self, count: int) -> None:
+    def seed(self, count: int, *, closed_leases: bool = False) -> None:
+        """`count` more cases; with `closed_leases`, each a lease closed (销号) over the last LEASE_DAYS, the spread of
+        the other calls left where it was (`bench supervision` gives them their contracts)."""
         started = time.perf_counter()
         self.now = timezone.now()
+        self.closed_leases = closed_leases
         self.ids = {"asset": _next_id(Asset), "case": _next_id(Process), "task": _next_id(Task)}
         done = 0
         while done < count:
@@ -379,11 +389,15 @@ class Seeder:
 
     def _case(self) -> None:
         rng, county = self.rng, self.county
-        stage = self.cycle[self.counter % len(self.cycle)]
-        self.counter += 1
-        category, subtype, department = rng.choice(
-            county.reviewer_kinds if rng.random() < REVIEWER_SHARE else county.kinds
-        )
+        if self.closed_leases:
+            stage = "closed"
+            category, subtype, department = rng.choice(county.lease_kinds)
+        else:
+            stage = self.cycle[self.counter % len(self.cycle)]
+            self.counter += 1
+            category, subtype, department = rng.choice(
+                county.reviewer_kinds if rng.random() < REVIEWER_SHARE else county.kinds
+            )
         unit = rng.choice(county.holding)
         receiving = rng.choice([u for u in county.holding if u.pk != unit.pk])
         equipment = category.code in EQUIPMENT
@@ -396,7 +410,9 @@ class Seeder:
             method = rng.choices(
                 [DisposalMethod.REALLOCATE, DisposalMethod.LEASE, DisposalMethod.AUCTION], [20, 50, 30]
             )[0]
-        if stage == "confirm_receipt":
+        if self.closed_leases:
+            method = DisposalMethod.LEASE
+        elif stage == "confirm_receipt":
             method = DisposalMethod.REALLOCATE
         elif stage in ("record_result", "confirm_remittance") and method == DisposalMethod.REALLOCATE:
             method = DisposalMethod.SCRAP if equipment else DisposalMethod.LEASE
@@ -421,7 +437,9 @@ class Seeder:
         if open_step:
             start = self.now - worked - datetime.timedelta(days=rng.uniform(0, 20))
         else:
-            start = self.now - worked - datetime.timedelta(days=rng.uniform(2, 500))
+            start = (
+                self.now - worked - datetime.timedelta(days=rng.uniform(2, LEASE_DAYS if self.closed_leases else 500))
+            )
 
         case_id, asset_id = self.ids["case"], self.ids["asset"]
         self.ids["case"] += 1

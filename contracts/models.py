@@ -189,7 +189,12 @@ class Payment(models.Model):
             # One receipt may pay several installments (the receipt booked at execution, a year in advance), once each.
             models.UniqueConstraint(fields=["installment", "receipt_no"], name="payment_receipt_once_per_installment"),
         ]
-        indexes = [models.Index(fields=["receipt_no"], name="payment_receipt_no")]
+        indexes = [
+            models.Index(fields=["receipt_no"], name="payment_receipt_no"),
+            # The rent ledger's 实收 and 上缴 by month (contracts.ledger): a month of payments, not the whole table.
+            models.Index(fields=["paid_on"], name="payment_paid_on"),
+            models.Index(fields=["confirmed_at"], name="payment_confirmed_at"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_no

@@ -668,7 +668,7 @@ def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | N
         ("ytd", rent_ledger.MonthRange.of(period.year_start, last_month)),
     ):
         for (method,), figures in rent_ledger.ledger_groups(
-            contracts, months, today=today, by=("method",), cutoff=cutoff
+            contracts, months, today=today, by=("method",), cutoff=cutoff, count_contracts=True
         ).items():
             if method not in rows:
                 continue  # a contract method that earns nothing has no row (nor any installment)

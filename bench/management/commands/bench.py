@@ -2,7 +2,8 @@
 updating it by import from its export;
 `bench workflow --cases 50000` times the inbox, the queue and each step of the disposal flow over many cases;
 `bench documents` times rendering and signing every document kind, and documents per second over worker processes;
-`bench supervision` times the supervisors' dashboard, the monthly report and verify_audit over a large county."""
+`bench supervision` times the supervisors' dashboard, the rent ledger, the monthly report and verify_audit over a large
+county with its contracts."""
 
 import datetime
 import gc
@@ -115,6 +116,10 @@ class Command(BaseCommand):
         )
         sup.add_argument("--assets", type=int, default=100_000)
         sup.add_argument("--events", type=int, default=1_000_000, help="audit events on the chain in all")
+        sup.add_argument(
+            "--contracts", type=int, default=20_000,
+            help="contracts on closed leases, with their schedules and payments (more leases closed if needed)",
+        )  # fmt: skip
         sup.add_argument("--repeats", type=int, default=5, help="timed runs of each page (after one warm-up)")
         sup.add_argument("--seed", type=int, default=42)
         sup.add_argument("--keep-db", action="store_true", help="keep the throwaway database afterwards")
@@ -294,17 +299,19 @@ class Command(BaseCommand):
 
     # -- workflow --------------------------------------------------------------------------------------------------
 
-    def bench_supervision(self, *, assets, events, repeats, seed, keep_db, in_place, **options) -> None:
+    def bench_supervision(self, *, assets, events, contracts, repeats, seed, keep_db, in_place, **options) -> None:
         from bench import supervision as benchmark_supervision
         from bench import workflows as benchmark
 
-        if assets < 100 or events < 1 or repeats < 1:
-            raise CommandError("--assets must be at least 100, --events and --repeats at least 1.")
+        if assets < 100 or events < 1 or repeats < 1 or contracts < 0:
+            raise CommandError(
+                "--assets must be at least 100, --events and --repeats at least 1, --contracts at least 0."
+            )
         where = benchmark.rolled_back() if in_place else benchmark.throwaway_database(keep=keep_db, name="supervision")
         try:
             with where as database:
                 result = benchmark_supervision.run(
-                    assets=assets, events=events, repeats=repeats, seed=seed, database=database,
+                    assets=assets, events=events, contracts=contracts, repeats=repeats, seed=seed, database=database,
                     log=lambda text: self.stderr.write(text),
                 )  # fmt: skip
         except RuntimeError as exc:
