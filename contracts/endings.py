@@ -403,7 +403,8 @@ def _opinion(value: str, *, required: bool, label: str = "审批意见") -> str:
 
 
 def _locked_renewal(renewal: ContractRenewal) -> ContractRenewal:
-    return ContractRenewal.objects.select_for_update().select_related("department").get(pk=renewal.pk)
+    # Its own row only: PostgreSQL locks no nullable side of an outer join (the department is null on early rows).
+    return ContractRenewal.objects.select_for_update(of=("self",)).select_related("department").get(pk=renewal.pk)
 
 
 @transaction.atomic
