@@ -1,11 +1,13 @@
 """The end of a contract (issue 14 §3): 到期收回 and 提前终止 by the holding unit's clerk, each returning the asset to
 its unit's ledger (Asset.end_revitalization), in use or idle again (再度闲置); and 续租/续约, asked by the clerk and
-approved by finance, never by the same person, making the contract's next version with its own schedule. Each ending
-issues its own signed document (contracts.kinds). One transaction each: lock, check who may act, check all the input
-at once (nothing written on any problem), write, append the AuditEvent, ask for the document."""
+routed by the routing rules as a plan would be (the lead department, then finance when the route says so), returned
+or approved at each step, never by whoever asked, making the contract's next version with its own schedule. Each
+ending issues its own signed document (contracts.kinds). One transaction each: lock, check who may act, check all the
+input at once (nothing written on any problem), write, append the AuditEvent, ask for the document."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -16,20 +18,21 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from assets.models import Asset, AssetStatus, AttachmentKind, Role, UsageStatus
+from assets.models import Asset, AssetStatus, AttachmentKind, Role, UsageStatus, User
 from assets.services import attachment_add
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import DomainError, NotAllowed
 from core.formatting import cn_date, yuan
 from documents.services import document_request
-from workflows.models import Policy
-from workflows.services import FINANCE_KINDS, Actor
+from workflows.models import Notification, Policy
+from workflows.services import FINANCE_KINDS, Actor, route_plan
 from workflows.trail import event_label
 
 from . import booking
 from .kinds import RENEWAL_KIND, RETURN_KIND, TERMINATION_KIND
 from .models import (
+    OPEN_RENEWAL_STATES,
     Contract,
     ContractEnd,
     ContractRenewal,
@@ -46,6 +49,9 @@ from .schedule import ScheduleError
 CONDITION_MAX = ContractEnd._meta.get_field("condition").max_length
 IDLE_REASON_MAX = ContractEnd._meta.get_field("idle_reason").max_length
 REASON_MAX = ContractEnd._meta.get_field("termination_reason").max_length
+OPINION_MAX = ContractRenewal._meta.get_field("opinion").max_length
+# A renewal's decisions on the trail, each with its renewal's id (the 合同续签备案表 lists them).
+RENEWAL_STEPS = ("renewal_request", "renewal_dept_review", "renewal_approve", "renewal_return")
 
 
 def _clerk_of(actor: Actor, contract: Contract, what: str) -> None:
@@ -272,6 +278,25 @@ def renewal_errors(contract: Contract, *, ends_on, cycle, annual_amount, step_pe
     return errors
 
 
+def renewal_route(contract: Contract) -> dict:
+    """The route a renewal of this contract takes (issue 14 §3: a new approval round through the routing rules): the
+    one a plan of the contract's method for its asset, its unit's kind and its 原值 would take, by route_plan itself
+    on a probe case (as workflows.services.collective_decision_needed asks it)."""
+    probe = copy.copy(contract.case)
+    probe.method, probe.asset, probe.holding_unit = contract.method, contract.asset, contract.holding_unit
+    return route_plan(probe)
+
+
+def _minutes(actor: Actor, contract: Contract, upload: UploadedFile | None):
+    try:
+        return attachment_add(
+            user=actor.user, on_behalf_of=actor.acting_for, asset=contract.asset, upload=upload,
+            kind=AttachmentKind.MEETING_MINUTES, description=f"合同{contract}续签集体决策会议纪要", ip=actor.ip,
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise ValidationError({"minutes": exc.messages}) from exc
+
+
 @transaction.atomic
 def renewal_request(
     *,
@@ -284,50 +309,127 @@ def renewal_request(
     deposit: Decimal | None,
     number: str,
     reason: str,
+    minutes: UploadedFile | None = None,
 ) -> ContractRenewal:
-    """The holding unit's clerk asks to renew on new terms, from the day the contract ends; finance decides."""
+    """The holding unit's clerk asks to renew on new terms, from the day the contract ends. The renewal takes its route
+    now and keeps it: the asset's lead department reviews it, then finance approves it when the route says so; the
+    会议纪要 comes with the request when the route needs a collective decision."""
     contract = _locked(contract)
     _clerk_of(actor, contract, "申请续签")
     _active(contract)
-    if contract.renewals.filter(state=RenewalState.PENDING).exists():
+    if contract.renewals.filter(state__in=OPEN_RENEWAL_STATES).exists():
         raise DomainError("该合同已有待审批的续签申请。")
+    department = contract.asset.lead_department
+    if department.pk == contract.holding_unit_id:
+        # A reviewing organization is never the holding unit itself (DESIGN.md, segregation of duties).
+        raise DomainError("本单位是该类资产的主管部门，不能自行审核续签；请联系县财政局指定审核部门。")
     errors = renewal_errors(
         contract, ends_on=ends_on, cycle=cycle, annual_amount=annual_amount, step_percent=step_percent,
         number=number, reason=reason,
     )  # fmt: skip
     if deposit is not None and deposit < 0:
         errors["deposit"] = "保证金不能为负数。"
+    routing = renewal_route(contract)
+    if routing["needs_collective_decision"] and minutes is None:
+        rules = "、".join(r["name"] for r in routing["rules"] if r["requires_collective_decision"])
+        errors["minutes"] = f"按审批规则（{rules}），续签须经集体决策：请上传会议纪要。"
     if errors:
         raise ValidationError(errors)
+    attachment = _minutes(actor, contract, minutes) if minutes is not None else None
     renewal = ContractRenewal.objects.create(
         contract=contract, ends_on=ends_on, cycle=cycle, annual_amount=annual_amount,
         step_percent=step_percent or Decimal(0), deposit=deposit, number=number.strip(), reason=reason.strip(),
+        department=department, routing=routing, minutes=attachment, state=RenewalState.DEPT_REVIEW,
         requested_by=actor.principal, requested_at=timezone.now(),
     )  # fmt: skip
     _audit(actor, contract, "renewal_request", Role.UNIT_CLERK, {
         "contract": contract.pk, "renewal": renewal.pk, "ends_on": ends_on, "cycle": cycle,
         "annual_amount": annual_amount, "step_percent": renewal.step_percent, "number": renewal.number,
-        "reason": renewal.reason,
+        "reason": renewal.reason, "department": department.pk, "routing": routing,
+        "minutes": attachment.pk if attachment else None,
     })  # fmt: skip
+    _notify(_reviewers(renewal), contract, f"待审核续签申请：合同{contract}（{contract.asset.code}）")
     return renewal
 
 
-@transaction.atomic
-def renewal_approve(*, actor: Actor, renewal: ContractRenewal, opinion: str = "") -> Contract:
-    """Finance approves a renewal (不相容岗位分离: never whoever asked for it): the contract is 已续签 and its next
-    version runs from its end date to the new one, with the schedule the new terms make."""
-    renewal = ContractRenewal.objects.select_for_update().get(pk=renewal.pk)
-    _finance(actor, "审批续签")
-    if renewal.requested_by_id in {actor.user.pk, actor.principal.pk}:
+def _reviewers(renewal: ContractRenewal):
+    return User.objects.filter(is_active=True, groups__name=Role.DEPT_REVIEWER, organization=renewal.department_id)
+
+
+def _finance_users():
+    return User.objects.filter(is_active=True, groups__name=Role.FINANCE_APPROVER, organization__kind__in=FINANCE_KINDS)
+
+
+def _notify(users, contract: Contract, message: str) -> None:
+    Notification.objects.bulk_create(
+        [Notification(user=u, case_id=contract.case_id, message=message[:200]) for u in set(users)]
+    )
+
+
+def _department_reviewer(actor: Actor, renewal: ContractRenewal, what: str) -> None:
+    for person in {actor.principal, actor.user}:
+        if not person.has_role(Role.DEPT_REVIEWER) or person.organization_id != renewal.department_id:
+            raise NotAllowed(f"只有{renewal.department}的主管部门审核人可以{what}。")
+
+
+def _decider(actor: Actor, renewal: ContractRenewal, what: str) -> str:
+    """Who may decide the renewal's current step, as the role they decide in: the department's reviewer while it
+    waits for the department (finance may not decide before it), finance once it has passed there; never the
+    requester, nor (at finance) the department's reviewer, nor the holding unit itself (不相容岗位分离)."""
+    if renewal.state == RenewalState.DEPT_REVIEW:
+        _department_reviewer(actor, renewal, what)
+        role = Role.DEPT_REVIEWER
+    elif renewal.state == RenewalState.FINANCE_REVIEW:
+        _finance(actor, what)
+        if actor.principal.organization_id == renewal.contract.holding_unit_id:
+            raise NotAllowed("审批单位不能是资产持有单位本身。")
+        role = Role.FINANCE_APPROVER
+    else:
+        raise DomainError(f"该续签申请{renewal.get_state_display()}，不能再审核。")
+    people = {actor.user.pk, actor.principal.pk}
+    if renewal.requested_by_id in people:
         raise NotAllowed("申请续签的人员不能审批该续签（不相容岗位分离）。")
+    if role == Role.FINANCE_APPROVER and renewal.reviewed_by_id in people:
+        raise NotAllowed("已审核该续签的人员不能再审批（不相容岗位分离）。")
+    return role
+
+
+def _opinion(value: str, *, required: bool, label: str = "审批意见") -> str:
+    errors: dict[str, str] = {}
+    value = _text(errors, "opinion", value, label, OPINION_MAX, required=required)
+    if errors:
+        raise ValidationError(errors)
+    return value
+
+
+def _locked_renewal(renewal: ContractRenewal) -> ContractRenewal:
+    # Its own row only: PostgreSQL locks no nullable side of an outer join (the department is null on early rows).
+    return ContractRenewal.objects.select_for_update(of=("self",)).select_related("department").get(pk=renewal.pk)
+
+
+@transaction.atomic
+def renewal_approve(*, actor: Actor, renewal: ContractRenewal, opinion: str = "") -> ContractRenewal:
+    """The step the renewal waits at agrees: the lead department first, passing it on to finance when its route says
+    so; the last step's approval makes the contract's next version (renewal.renewed), the contract 已续签, and issues
+    the 合同续签备案表 with the route and each approver."""
+    renewal = _locked_renewal(renewal)
     contract = _locked(renewal.contract)
-    if renewal.state != RenewalState.PENDING:
-        raise DomainError("该续签申请已审批。")
+    role = _decider(actor, renewal, "审批该续签申请")
     _active(contract)
-    opinion = (opinion or "").strip()
-    if len(opinion) > 2000:
-        raise ValidationError({"opinion": f"审批意见不能超过2000字（现为{len(opinion):,}字）。"})
+    opinion = _opinion(opinion, required=False)
     now = timezone.now()
+    if role == Role.DEPT_REVIEWER:
+        renewal.reviewed_by, renewal.reviewed_at, renewal.review_opinion = actor.principal, now, opinion
+        if renewal.needs_finance:
+            renewal.state = RenewalState.FINANCE_REVIEW
+            renewal.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_opinion"])
+            _audit(actor, contract, "renewal_dept_review", role, {
+                "contract": contract.pk, "renewal": renewal.pk, "opinion": opinion,
+            })  # fmt: skip
+            _notify(_finance_users(), contract, f"待财政审批续签：合同{contract}（{contract.asset.code}）")
+            return renewal
+    else:
+        renewal.decided_by, renewal.decided_at, renewal.opinion = actor.principal, now, opinion
     renewed = Contract(
         case=contract.case, asset=contract.asset, holding_unit=contract.holding_unit, method=contract.method,
         counterparty=contract.counterparty, counterparty_code=contract.counterparty_code,
@@ -345,12 +447,11 @@ def renewal_approve(*, actor: Actor, renewal: ContractRenewal, opinion: str = ""
     Installment.objects.bulk_create(installments)
     contract.state = ContractState.RENEWED
     contract.save(update_fields=["state"])
-    renewal.state, renewal.decided_by, renewal.decided_at = RenewalState.APPROVED, actor.principal, now
-    renewal.opinion, renewal.renewed = opinion, renewed
-    renewal.save(update_fields=["state", "decided_by", "decided_at", "opinion", "renewed"])
-    event = _audit(actor, contract, "renewal_approve", Role.FINANCE_APPROVER, {
-        "contract": contract.pk, "renewed": renewed.pk, "version": renewed.version, "opinion": opinion,
-        "installments": len(installments),
+    renewal.state, renewal.renewed = RenewalState.APPROVED, renewed
+    renewal.save()
+    event = _audit(actor, contract, "renewal_approve", role, {
+        "contract": contract.pk, "renewal": renewal.pk, "renewed": renewed.pk, "version": renewed.version,
+        "opinion": opinion, "installments": len(installments),
     })  # fmt: skip
     rows = [
         ("原合同", f"{contract}（第{contract.version}版，{cn_date(contract.starts_on)}至{cn_date(contract.ends_on)}）"),
@@ -364,11 +465,56 @@ def renewal_approve(*, actor: Actor, renewal: ContractRenewal, opinion: str = ""
         ("保证金", yuan(renewed.deposit) if renewed.deposit is not None else "无"),
         ("应收期数", f"{len(installments)}期，合计{yuan(sum((i.amount for i in installments), Decimal(0)))}"),
         ("续签理由", renewal.reason),
+        *_route_rows(renewal),
     ]
-    signers = [contract.holding_unit, actor.principal.organization]
-    request_event = AuditEvent.objects.filter(case=contract.case, action="renewal_request").order_by("-pk").first()
-    _document(renewed, RENEWAL_KIND, "renewal", rows, [request_event, event], signers)
-    return renewed
+    signers = [contract.holding_unit]
+    if renewal.department_id:
+        signers.append(renewal.department)
+    if renewal.decided_by_id:
+        signers.append(renewal.decided_by.organization)
+    events = (
+        AuditEvent.objects.filter(case=contract.case, action__in=RENEWAL_STEPS, data__renewal=renewal.pk)
+        .exclude(pk=event.pk)
+        .order_by("pk")
+    )
+    _document(renewed, RENEWAL_KIND, "renewal", rows, [*events, event], signers)
+    return renewal
+
+
+@transaction.atomic
+def renewal_return(*, actor: Actor, renewal: ContractRenewal, reason: str) -> ContractRenewal:
+    """The step the renewal waits at returns it, with its reason: the renewal is 已退回 and the clerk may ask again
+    (a new request, on the same or new terms); the contract runs on unchanged."""
+    renewal = _locked_renewal(renewal)
+    contract = _locked(renewal.contract)
+    role = _decider(actor, renewal, "退回该续签申请")
+    reason = _opinion(reason, required=True, label="退回原因")
+    now = timezone.now()
+    if role == Role.DEPT_REVIEWER:
+        renewal.reviewed_by, renewal.reviewed_at, renewal.review_opinion = actor.principal, now, reason
+    else:
+        renewal.decided_by, renewal.decided_at, renewal.opinion = actor.principal, now, reason
+    renewal.state = RenewalState.RETURNED
+    renewal.save()
+    _audit(actor, contract, "renewal_return", role, {
+        "contract": contract.pk, "renewal": renewal.pk, "opinion": reason,
+    })  # fmt: skip
+    _notify([renewal.requested_by], contract, f"续签申请被退回：合同{contract}，原因：{reason[:80]}")
+    return renewal
+
+
+def _route_rows(renewal: ContractRenewal) -> list[tuple[str, str]]:
+    rows = [("审批路径", renewal.route_text)]
+    if renewal.reviewed_by_id:
+        rows.append(("主管部门审核", _decision(renewal.department, renewal.reviewed_by, renewal.reviewed_at)))
+    if renewal.decided_by_id:
+        rows.append(("财政审批", _decision(renewal.decided_by.organization, renewal.decided_by, renewal.decided_at)))
+    return rows
+
+
+def _decision(organization, user, at) -> str:
+    name = user.get_full_name() or user.username
+    return f"{organization.name if organization else ''} {name}，{cn_date(timezone.localdate(at))}同意"
 
 
 # -- the documents --------------------------------------------------------------------------------------------------

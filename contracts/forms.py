@@ -1,5 +1,5 @@
 """The contract page's forms: a payment by the unit's clerk, the confirmation of its remittance by finance, and the
-contract's end (到期收回, 提前终止, 续签 and its approval)."""
+contract's end (到期收回, 提前终止, 续签 and each step's decision on it)."""
 
 from django import forms
 
@@ -62,7 +62,19 @@ class RenewalForm(Form):
     deposit = forms.DecimalField(label="保证金（元）", max_digits=16, decimal_places=2, required=False)
     number = forms.CharField(label="续签合同编号", max_length=60)
     reason = forms.CharField(label="续签理由", widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = forms.FileField(
+        label="集体决策会议纪要", required=False, help_text="审批规则要求集体决策的须上传；PDF、JPG 或 PNG，不超过20MB"
+    )
+
+    def __init__(self, *args, route_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if route_text:
+            self.fields["reason"].help_text = f"审批路径：{route_text}"
 
 
-class RenewalApproveForm(Form):
-    opinion = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class RenewalDecisionForm(Form):
+    """The step's decision on a renewal: 同意 or 退回 (a return says why; the service checks both, and the lengths)."""
+
+    opinion = forms.CharField(
+        label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="退回的须写明原因"
+    )

@@ -9,4 +9,5 @@ RENEWAL_KIND = "contract_renewal"
 
 register_step_kind(RETURN_KIND, "资产收回确认单", ("收回单位",))
 register_step_kind(TERMINATION_KIND, "合同提前终止备案表", ("资产持有单位",))
-register_step_kind(RENEWAL_KIND, "合同续签备案表", ("资产持有单位", "财政部门"))
+# Signed by the unit, the department that reviewed it and finance when the route went there (contracts.endings).
+register_step_kind(RENEWAL_KIND, "合同续签备案表", ("资产持有单位", "主管部门", "财政部门"))

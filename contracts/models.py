@@ -73,8 +73,14 @@ class DepositOutcome(models.TextChoices):
 
 
 class RenewalState(models.TextChoices):
-    PENDING = "pending", "待财政审批"
+    DEPT_REVIEW = "dept_review", "待主管部门审核"
+    FINANCE_REVIEW = "finance_review", "待财政审批"
     APPROVED = "approved", "已批准"
+    RETURNED = "returned", "已退回"
+
+
+# A renewal still to be decided: at most one per contract (renewal_one_open_per_contract).
+OPEN_RENEWAL_STATES = (RenewalState.DEPT_REVIEW, RenewalState.FINANCE_REVIEW)
 
 
 class Contract(models.Model):
@@ -231,11 +237,14 @@ class ContractEnd(models.Model):
 
 
 class ContractRenewal(models.Model):
-    """续租/续约: the new terms the holding unit's clerk asks for, approved by finance (never the requester); the
-    approval makes the contract's next version, with its own schedule, running on from the day the old one ends."""
+    """续租/续约 (issue 14 §3: a new approval round through the routing rules): the new terms the holding unit's
+    clerk asks for, routed as a plan of the contract's method would be (its route kept here, as DisposalCase.routing),
+    reviewed by the asset's lead department and then, when the route says so, approved by finance; either step may
+    return it with a reason, and the clerk may ask again. Never decided by whoever asked. The approval makes the
+    contract's next version, with its own schedule, running on from the day the old one ends."""
 
     contract = models.ForeignKey(Contract, verbose_name="原合同", on_delete=models.PROTECT, related_name="renewals")
-    state = models.CharField("状态", max_length=12, choices=RenewalState.choices, default=RenewalState.PENDING)
+    state = models.CharField("状态", max_length=16, choices=RenewalState.choices, default=RenewalState.DEPT_REVIEW)
     ends_on = models.DateField("续签期限止")
     cycle = models.CharField("付款周期", max_length=12, choices=Cycle.choices)
     annual_amount = models.DecimalField("年金额（元）", **MONEY, validators=[MinValueValidator(0)])
@@ -245,13 +254,26 @@ class ContractRenewal(models.Model):
     deposit = models.DecimalField("保证金（元）", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
     number = models.CharField("续签合同编号", max_length=60)
     reason = models.TextField("续签理由", max_length=2000)
+    department = models.ForeignKey(
+        Organization, verbose_name="主管部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="资产的牵头主管部门，申请时确定；早于主管部门审核环节提交的申请为空",
+    )  # fmt: skip
+    routing = models.JSONField("审批路径", default=dict, blank=True)
+    minutes = models.ForeignKey(
+        AssetAttachment, verbose_name="会议纪要", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_by = models.ForeignKey(User, verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField("申请时间")
-    decided_by = models.ForeignKey(
-        User, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    reviewed_by = models.ForeignKey(
+        User, verbose_name="主管部门审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    opinion = models.TextField("审批意见", max_length=2000, blank=True)
+    reviewed_at = models.DateTimeField("主管部门审核时间", null=True, blank=True)
+    review_opinion = models.TextField("主管部门审核意见", max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name="财政审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("财政审批时间", null=True, blank=True)
+    opinion = models.TextField("财政审批意见", max_length=2000, blank=True)
     renewed = models.OneToOneField(
         Contract, verbose_name="续签合同", null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_from"
     )
@@ -261,9 +283,45 @@ class ContractRenewal(models.Model):
         verbose_name_plural = "续签申请"
         constraints = [
             models.UniqueConstraint(
-                fields=["contract"], condition=Q(state="pending"), name="renewal_one_pending_per_contract"
+                fields=["contract"],
+                condition=Q(state__in=["dept_review", "finance_review"]),
+                name="renewal_one_open_per_contract",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.contract} 续签"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_RENEWAL_STATES
+
+    @property
+    def needs_finance(self) -> bool:
+        return bool(self.routing.get("needs_finance"))
+
+    @property
+    def route_text(self) -> str:
+        """The route in words, for its approvers, its page and its 备案表: the steps, and the rules that made them."""
+        steps = [f"{self.department.name}审核"] if self.department_id else []
+        if self.needs_finance:
+            steps.append("财政审批")
+        text = " → ".join(steps)
+        if self.routing.get("needs_collective_decision"):
+            text += "，须集体决策（附会议纪要）"
+        rules = [r["name"] for r in self.routing.get("rules", ())]
+        if rules:
+            text += f"（审批规则：{'、'.join(rules)}）"
+        elif self.department_id and not self.needs_finance:
+            text += "（未触发须财政审批的审批规则）"
+        return text
+
+    @property
+    def returned_by_finance(self) -> bool:
+        return self.state == RenewalState.RETURNED and self.decided_by_id is not None
+
+    @property
+    def return_reason(self) -> str:
+        if self.state != RenewalState.RETURNED:
+            return ""
+        return self.opinion if self.returned_by_finance else self.review_opinion

@@ -21,9 +21,16 @@ from documents.models import DocumentStatus
 from documents.services import document_pdf, documents_of
 from workflows.services import FINANCE_KINDS, actor_for
 
-from .endings import contract_return, contract_terminate, renewal_approve, renewal_request
-from .forms import ConfirmForm, PaymentForm, RenewalApproveForm, RenewalForm, ReturnForm, TerminateForm
-from .models import Contract, ContractRenewal, ContractState, Payment, RenewalState
+from .endings import (
+    contract_return,
+    contract_terminate,
+    renewal_approve,
+    renewal_request,
+    renewal_return,
+    renewal_route,
+)
+from .forms import ConfirmForm, PaymentForm, RenewalDecisionForm, RenewalForm, ReturnForm, TerminateForm
+from .models import OPEN_RENEWAL_STATES, Contract, ContractRenewal, ContractState, Payment, RenewalState
 from .selectors import contract_payments, contract_schedule, contracts_visible
 from .services import payment_confirm, payment_record
 
@@ -42,6 +49,13 @@ def _may_record(user, contract: Contract) -> bool:
 def _may_confirm(user) -> bool:
     org = user.organization
     return user.has_role(Role.FINANCE_APPROVER) and org is not None and org.kind in FINANCE_KINDS
+
+
+def _may_decide(user, renewal: ContractRenewal) -> bool:
+    """Whether the user holds the step the renewal waits at: its department's reviewer, then finance."""
+    if renewal.state == RenewalState.DEPT_REVIEW:
+        return user.has_role(Role.DEPT_REVIEWER) and user.organization_id == renewal.department_id
+    return renewal.state == RenewalState.FINANCE_REVIEW and _may_confirm(user)
 
 
 def _page(request, contract: Contract, *, payment_form=None, confirm_forms=None, status=200, **end_forms):
@@ -72,24 +86,29 @@ def _page(request, contract: Contract, *, payment_form=None, confirm_forms=None,
 
 def _end_context(user, contract: Contract, forms: dict) -> dict:
     """The contract's end on its page: how it ended, its renewals and versions, its documents; and for the unit's
-    clerk the three ending forms while it runs, for finance the pending renewal's approval."""
+    clerk the three ending forms while it runs, for whoever holds the open renewal's step its decision."""
     active = contract.state == ContractState.ACTIVE
-    pending = contract.renewals.filter(state=RenewalState.PENDING).select_related("requested_by").first()
+    renewals = list(
+        contract.renewals.select_related(
+            "requested_by", "reviewed_by", "decided_by", "department", "minutes", "renewed"
+        )
+    )
+    pending = next((r for r in renewals if r.state in OPEN_RENEWAL_STATES), None)
     clerk = _may_record(user, contract) and active
+    asks = clerk and pending is None and contract.ends_on
+    decides = active and pending is not None and _may_decide(user, pending) and pending.requested_by_id != user.pk
     context = {
         "end": getattr(contract, "end", None),
-        "renewals": list(contract.renewals.select_related("requested_by", "decided_by", "renewed")),
+        "renewals": renewals,
         "pending_renewal": pending,
         "versions": list(Contract.objects.filter(case=contract.case).order_by("version")),
         "documents": documents_of(contract).order_by("requested_at", "pk"),
         "return_form": (forms.get("return_form") or ReturnForm(prefix="ret")) if clerk else None,
         "terminate_form": (forms.get("terminate_form") or TerminateForm(prefix="end")) if clerk else None,
-        "renewal_form": (forms.get("renewal_form") or RenewalForm(prefix="ren"))
-        if clerk and pending is None and contract.ends_on
+        "renewal_form": (forms.get("renewal_form") or RenewalForm(prefix="ren", route_text=_route_text(contract)))
+        if asks
         else None,
-        "approve_form": (forms.get("approve_form") or RenewalApproveForm(prefix="apr"))
-        if active and pending is not None and _may_confirm(user) and pending.requested_by_id != user.pk
-        else None,
+        "decision_form": (forms.get("decision_form") or RenewalDecisionForm(prefix="apr")) if decides else None,
     }
     pk = contract.pk
     context["end_forms"] = [
@@ -97,11 +116,16 @@ def _end_context(user, contract: Contract, forms: dict) -> dict:
         for form, title, name, anchor, button, multipart in (
             (context["return_form"], "到期收回", "return", "return-form", "确认收回", True),
             (context["terminate_form"], "提前终止", "terminate", "terminate-form", "确认终止并收回", True),
-            (context["renewal_form"], "申请续签", "renewal_request", "renewal-form", "提交续签申请", False),
+            (context["renewal_form"], "申请续签", "renewal_request", "renewal-form", "提交续签申请", True),
         )
         if form is not None
     ]
     return context
+
+
+def _route_text(contract: Contract) -> str:
+    """The route a renewal would take now, told to the clerk before asking (the request takes it again)."""
+    return ContractRenewal(routing=renewal_route(contract), department=contract.asset.lead_department).route_text
 
 
 class ContractListView(View):
@@ -208,34 +232,56 @@ class ContractTerminateView(View):
 class RenewalRequestView(View):
     def post(self, request, pk: int):
         contract = _clerk_or_403(request, pk, "申请续签")
-        form = RenewalForm(request.POST, prefix="ren")
+        form = RenewalForm(request.POST, request.FILES, prefix="ren")
         if form.is_valid():
             data = form.cleaned_data
             with refusals_on(form), transaction.atomic():
-                renewal_request(actor=actor_for(user=request.user, ip=client_ip(request)), contract=contract, **data)
-                messages.success(request, f"已提交合同 {contract} 的续签申请，待财政审批。")
+                renewal = renewal_request(
+                    actor=actor_for(user=request.user, ip=client_ip(request)), contract=contract, **data
+                )
+                messages.success(request, f"已提交合同 {contract} 的续签申请，待{renewal.department}审核。")
                 return HttpResponseRedirect(reverse("contracts:detail", args=[contract.pk]) + "#end")
         return _page(request, contract, renewal_form=form, status=422)
 
 
-class RenewalApproveView(View):
+class _RenewalDecisionView(View):
+    """A step's decision on the renewal the contract waits on: only whoever holds that step (403 otherwise)."""
+
     def post(self, request, pk: int, renewal: int):
         contract = _contract_or_404(request.user, pk)
         found = ContractRenewal.objects.filter(pk=renewal, contract=contract).first()
         if found is None:
             raise Http404("没有找到该续签申请。")
-        if not _may_confirm(request.user):
-            raise PermissionDenied("只有财政审批人可以审批续签。")
-        form = RenewalApproveForm(request.POST, prefix="apr")
+        if not _may_decide(request.user, found):
+            if found.state == RenewalState.DEPT_REVIEW:
+                raise PermissionDenied(f"该续签申请待{found.department}审核，只有其主管部门审核人可以审核。")
+            if found.state == RenewalState.FINANCE_REVIEW:
+                raise PermissionDenied("只有财政审批人可以审批续签。")
+            raise PermissionDenied(f"该续签申请{found.get_state_display()}，不能再审核。")
+        form = RenewalDecisionForm(request.POST, prefix="apr")
         if form.is_valid():
             with refusals_on(form), transaction.atomic():
-                renewed = renewal_approve(
-                    actor=actor_for(user=request.user, ip=client_ip(request)), renewal=found,
-                    opinion=form.cleaned_data["opinion"],
-                )  # fmt: skip
-                messages.success(request, f"已批准续签，生成合同 {renewed}（第{renewed.version}版）及其收款计划。")
-                return HttpResponseRedirect(reverse("contracts:detail", args=[renewed.pk]))
-        return _page(request, contract, approve_form=form, status=422)
+                actor = actor_for(user=request.user, ip=client_ip(request))
+                return self.decide(request, actor, contract, found, form.cleaned_data["opinion"])
+        return _page(request, contract, decision_form=form, status=422)
+
+
+class RenewalApproveView(_RenewalDecisionView):
+    def decide(self, request, actor, contract, renewal, opinion):
+        renewal = renewal_approve(actor=actor, renewal=renewal, opinion=opinion)
+        if renewal.renewed is None:
+            messages.success(request, "已审核同意续签，待财政审批。")
+            return HttpResponseRedirect(reverse("contracts:detail", args=[contract.pk]) + "#end")
+        renewed = renewal.renewed
+        messages.success(request, f"已批准续签，生成合同 {renewed}（第{renewed.version}版）及其收款计划。")
+        return HttpResponseRedirect(reverse("contracts:detail", args=[renewed.pk]))
+
+
+class RenewalReturnView(_RenewalDecisionView):
+    def decide(self, request, actor, contract, renewal, opinion):
+        renewal_return(actor=actor, renewal=renewal, reason=opinion)
+        messages.success(request, f"已退回合同 {contract} 的续签申请，经办人可修改后重新申请。")
+        return HttpResponseRedirect(reverse("contracts:detail", args=[contract.pk]) + "#end")
 
 
 def contract_document(request, pk: int, uuid):
@@ -258,5 +304,6 @@ urlpatterns = [
     path("<int:pk>/terminate/", ContractTerminateView.as_view(), name="terminate"),
     path("<int:pk>/renewals/", RenewalRequestView.as_view(), name="renewal_request"),
     path("<int:pk>/renewals/<int:renewal>/approve/", RenewalApproveView.as_view(), name="renewal_approve"),
+    path("<int:pk>/renewals/<int:renewal>/return/", RenewalReturnView.as_view(), name="renewal_return"),
     path("<int:pk>/documents/<uuid:uuid>/", contract_document, name="document"),
 ]

@@ -48,6 +48,7 @@ ACTIONS = {
     "contracts:terminate",
     "contracts:renewal_request",
     "contracts:renewal_approve",
+    "contracts:renewal_return",
 }
 # Reading (and exporting what one may read): open to a supervisor.
 READS = {
