@@ -18,6 +18,7 @@ from core.formatting import cn_date
 from workflows.models import Policy
 
 from ..clock import at, term_ends
+from ..demo.test_demo_cases import own_pki  # noqa: F401  (a fixture)
 from .test_methods import photographed
 from .test_paths import (
     CLERK_OF,
@@ -121,7 +122,7 @@ def test_a_quarterly_lease_falls_into_arrears_is_paid_and_ends_early_with_the_bu
     expect(rows).to_have_count(12)
     expect(rows.nth(0)).to_contain_text("已付清")
     for n in range(1, 12):
-        expect(rows.nth(n)).not_to_contain_text("已付清")
+        expect(rows.nth(n)).to_contain_text("未到期")
     expect(rows.nth(0)).to_contain_text("13,000.00")
     expect(page.locator("#payments tbody")).to_contain_text("川财缴2026-00131")
     problems += photographed(county, page, clerk, "clerk-contract-schedule", phone=False)
@@ -145,7 +146,8 @@ def test_a_quarterly_lease_falls_into_arrears_is_paid_and_ends_early_with_the_bu
 
     # The contract page marks the quarter 欠缴; the clerk records its payment with the receipt and its scan.
     page = contract_page(county, clerk, contract.pk)
-    expect(schedule_rows(page).nth(1)).to_contain_text("欠缴")
+    expect(schedule_rows(page).nth(1).locator(".ph-tag")).to_have_text("欠缴")
+    expect(schedule_rows(page).nth(2).locator(".ph-tag")).to_have_text("未到期")
     page.locator("#payment-form summary").click()
     form = page.locator("#payment-form")
     form.get_by_label("应收期次").select_option(label=f"第2期（{cn_date(second.due_on)}应付，尚欠13,000.00元）")
@@ -240,5 +242,72 @@ def test_a_quarterly_lease_falls_into_arrears_is_paid_and_ends_early_with_the_bu
     assert [(i.sequence, i.paid) for i in contract.installments.filter(paid__gt=0)] == [(1, QUARTER), (2, QUARTER)]
     asset = Asset.objects.get(pk=building.pk)
     assert (asset.status, asset.usage_status, asset.idle_since) == (AssetStatus.IN_USE, UsageStatus.IDLE, late_day)
+    assert problems == [], "\n".join(problems)
+    assert county.problems == []
+
+
+@pytest.mark.usefixtures("own_pki")  # before `county`: its demo cases are signed weeks back, with a PKI of their own
+def test_the_demo_countys_lease_is_renewed_by_its_clerk_and_finance_into_a_second_version(county):
+    """续签 of the demo county's closed lease (walked to 销号 by its own users): the unit's clerk asks for three more
+    years at a stepped rent paid by the quarter, finance approves it (the clerk cannot), and version 2 runs on from
+    the day after the first ends, with twelve quarters of its own."""
+    contract = (
+        Contract.objects.filter(method="lease", state=ContractState.ACTIVE, version=1)
+        .select_related("holding_unit")
+        .order_by("pk")
+        .first()
+    )
+    assert contract is not None, "the demo county has no running lease (were its cases skipped?)"
+    clerk = CLERK_OF[contract.holding_unit.name]
+    starts, ends = (
+        contract.ends_on + datetime.timedelta(days=1),
+        term_ends(contract.ends_on + datetime.timedelta(days=1), 3),
+    )
+    problems: list[str] = []
+
+    # The clerk asks for the renewal on the contract page.
+    page = county.as_(clerk)
+    page.goto(county.url(f"/contracts/{contract.pk}/"))
+    wait_for_text(page, ".ph-page .ph-card h2", f"合同 {contract}")
+    expect(page.locator("#renewal-approve")).to_have_count(0)  # who asks never approves
+    page.locator("#renewal-form summary").click()
+    form = page.locator("#renewal-form")
+    form.get_by_label("续签期限止").fill(ends.isoformat())
+    form.get_by_label("付款周期").select_option(label="按季")
+    form.get_by_label("年金额（元）").fill("60000")
+    form.get_by_label("年递增比例（%）").fill("3")
+    form.get_by_label("续签合同编号").fill("MXZL-XQ-2026-001")
+    form.get_by_label("续签理由").fill("承租方经营良好、按期缴租，经集体研究同意续租三年，租金按季支付。")
+    problems += photographed(county, page, clerk, "clerk-renewal-form", phone=False)
+    submit(page, "提交续签申请", f"已提交合同 {contract} 的续签申请，待财政审批。")
+    expect(page.locator("#end")).to_contain_text("待财政审批")
+    expect(page.locator("#renewal-approve")).to_have_count(0)
+
+    # Finance approves it there; the new version's page opens.
+    page = county.as_(FINANCE)
+    page.goto(county.url(f"/contracts/{contract.pk}/"))
+    wait_for_text(page, "#end", "待财政审批")
+    page.locator("#renewal-approve").get_by_label("审批意见").fill("同意续签，租金收入按季上缴国库。")
+    problems += photographed(county, page, FINANCE, "finance-renewal-approve", phone=False)
+    submit(page, "批准续签", "已批准续签，生成合同 MXZL-XQ-2026-001（第2版）及其收款计划。")
+    heading = main(page).locator(".ph-card h2").first
+    expect(heading).to_contain_text("第2版")
+    expect(heading.locator(".ph-tag").first).to_have_text("履行中")
+    expect(page.locator("#end")).to_contain_text(f"第1版 {contract}（已续签）")
+    expect(page.locator("#terms")).to_contain_text(f"{cn_date(starts)} 至 {cn_date(ends)}")
+    rows = schedule_rows(page)
+    expect(rows).to_have_count(12)
+    expect(rows.nth(0)).to_contain_text(cn_date(starts))
+    expect(rows.nth(0)).to_contain_text("15,000.00 元")  # 60,000 元 a year by the quarter
+    expect(rows.nth(4)).to_contain_text("15,450.00 元")  # the second year stepped by 3 %
+    expect(page.locator("#documents tbody tr", has_text="续签备案表").get_by_role("link", name="下载")).to_be_visible()
+    problems += photographed(county, page, FINANCE, "finance-contract-version-2", phone=False)
+
+    renewed = Contract.objects.get(case=contract.case, version=2)
+    contract.refresh_from_db()
+    assert (contract.state, renewed.state, renewed.cycle, renewed.number) == (
+        ContractState.RENEWED, ContractState.ACTIVE, "quarterly", "MXZL-XQ-2026-001",
+    )  # fmt: skip
+    assert (renewed.starts_on, renewed.ends_on, renewed.installments.count()) == (starts, ends, 12)
     assert problems == [], "\n".join(problems)
     assert county.problems == []
