@@ -47,7 +47,7 @@ def contract_schedule(contract: Contract, *, today: date) -> dict:
         totals["owed"] += owed
         totals["arrears"] += owed if in_arrears else ZERO
     totals["not_yet"] = totals["owed"] - totals["arrears"]
-    return {"rows": rows, "totals": totals, "cutoff": cutoff}
+    return {"rows": rows, "totals": totals, "cutoff": cutoff, "today": today}
 
 
 def contract_payments(contract: Contract) -> QuerySet[Payment]:

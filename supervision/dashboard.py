@@ -879,9 +879,9 @@ def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_L
         contract = contracts[group["contract_id"]]
         owed, received = _d(group["owed"]), _d(group["received"])
         rows.append(
-            _case_row(contract.case, contract_id=contract.pk, lessee=contract.counterparty, owed=owed,
-                      received=received, arrears=owed - received, oldest_due_on=group["oldest"],
-                      installments=group["n"],
+            _case_row(contract.case, contract_id=contract.pk, contract_number=str(contract),
+                      lessee=contract.counterparty, owed=owed, received=received, arrears=owed - received,
+                      oldest_due_on=group["oldest"], installments=group["n"],
                       detail=f"{contract.counterparty}欠缴{group['n']}期，应收{owed:,.2f}元，实收{received:,.2f}元，"
                              f"最早一期{cn_date(group['oldest'])}到期")
         )  # fmt: skip

@@ -56,7 +56,7 @@ def photographed(county, page, username: str, slug: str, *, phone: bool) -> list
     the desktop's), reloaded there; returns how the phone's page overflows its 390 px (nothing when it fits)."""
     other = county.as_(username, phone=not phone)
     other.goto(page.url)
-    other.locator(".ph-page .ph-card h2").first.wait_for()
+    other.locator(".ph-page .ph-card h2:visible").first.wait_for()  # a tab of the dashboard hides the others
     desktop, handset = (other, page) if phone else (page, other)
     county.shot(desktop, f"{slug}-desktop")
     county.shot(handset, f"{slug}-phone")

@@ -174,6 +174,12 @@ def window_closes(county, clock) -> None:
     """调剂优先 (《茂县闲置低效资产资源盘活利用工作实施方案》二(八)2): a plan other than 调剂 waits for the board's
     window to close. Time moves past it, and everyone signs in again (a session lasts 14 days)."""
     clock.shift(datetime.timedelta(days=Policy.current().listing_window_days + 1))
+    everyone_signs_in_again(county)
+
+
+def everyone_signs_in_again(county) -> None:
+    """After the clock has moved past a session's life: every page is closed, and each person signs in again through
+    the login page when the test next asks for them."""
     for page in county.pages.values():
         page.context.close()
     county.pages.clear()
@@ -236,13 +242,18 @@ def plan(
     expect_state(page, "方案审批中")
 
 
-def record_result(county, asset: Asset, case_pk: int, fields: dict, files: dict, *, note: str) -> None:
-    """执行处置 in one step: the method's record, its evidence and the money (实收 − 费用 = 上缴)."""
+def record_result(
+    county, asset: Asset, case_pk: int, fields: dict, files: dict, *, note: str, picks: dict | None = None
+) -> None:
+    """执行处置 in one step: the method's record, its evidence and the money (实收 − 费用 = 上缴); `picks`: the
+    fields answered from a list (e.g. 付款周期), by the option chosen."""
     page = claim_on_case_page(county, CLERK_OF[asset.holding_unit.name], case_pk, "执行处置")
     page.get_by_label("说明", exact=True).fill(note)
     # 报废's form has two fields labelled 技术鉴定意见 (the text and its file), so the kind of input is said too.
     for label, value in fields.items():
         page.get_by_label(label, exact=True).and_(page.locator(":not([type=file])")).fill(value)
+    for label, option in (picks or {}).items():
+        page.get_by_label(label, exact=True).select_option(label=option)
     for label, name in files.items():
         page.get_by_label(label, exact=True).and_(page.locator("[type=file]")).set_input_files(pdf(name))
     county.shot(page, "clerk-result-form")
