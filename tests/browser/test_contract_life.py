@@ -33,6 +33,7 @@ from .test_paths import (
     plan,
     record_result,
     report,
+    reviewer_for,
     sign_off_and_verify,
     submit,
     today,
@@ -249,8 +250,9 @@ def test_a_quarterly_lease_falls_into_arrears_is_paid_and_ends_early_with_the_bu
 @pytest.mark.usefixtures("own_pki")  # before `county`: its demo cases are signed weeks back, with a PKI of their own
 def test_the_demo_countys_lease_is_renewed_by_its_clerk_and_finance_into_a_second_version(county):
     """续签 of the demo county's closed lease (walked to 销号 by its own users): the unit's clerk asks for three more
-    years at a stepped rent paid by the quarter, finance approves it (the clerk cannot), and version 2 runs on from
-    the day after the first ends, with twelve quarters of its own."""
+    years at a stepped rent paid by the quarter, with the 集体决策 minutes; the lead department's reviewer, then
+    finance where the routing rules ask (never the clerk), approve it; and version 2 runs on from the day after the
+    first ends, with twelve quarters of its own."""
     contract = (
         Contract.objects.filter(method="lease", state=ContractState.ACTIVE, version=1)
         .select_related("holding_unit")
@@ -269,7 +271,7 @@ def test_the_demo_countys_lease_is_renewed_by_its_clerk_and_finance_into_a_secon
     page = county.as_(clerk)
     page.goto(county.url(f"/contracts/{contract.pk}/"))
     wait_for_text(page, ".ph-page .ph-card h2", f"合同 {contract}")
-    expect(page.locator("#renewal-approve")).to_have_count(0)  # who asks never approves
+    expect(page.locator("#renewal-decision")).to_have_count(0)  # who asks never approves
     page.locator("#renewal-form summary").click()
     form = page.locator("#renewal-form")
     form.get_by_label("续签期限止").fill(ends.isoformat())
@@ -278,17 +280,31 @@ def test_the_demo_countys_lease_is_renewed_by_its_clerk_and_finance_into_a_secon
     form.get_by_label("年递增比例（%）").fill("3")
     form.get_by_label("续签合同编号").fill("MXZL-XQ-2026-001")
     form.get_by_label("续签理由").fill("承租方经营良好、按期缴租，经集体研究同意续租三年，租金按季支付。")
+    form.get_by_label("集体决策会议纪要").set_input_files(pdf("续签集体决策会议纪要.pdf"))
     problems += photographed(county, page, clerk, "clerk-renewal-form", phone=False)
-    submit(page, "提交续签申请", f"已提交合同 {contract} 的续签申请，待财政审批。")
-    expect(page.locator("#end")).to_contain_text("待财政审批")
-    expect(page.locator("#renewal-approve")).to_have_count(0)
+    submit(page, "提交续签申请", f"已提交合同 {contract} 的续签申请，待")
+    expect(page.locator("#end")).to_contain_text("待主管部门审核")
+    expect(page.locator("#renewal-decision")).to_have_count(0)
+    renewal = contract.renewals.get()  # its route, from the routing rules at the request
+    needs_finance = renewal.routing["needs_finance"]
 
-    # Finance approves it there; the new version's page opens.
-    page = county.as_(FINANCE)
+    # The lead department's reviewer decides first, seeing the old terms beside the new.
+    reviewer = reviewer_for(contract.asset)
+    page = county.as_(reviewer)
     page.goto(county.url(f"/contracts/{contract.pk}/"))
-    wait_for_text(page, "#end", "待财政审批")
-    page.locator("#renewal-approve").get_by_label("审批意见").fill("同意续签，租金收入按季上缴国库。")
-    problems += photographed(county, page, FINANCE, "finance-renewal-approve", phone=False)
+    wait_for_text(page, "#end", "待主管部门审核")
+    decision = page.locator("#renewal-decision")
+    expect(decision).to_contain_text("至 " + cn_date(ends))
+    decision.get_by_label("审核意见").fill("经核，承租方履约良好，同意续签。")
+    problems += photographed(county, page, reviewer, "reviewer-renewal-review", phone=False)
+    if needs_finance:
+        submit(page, "审核同意，报财政审批", "已审核同意续签，待财政审批。")
+        # Finance approves it there; the new version's page opens.
+        page = county.as_(FINANCE)
+        page.goto(county.url(f"/contracts/{contract.pk}/"))
+        wait_for_text(page, "#end", "待财政审批")
+        page.locator("#renewal-decision").get_by_label("审核意见").fill("同意续签，租金收入按季上缴国库。")
+        problems += photographed(county, page, FINANCE, "finance-renewal-approve", phone=False)
     submit(page, "批准续签", "已批准续签，生成合同 MXZL-XQ-2026-001（第2版）及其收款计划。")
     heading = main(page).locator(".ph-card h2").first
     expect(heading).to_contain_text("第2版")
