@@ -15,6 +15,7 @@ from django.urls import reverse
 from assets.models import AssetStatus, AttachmentKind, Organization, Role
 from audit.models import AuditEvent
 from contracts.models import Contract, ContractRenewal, ContractState, RenewalState
+from core.formatting import cn_date
 from workflows.models import CaseState
 
 from ..cases import case_at, lease_record, proceeds
@@ -110,7 +111,7 @@ def test_the_leased_buildings_renewal_goes_to_the_department_then_finance_and_it
         form = shown[shown.index('id="renewal-decision"') :]
         assert "主管部门审核续签" in form and "审核同意，报财政审批" in form and "退回续签申请" in form
         assert "茂县住房和城乡建设局审核 → 财政审批，须集体决策（附会议纪要）" in form
-        assert "2029年11月17日" in form and "至 2032年11月17日" in form  # the old end and the new
+        assert cn_date(ENDS_ON) in form and f"至 {cn_date(term_ends(RENEWED_FROM, 3))}" in form  # the old end, the new
         assert "52,000.00" in form and "56,000.00" in form and "按季" in form
 
         response = decide(client, hugo, contract, renewal, "经核查，承租方履约良好，同意续租。")
@@ -147,8 +148,8 @@ def test_the_leased_buildings_renewal_goes_to_the_department_then_finance_and_it
     assert [s["name"] for s in document.signers] == ["茂县第一中学", "茂县住房和城乡建设局", "茂县财政局"]
     rows = {r["label"]: r["text"] for r in document.context["execution_rows"]}
     assert rows["审批路径"].startswith("茂县住房和城乡建设局审核 → 财政审批，须集体决策（附会议纪要）（审批规则：")
-    assert rows["主管部门审核"] == "茂县住房和城乡建设局 赵刚，2029年10月8日同意"
-    assert rows["财政审批"] == "茂县财政局 刘芳，2029年10月8日同意"
+    assert rows["主管部门审核"] == f"茂县住房和城乡建设局 赵刚，{cn_date(DAY)}同意"
+    assert rows["财政审批"] == f"茂县财政局 刘芳，{cn_date(DAY)}同意"
     events = [(e["label"], e["actor"], e["opinion"]) for e in document.context["events"]]
     assert events == [
         ("申请续签", "李晓红", "承租方按期足额缴纳租金，经公开比价续租三年。"),
