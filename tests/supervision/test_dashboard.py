@@ -48,7 +48,6 @@ from workflows.services import (
 )
 
 from ..cases import as_, case_at, fetch, idle_evidence, lease_record, two_years_ago, verified
-from ..clock import TODAY as SUITE_TODAY
 from ..clock import years_after
 from ..factories import AssetFactory, OrganizationFactory, UserFactory, category
 
@@ -882,7 +881,8 @@ def test_a_target_counts_only_its_sub_types_and_the_cases_its_tally_names(
     case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona)  # 报废: 处置
     case_at(CaseState.CLOSED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona,
             confirmer=fred)  # 出租: 盘活  # fmt: skip
-    year, equipment, housing = SUITE_TODAY.year, category("general_equipment"), category("building")
+    today = timezone.localdate()  # this module's own clock (its autouse fixture), not the suite's
+    year, equipment, housing = today.year, category("general_equipment"), category("building")
     for name, tally in (("盘活闲置办公设备", "盘活"), ("处置闲置办公设备", "处置"), ("办公设备", "")):
         Target.objects.create(year=year, name=name, category=equipment, tally=tally, measure=TargetMeasure.COUNT,
                               amount=Decimal("60"))  # fmt: skip
@@ -892,8 +892,8 @@ def test_a_target_counts_only_its_sub_types_and_the_cases_its_tally_names(
     Target.objects.create(year=year, name="盘活闲置厂房和房屋", category=housing, measure=TargetMeasure.COUNT,
                           amount=Decimal("10"))  # fmt: skip
 
-    period = Period.containing(ReportKind.MONTHLY, SUITE_TODAY)
-    rows = {r["name"]: r for r in dashboard_figures(COUNTY, period, SUITE_TODAY)["targets"]}
+    period = Period.containing(ReportKind.MONTHLY, today)
+    rows = {r["name"]: r for r in dashboard_figures(COUNTY, period, today)["targets"]}
 
     achieved = {name: row["achieved"] for name, row in rows.items()}
     assert achieved == {"盘活闲置办公设备": 0, "处置闲置办公设备": 1, "办公设备": 1, "盘活工业园区闲置厂房": 0,
