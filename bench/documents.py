@@ -331,7 +331,7 @@ def document_context(kind: str, rng: random.Random, *, case_id: int) -> tuple[di
         "allocation_notice": [holder, receiver],
         "land_recovery": [holder, receiver],
         "closure": [FINANCE],
-        "contract_renewal": [holder, FINANCE],
+        "contract_renewal": [holder, verifier, FINANCE],  # the unit, the lead department, finance (its route)
     }.get(kind, [holder])
     return context, signers
 

@@ -60,7 +60,7 @@ FINISHED = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
 # chosen yet; their assets are ones a 调剂 fits, as any verified asset stands on the board.
 EARLY_STOPS = {"sign_off": CaseState.DRAFT, "verify": CaseState.SUBMITTED, "plan": CaseState.VERIFIED}
 EARLY_METHOD = "reallocate"
-EARLY_FROM_DAYS = 8
+EARLY_FROM_WORKING_DAYS = 3  # reported this many working days back (and one more per later step): 春节 or not
 LIVE_TASK = (STATUS.NEW, STATUS.ASSIGNED)
 
 
@@ -406,6 +406,14 @@ def _at(day: datetime.date, minute_of_day: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(9 + minute // 60, minute % 60), tzinfo=BEIJING)
 
 
+def _working_days_before(day: datetime.date, n: int) -> datetime.date:
+    """The working day `n` working days before `day` (each step of a walk takes one)."""
+    while n:
+        day -= datetime.timedelta(days=1)
+        n -= is_workday(day)
+    return day
+
+
 def _working_day_from(day: datetime.date) -> datetime.date:
     while not is_workday(day):
         day += datetime.timedelta(days=1)
@@ -636,7 +644,7 @@ def demo_cases_load() -> CasesSummary:
             walks.append(Walk(method, pending.pop(0), 2 * index + 2, day, stops[index % len(stops)], client))
         if method.code == EARLY_METHOD:
             for offset, stop in enumerate(early):
-                day = _working_day_from(today - datetime.timedelta(days=EARLY_FROM_DAYS - offset))
+                day = _working_days_before(today, EARLY_FROM_WORKING_DAYS + list(EARLY_STOPS).index(stop))
                 walks.append(Walk(method, pending.pop(0), 100 + offset, day, stop, client))
     with _jobs_in_process():
         _run(walks, until=timezone.now())

@@ -75,9 +75,11 @@ def test_every_method_gets_a_closed_case_and_an_open_one_signed_on_their_days_an
     # And a case waits at each step before the plan: every state of the path shows in the county.
     live = [STATUS.NEW, STATUS.ASSIGNED]
     for stop, state in EARLY_STOPS.items():
-        [case] = DisposalCase.objects.filter(state=state)
+        # The early case of each step (no method yet); a method's own case may also stand in that state (a plan
+        # returned for rework is 已认定 again), so the early one is picked by its missing method.
+        [case] = DisposalCase.objects.filter(state=state, method="")
         [task] = Task.objects.filter(process_id=case.pk, flow_task_type="HUMAN", status__in=live)
-        assert (task.flow_task.name, case.method) == (stop, ""), state
+        assert task.flow_task.name == stop, state
     assert {c.state for c in DisposalCase.objects.all()} >= {*EARLY_STOPS.values(), CaseState.PLAN_SUBMITTED,
                                                              CaseState.PLAN_APPROVED, CaseState.EXECUTED,
                                                              CaseState.CLOSED}  # fmt: skip
