@@ -175,9 +175,9 @@ def test_a_quarterly_lease_falls_into_arrears_is_paid_and_ends_early_with_the_bu
 
     # The rent ledger, for the building's unit: the payment month's 实收 and 上缴, the contract's own row.
     page = county.as_(FINANCE)
-    page.goto(county.url("/contracts/ledger/"))
-    page.locator("#ledger-filter").get_by_label("持有单位").select_option(label=holder.name)
-    page.locator("#ledger-filter").get_by_role("button", name="查询").click()
+    # By the unit's address: the 持有单位 filter shows only where contracts of several units are visible, and whether
+    # the demo county's cases exist depends on the signing certificates earlier tests made.
+    page.goto(county.url(f"/contracts/ledger/?unit={holder.pk}"))
     wait_for_text(page, "#by-contract tbody", CONTRACT_NO)
     month = page.locator("#ledger-months tbody tr", has_text=f"{late_day.year}年{late_day.month}月")
     received = Payment.objects.filter(
