@@ -74,6 +74,8 @@ def _locked(contract: Contract) -> Contract:
 def _active(contract: Contract) -> None:
     if contract.state != ContractState.ACTIVE:
         raise DomainError(f"该合同{contract.get_state_display()}，不能再办理终止、收回或续签。")
+    if contract.awaits_closing:
+        raise DomainError("该事项尚未销号：合同的收回、终止和续签在县财政局销号后办理，其间可照常登记收款。")
 
 
 def _text(errors: dict, field: str, value: str, label: str, limit: int, *, required: bool = True) -> str:

@@ -13,9 +13,11 @@ whatever the number of contracts.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
@@ -170,43 +172,81 @@ def ledger_groups(
     "month" (the key is the tuple of those values, in that order; () for the whole): three queries and the arrears
     cutoff's few calendar queries. With `count_contracts`, "contracts" counts, per group, the contracts with an
     installment due (the dashboard's 件数; a COUNT DISTINCT, so asked for only where shown)."""
+    return ledger_groups_over(
+        contracts, {"": months}, today=today, by=by, cutoff=cutoff, count_contracts=count_contracts
+    )[""]
+
+
+def ledger_groups_over(
+    contracts: QuerySet[Contract],
+    ranges: dict[str, MonthRange],
+    *,
+    today: dt.date,
+    by: tuple[str, ...] = (),
+    cutoff: dt.date | None = None,
+    count_contracts: bool = False,
+) -> dict[str, dict[tuple, dict]]:
+    """ledger_groups for several month ranges at once (the dashboard's period and year to date), by range name: the
+    installments in one query and, unless grouped by month, the payments in one more, each range's figures a
+    filtered sum over the span of them all."""
     # Every contract (a county-wide reader): no semi-join of the installments and payments with the whole table.
     ids = None if _all_contracts(contracts) else contracts.order_by().values("pk")
     cutoff = cutoff or ledger_cutoff(today)
-    out: dict[tuple, dict] = {}
+    first, end = min(r.first for r in ranges.values()), max(r.end for r in ranges.values())
+    out: dict[str, dict[tuple, dict]] = {name: {} for name in ranges}
 
-    def bucket(key: tuple) -> dict:
-        return out.setdefault(key, {**blank(), "contracts": 0})
+    def bucket(name: str, key: tuple) -> dict:
+        return out[name].setdefault(key, {**blank(), "contracts": 0})
 
-    due = Installment.objects.order_by().filter(due_on__gte=months.first, due_on__lt=months.end)
+    def within(day: str, r: MonthRange, moment: bool = False) -> Q:
+        low, high = (_moment(r.first), _moment(r.end)) if moment else (r.first, r.end)
+        return Q(**{f"{day}__gte": low, f"{day}__lt": high})
+
+    due = Installment.objects.order_by().filter(due_on__gte=first, due_on__lt=end)
     if ids is not None:
         due = due.filter(contract__in=ids)
     if "month" in by:
         due = due.annotate(month=TruncMonth("due_on"))
-    figures = {
-        # 提前终止 cancels what falls due from its date on: such an installment owes what was paid on it, if anything.
-        "due": Sum(Case(When(cancelled_on__isnull=False, then=F("paid")), default=F("amount"))),
-        "arrears": Sum(F("amount") - F("paid"), filter=in_arrears_q(cutoff)),
-    }
-    if count_contracts:
-        figures["contracts"] = Count("contract_id", distinct=True)
+    # 提前终止 cancels what falls due from its date on: such an installment owes what was paid on it, if anything.
+    owed = Case(When(cancelled_on__isnull=False, then=F("paid")), default=F("amount"))
+    figures = {}
+    for name, r in ranges.items():
+        figures[f"due{name}"] = Sum(owed, filter=within("due_on", r))
+        figures[f"arrears{name}"] = Sum(F("amount") - F("paid"), filter=in_arrears_q(cutoff) & within("due_on", r))
+        if count_contracts:
+            figures[f"contracts{name}"] = Count("contract_id", distinct=True, filter=within("due_on", r))
     for row in due.values(*(_ON_INSTALLMENT[b] for b in by)).annotate(**figures):
-        row = {b: row[_ON_INSTALLMENT[b]] for b in by} | row
-        target = bucket(_key(row, by))
-        target["due"], target["arrears"] = _d(row["due"]), _d(row["arrears"])
-        target["contracts"] = row.get("contracts", 0)
+        key = _key({b: row[_ON_INSTALLMENT[b]] for b in by}, by)
+        for name in ranges:
+            if row[f"due{name}"] is None:
+                continue  # nothing of this group falls due in this range
+            target = bucket(name, key)
+            target["due"], target["arrears"] = _d(row[f"due{name}"]), _d(row[f"arrears{name}"])
+            target["contracts"] = row.get(f"contracts{name}", 0)
 
     payments = Payment.objects.order_by()
     if ids is not None:
         payments = payments.filter(installment__contract__in=ids)
-    received = payments.filter(paid_on__gte=months.first, paid_on__lt=months.end)
-    remitted = payments.filter(confirmed_at__gte=_moment(months.first), confirmed_at__lt=_moment(months.end))
-    for figure, qs, day in (("received", received, "paid_on"), ("remitted", remitted, "confirmed_at")):
+    # 实收 by the day received, 上缴 by the day finance confirmed it: one query for both, but by month one each (their
+    # months differ).
+    span = MonthRange(first, end - relativedelta(months=1))
+    received, remitted = {"received": ("paid_on", False)}, {"remitted": ("confirmed_at", True)}
+    for days in [received, remitted] if "month" in by else [received | remitted]:
+        qs = payments.filter(reduce(operator.or_, (within(day, span, moment) for day, moment in days.values())))
         if "month" in by:
+            [(day, _)] = days.values()
             qs = qs.annotate(month=TruncMonth(day))
-        for row in qs.values(*(_ON_PAYMENT[b] for b in by)).annotate(total=Sum("amount")):
-            row = {b: row[_ON_PAYMENT[b]] for b in by} | row
-            bucket(_key(row, by))[figure] = _d(row["total"])
+        sums = {
+            f"{figure}{name}": Sum("amount", filter=within(day, r, moment))
+            for figure, (day, moment) in days.items()
+            for name, r in ranges.items()
+        }
+        for row in qs.values(*(_ON_PAYMENT[b] for b in by)).annotate(**sums):
+            key = _key({b: row[_ON_PAYMENT[b]] for b in by}, by)
+            for name in ranges:
+                for figure in days:
+                    if row[f"{figure}{name}"] is not None:
+                        bucket(name, key)[figure] = _d(row[f"{figure}{name}"])
     return out
 
 

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 
 from assets.models import Asset, AssetAttachment, Organization, User
 from assets.uscc import validate_uscc
-from workflows.models import DisposalCase
+from workflows.models import CaseState, DisposalCase
 
 from . import kinds as _kinds  # noqa: F401  (the ending documents' kinds, registered once)
 from . import schedule
@@ -124,6 +124,12 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"合同 #{self.pk}"
+
+    @property
+    def awaits_closing(self) -> bool:
+        """Made when its case's execution was recorded, the case not yet 销号: rent is recorded against it and arrears
+        run, but it ends (到期收回, 提前终止) or renews only once finance has closed the case."""
+        return self.case.state != CaseState.CLOSED
 
     def terms(self) -> dict:
         """The terms the schedule is made from (contracts.schedule.payment_schedule)."""

@@ -1,6 +1,7 @@
-"""The writes of a contract: its creation at 销号, a payment the unit records, finance's confirmation of its
-remittance. Each in one transaction: lock, check who may act (role, organization, segregation of duties), check the
-input (all problems at once, nothing saved on any), write, and append the AuditEvent."""
+"""The writes of a contract: its creation when the case's execution is recorded, a payment the unit records,
+finance's confirmation of its remittance. Each in one transaction: lock, check who may act (role, organization,
+segregation of duties), check the input (all problems at once, nothing saved on any), write, and append the
+AuditEvent."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from .schedule import ScheduleError
 
 @transaction.atomic
 def contract_create_for_case(*, case: DisposalCase, user=None) -> Contract | None:
-    """At 销号 of a method that runs over time: its contract from the execution's terms, the schedule, and the
-    execution's one receipt booked on the first installments (the case's figures stay as they are). Idempotent: a
-    case has one first version."""
+    """When the execution of a method that runs over time is recorded (the case then waits for 销号): its contract
+    from the execution's terms, the schedule, and the execution's one receipt booked on the first installments (the
+    case's figures stay as they are). From then on the unit records rent against it, and arrears run, while finance
+    confirms the remittance and closes the case. Idempotent: a case has one first version."""
     spec = methods.get(case.method)
     if spec is None or spec.contract is None:
         return None
@@ -58,11 +60,26 @@ def contract_create_for_case(*, case: DisposalCase, user=None) -> Contract | Non
     for payment in payments:  # their installments saved just now
         payment.save()
     audit_record(
-        user=user, role=Role.FINANCE_APPROVER if user else "system", action="contract_create", case=case,
+        user=user, role=Role.UNIT_CLERK if user else "system", action="contract_create", case=case,
         data={"contract": contract.pk, "number": contract.number, "counterparty": contract.counterparty,
               "installments": len(installments), "booked": str(sum((p.amount for p in payments), Decimal(0)))},
     )  # fmt: skip
     return contract
+
+
+def receipt_confirm_for_case(*, case: DisposalCase) -> int:
+    """财政确认收入上缴 of a contract method's case: the payments its execution's receipt was booked as (its first
+    contract, its 缴款凭证号) are confirmed with the case's confirmation, as booking.receipt_payments would have
+    written them had the contract been made after it. The case step already checked who may confirm."""
+    if not case.remittance_confirmed_by_id:
+        return 0
+    return Payment.objects.filter(
+        installment__contract__case=case, installment__contract__version=1, receipt_no=case.remittance_receipt_no,
+        confirmed_at__isnull=True,
+    ).update(
+        confirmed_by_id=case.remittance_confirmed_by_id, confirmed_at=case.remittance_confirmed_at,
+        nontax_receipt_no=case.remittance_receipt_no,
+    )  # fmt: skip
 
 
 def _holding_clerk(actor: Actor, contract: Contract) -> None:

@@ -87,7 +87,7 @@ def _page(request, contract: Contract, *, payment_form=None, confirm_forms=None,
 def _end_context(user, contract: Contract, forms: dict) -> dict:
     """The contract's end on its page: how it ended, its renewals and versions, its documents; and for the unit's
     clerk the three ending forms while it runs, for whoever holds the open renewal's step its decision."""
-    active = contract.state == ContractState.ACTIVE
+    active = contract.state == ContractState.ACTIVE and not contract.awaits_closing
     renewals = list(
         contract.renewals.select_related(
             "requested_by", "reviewed_by", "decided_by", "department", "minutes", "renewed"
@@ -103,11 +103,11 @@ def _end_context(user, contract: Contract, forms: dict) -> dict:
         "pending_renewal": pending,
         "versions": list(Contract.objects.filter(case=contract.case).order_by("version")),
         "documents": documents_of(contract).order_by("requested_at", "pk"),
-        "return_form": (forms.get("return_form") or ReturnForm(prefix="ret")) if clerk else None,
-        "terminate_form": (forms.get("terminate_form") or TerminateForm(prefix="end")) if clerk else None,
-        "renewal_form": (forms.get("renewal_form") or RenewalForm(prefix="ren", route_text=_route_text(contract)))
-        if asks
-        else None,
+        # A refused submit shows its form with the refusal, even where the form would not be offered now.
+        "return_form": forms.get("return_form") or (ReturnForm(prefix="ret") if clerk else None),
+        "terminate_form": forms.get("terminate_form") or (TerminateForm(prefix="end") if clerk else None),
+        "renewal_form": forms.get("renewal_form")
+        or (RenewalForm(prefix="ren", route_text=_route_text(contract)) if asks else None),
         "decision_form": (forms.get("decision_form") or RenewalDecisionForm(prefix="apr")) if decides else None,
     }
     pk = contract.pk

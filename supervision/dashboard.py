@@ -626,8 +626,9 @@ def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | N
     The contract methods read the rent ledger (contracts.ledger): a quarterly lease owes its quarter in the month it
     falls due, not its year at execution; their 上缴 is what finance confirmed, so it equals 财政已确认. The one-off
     methods (拍卖, 报废, 置换 …) count their case in the month its execution result was recorded, and so does a
-    contract method's case between its execution and its 销号, before its contract exists (its receipt is then booked
-    on the contract's first installments: contracts.booking)."""
+    contract method's case that has no contract (one closed before contracts existed whose execution named no term
+    or counterparty: contracts.backfill). Every other contract method's case has its contract from its execution on,
+    its receipt booked on the first installments (contracts.booking)."""
     today = today or timezone.localdate()
     one_off = [m for m in EARNING_METHODS if m not in CONTRACT_METHODS]
     qs = DisposalCase.objects.order_by().filter(
@@ -663,13 +664,15 @@ def proceeds_figures(scope: SupervisionScope, period: Period, today: dt.date | N
     contracts = _scoped(Contract.objects.all(), case_scope_q(scope, prefix="case__"))
     last_month = dt.date(period.year, period.last_month, 1)
     cutoff = rent_ledger.ledger_cutoff(today)
-    for key, months in (
-        ("period", rent_ledger.MonthRange.of(period.start, last_month)),
-        ("ytd", rent_ledger.MonthRange.of(period.year_start, last_month)),
-    ):
-        for (method,), figures in rent_ledger.ledger_groups(
-            contracts, months, today=today, by=("method",), cutoff=cutoff, count_contracts=True
-        ).items():
+    ranges = {
+        "period": rent_ledger.MonthRange.of(period.start, last_month),
+        "ytd": rent_ledger.MonthRange.of(period.year_start, last_month),
+    }
+    over = rent_ledger.ledger_groups_over(
+        contracts, ranges, today=today, by=("method",), cutoff=cutoff, count_contracts=True
+    )
+    for key, groups in over.items():
+        for (method,), figures in groups.items():
             if method not in rows:
                 continue  # a contract method that earns nothing has no row (nor any installment)
             rows[method][key] = {

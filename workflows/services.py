@@ -64,7 +64,7 @@ from .models import (
     unmet_conditions,
 )
 from .permissions import WITHDRAW_REFUSED, may_withdraw
-from .signals import case_closed
+from .signals import case_executed, remittance_confirmed
 from .trail import event_label
 
 FINANCE_KINDS = (OrganizationKind.FINANCE, OrganizationKind.ASSET_CENTER)
@@ -1007,6 +1007,8 @@ def case_record_execution(
     role = Role.UNIT_CLERK
     data = {**(record or {}), **(proceeds or {}), "note": note.strip(), "evidence": [a.pk for a in evidence]}
     _audit(actor, case, "record_execution", role, states, data)
+    # A method that runs over time goes on as a contract from here (its schedule, payments, arrears): `contracts`.
+    case_executed.send(sender=DisposalCase, case=case, user=actor.principal)
     _notify(_finance_users(), case, f"待{'确认收入上缴' if earning else '销号'}：{case.asset.code}")
     signers = [case.holding_unit] + ([case.receiving_unit] if case.spec.receiver else [])
     _document(case, case.spec.document, "execute", signers)
@@ -1091,6 +1093,7 @@ def case_confirm_remittance(*, actor: Actor, case: DisposalCase, note: str = "")
     _save(case)
     data = {"receipt_no": case.remittance_receipt_no, "note": note.strip()}
     _audit(actor, case, "confirm_remittance", Role.FINANCE_APPROVER, states, data)
+    remittance_confirmed.send(sender=DisposalCase, case=case, user=actor.principal)
     return case
 
 
@@ -1119,8 +1122,6 @@ def case_close(*, actor: Actor, case: DisposalCase, note: str = "") -> DisposalC
     added = case.spec.on_close(case=case, user=actor.principal) if case.spec.on_close else {}
     data = {"asset_status": asset.status, "note": note.strip(), **added}
     _audit(actor, case, "close", Role.FINANCE_APPROVER, states, data)
-    # A method that runs over time goes on as a contract (its schedule, payments, arrears): the `contracts` app.
-    case_closed.send(sender=DisposalCase, case=case, user=actor.principal)
     _notify([case.reported_by, *([case.submitted_by] if case.submitted_by else [])], case, f"已销号：{case.asset.code}")
     _document(case, "closure", "close", [actor.principal.organization])
     return case

@@ -61,3 +61,19 @@ def test_a_closed_case_of_a_method_without_a_contract_gets_none(computer, alice,
     case_at(CaseState.CLOSED, computer, clerk=alice, head=henry, reviewer=rita, finance=fiona)  # 报废
 
     assert contracts_backfill(apps) == 0 and not Contract.objects.exists()
+
+
+def test_a_lease_executed_before_contracts_came_at_execution_gets_its_contract_when_migrated(
+    building, alice, henry, hugo, fiona
+):
+    """Migration 0007: a lease executed and still waiting for 销号 when contracts moved from 销号 to execution."""
+    case = case_at(CaseState.EXECUTED, building, method="lease", clerk=alice, head=henry, reviewer=hugo, finance=fiona)
+    forget_contracts()
+
+    assert contracts_backfill(apps) == 0  # closed cases only
+    assert contracts_backfill(apps, state="executed") == 1
+
+    contract = Contract.objects.get(case=case)
+    [payment] = Payment.objects.filter(installment__contract=contract)
+    assert (payment.amount, payment.recorded_by, payment.confirmed_at) == (Decimal("52000"), alice, None)
+    assert contracts_backfill(apps, state="executed") == 0

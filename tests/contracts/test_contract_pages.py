@@ -22,8 +22,9 @@ from core.errors import DomainError
 from supervision.dashboard import Period, dashboard_figures
 from supervision.models import ReportKind
 from workflows.models import CaseState, Policy
+from workflows.services import case_close, case_confirm_remittance
 
-from ..cases import case_at, lease_record, proceeds
+from ..cases import as_, case_at, fetch, lease_record, proceeds
 from ..clock import TODAY, at, term_ends
 from ..workflows.test_flow_urls import errors
 
@@ -255,3 +256,36 @@ def test_a_wrong_counterparty_code_is_refused_at_execution_and_no_contract_is_ma
                 record=record)  # fmt: skip
 
     assert not Contract.objects.exists()
+
+
+def test_an_executed_lease_has_its_contract_before_销号_rent_is_recorded_and_its_end_waits(
+    client, building, alice, henry, hugo, fiona, fred
+):
+    """The contract is made when the execution is recorded (issue 14 §1): while finance still has to confirm the
+    remittance and close the case, the clerk records rent against it; its return, termination and renewal wait for
+    销号, and say so. Finance's confirmation of the case confirms the receipt booked at execution."""
+    record = lease_record(lease_starts_on=TODAY, lease_ends_on=term_ends(TODAY, 3), payment_cycle="按季")
+    case = case_at(CaseState.EXECUTED, building, method="lease", clerk=alice, head=henry, reviewer=hugo,
+                   finance=fiona, record=record, money=proceeds("13000", remitted="13000"))  # fmt: skip
+    contract = contract_of(case)
+    [booked] = Payment.objects.filter(installment__contract=contract)
+    assert (booked.amount, booked.recorded_by, booked.confirmed_at) == (Decimal("13000"), alice, None)
+
+    text = page(client, alice, contract).content.decode()
+    assert "处置事项尚待县财政局销号" in text and "确认收回" not in text and "提交续签申请" not in text
+    assert pay(client, alice, contract, 2, "13000", TODAY, "MX-SK-0002").status_code == 302
+    client.force_login(alice)
+    refused = client.post(reverse("contracts:return", args=[contract.pk]), {
+        "ret-returned_on": TODAY.isoformat(), "ret-condition": "房屋完好。", "ret-outcome": "in_use",
+    })  # fmt: skip
+    assert refused.status_code == 422
+    assert "该事项尚未销号：合同的收回、终止和续签在县财政局销号后办理" in refused.content.decode()
+    assert Contract.objects.get(pk=contract.pk).state == "active" and not hasattr(contract, "end")
+
+    case_confirm_remittance(actor=as_(fred), case=fetch(case))
+    booked = Payment.objects.get(pk=booked.pk)
+    assert (booked.confirmed_by, booked.nontax_receipt_no) == (fred, "川财缴2026-00123")
+    second = Payment.objects.get(receipt_no="MX-SK-0002")
+    assert second.confirmed_at is None  # the clerk's own payment is confirmed on the contract page, as ever
+    case_close(actor=as_(fiona), case=fetch(case))
+    assert "确认收回" in page(client, alice, contract).content.decode()

@@ -301,11 +301,12 @@ def test_the_dashboard_and_its_workbook_say_how_the_money_is_counted_and_link_th
     assert any(str(line).startswith("出租出借、委托运营") for line in lines)
 
 
-def test_a_lease_executed_but_not_yet_closed_counts_its_receipt_until_its_contract_takes_over(
+def test_a_lease_has_its_contract_from_its_execution_and_counts_its_receipt_once_through_销号(
     building, alice, henry, hugo, fiona, fred
 ):
-    """Between execution and 销号 the lease has no contract yet: the dashboard counts its receipt from the case, in
-    the month of its execution; once closed, the contract's ledger counts the same money, not twice."""
+    """The recorded execution makes the contract (issue 14 §1): between execution and 销号 the dashboard counts the
+    receipt from the contract's ledger, in the month of its execution, and 销号 changes neither the contract nor the
+    figure."""
     case = case_at(CaseState.EXECUTED, building, method="lease", clerk=alice, head=henry, reviewer=hugo,
                    finance=fiona, confirmer=fred)  # fmt: skip
     period = Period.containing(ReportKind.MONTHLY, TODAY)
@@ -316,11 +317,14 @@ def test_a_lease_executed_but_not_yet_closed_counts_its_receipt_until_its_contra
 
     executed = lease_row()
     assert (executed["n"], executed["amount_received"]) == (1, Decimal("52000"))
-    assert not Contract.objects.filter(case_id=case.pk).exists()
+    contract = Contract.objects.get(case_id=case.pk)
+    assert contract.awaits_closing
+    assert sum(i.paid for i in contract.installments.all()) == Decimal("52000")
 
     case_confirm_remittance(actor=as_(fred), case=fetch(case))
     case_close(actor=as_(fiona), case=fetch(case))
 
     closed = lease_row()
-    assert Contract.objects.filter(case_id=case.pk).count() == 1
+    assert list(Contract.objects.filter(case_id=case.pk).values_list("pk", flat=True)) == [contract.pk]
+    assert not Contract.objects.get(pk=contract.pk).awaits_closing
     assert (closed["n"], closed["amount_received"]) == (1, Decimal("52000"))
