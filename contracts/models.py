@@ -25,28 +25,6 @@ class Cycle(models.TextChoices):
     ONE_OFF = schedule.ONE_OFF, "一次性"
 
 
-class ContractPolicy(models.Model):
-    """The contracts' own settings, edited in the admin (one row, like workflows.Policy, kept here so that contracts
-    need no workflows migration): how early the holding unit hears of an installment falling due."""
-
-    reminder_lead_working_days = models.PositiveSmallIntegerField(
-        "到期提醒提前（工作日）", default=5, validators=[MaxValueValidator(60)],
-        help_text="合同应收款项到期前此工作日数，提醒资产持有单位的经办人收取",
-    )  # fmt: skip
-
-    class Meta:
-        verbose_name = "合同收款参数"
-        verbose_name_plural = "合同收款参数"
-
-    def __str__(self) -> str:
-        return "合同收款参数"
-
-    @classmethod
-    def current(cls) -> "ContractPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
-
-
 class ContractState(models.TextChoices):
     ACTIVE = "active", "履行中"
     TERMINATED = "terminated", "已终止"  # ended early (提前终止), the asset returned

@@ -1,5 +1,5 @@
 """Rent reminders (issue 14 §2), run by beat (contracts.tasks): the holding unit's clerks hear of each installment
-ContractPolicy.reminder_lead_working_days working days before it falls due, and its clerks and head once it falls into
+Policy.reminder_lead_working_days working days before it falls due, and its clerks and head once it falls into
 arrears (contracts.arrears). Each notice goes once: an installment is claimed by a conditional UPDATE of its mark
 (reminded_at / arrears_notified_at still empty) before anyone is told, so a second run, or two workers at once, send
 nothing more."""
@@ -19,7 +19,7 @@ from workflows.calendar import add_working_days
 from workflows.models import Notification, Policy
 
 from .arrears import arrears_cutoff, in_arrears_q
-from .models import ContractPolicy, ContractState, Installment
+from .models import ContractState, Installment
 
 
 def _people(unit_id: int, *roles: str) -> list[User]:
@@ -45,7 +45,7 @@ def rent_reminders_sweep(*, today: dt.date | None = None) -> dict:
     """Sends the notices due today (see the module's docstring); returns how many installments each kind covered."""
     today = today or timezone.localdate()
     now = timezone.now()
-    lead = ContractPolicy.current().reminder_lead_working_days
+    lead = Policy.current().reminder_lead_working_days
     counts = {"reminded": 0, "arrears": 0}
     open_installments = Installment.objects.filter(
         contract__state=ContractState.ACTIVE, paid__lt=F("amount"), cancelled_on__isnull=True

@@ -69,6 +69,10 @@ class Policy(models.Model):
         "租金欠缴宽限期（工作日）", default=10, validators=[MaxValueValidator(60)],
         help_text="合同应收款项到期后超过此工作日仍未付清的列入欠缴预警",
     )  # fmt: skip
+    reminder_lead_working_days = models.PositiveSmallIntegerField(
+        "收款到期提醒提前（工作日）", default=5, validators=[MaxValueValidator(60)],
+        help_text="合同应收款项到期前此工作日数，提醒资产持有单位的经办人收取",
+    )  # fmt: skip
     idle_alert_months = models.PositiveSmallIntegerField(
         "闲置未申报预警（月）", default=12, validators=[MinValueValidator(1)],
         help_text="闲置超过此月数仍未申报盘活的资产列入预警",

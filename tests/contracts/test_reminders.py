@@ -1,5 +1,5 @@
 """Rent reminders (contracts.reminders, beat's rent-reminders): the holding unit's clerks hear of an installment
-ContractPolicy.reminder_lead_working_days working days before it falls due, its clerks and head once it falls into
+Policy.reminder_lead_working_days working days before it falls due, its clerks and head once it falls into
 arrears; each notice once, whatever the number of runs; a paid installment is never chased. The job runs in-process
 with the clock moved, and once through the real worker in the PostgreSQL + Redis pass."""
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from contracts.arrears import grace_ends_on
-from contracts.models import Contract, ContractPolicy
+from contracts.models import Contract
 from contracts.reminders import rent_reminders_sweep
 from contracts.tasks import rent_reminders
 from workflows.calendar import add_working_days, is_workday
@@ -62,7 +62,7 @@ def sweep_on(day: datetime.date) -> dict:
 
 def test_the_clerks_hear_of_an_installment_its_lead_working_days_before_it_falls_due_and_only_once(lease, alice, henry):
     second = lease.installments.get(sequence=2)
-    lead = ContractPolicy.current().reminder_lead_working_days
+    lead = Policy.current().reminder_lead_working_days
     first_day = first_reminder_day(second.due_on, lead)
 
     assert sweep_on(first_day - datetime.timedelta(days=1)) == {"reminded": 0, "arrears": 0}
@@ -82,7 +82,7 @@ def test_the_clerks_hear_of_an_installment_its_lead_working_days_before_it_falls
 
 def test_the_lead_days_are_the_countys_setting(lease, alice):
     second = lease.installments.get(sequence=2)
-    ContractPolicy.objects.update_or_create(pk=1, defaults={"reminder_lead_working_days": 0})
+    Policy.objects.filter(pk=Policy.current().pk).update(reminder_lead_working_days=0)
 
     day_before = second.due_on - datetime.timedelta(days=1)
     while not is_workday(day_before):  # the working day before: a holiday's window reaches the next working day
@@ -98,7 +98,7 @@ def test_an_installment_paid_in_advance_is_not_chased(client, lease, alice):
     assert client.post(reverse("contracts:payment_record", args=[lease.pk]), data).status_code == 302
 
     late = grace_ends_on(second.due_on, Policy.current().arrears_grace_working_days) + datetime.timedelta(days=1)
-    for day in (first_reminder_day(second.due_on, ContractPolicy.current().reminder_lead_working_days), late):
+    for day in (first_reminder_day(second.due_on, Policy.current().reminder_lead_working_days), late):
         assert sweep_on(day) == {"reminded": 0, "arrears": 0}
     assert not Notification.objects.filter(message__contains="租金").exists()
 
