@@ -3,7 +3,7 @@ payments the unit records against it and finance's confirmation of their remitta
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
