@@ -199,8 +199,8 @@ def _fill_contracts(county: County, count: int, rng: random.Random, log) -> None
             "installment": _Table(Installment, ["id", "contract_id", "sequence", "due_on", "period_ends_on", "amount",
                                                 "paid"]),
             "payment": _Table(Payment, [
-                "installment_id", "amount", "paid_on", "receipt_no", "recorded_by_id", "recorded_at", "confirmed_by_id",
-                "confirmed_at", "nontax_receipt_no",
+                "installment_id", "contract_id", "amount", "paid_on", "receipt_no", "recorded_by_id", "recorded_at",
+                "confirmed_by_id", "confirmed_at", "nontax_receipt_no",
             ]),
             "end": _Table(ContractEnd, ["contract_id", "kind", "returned_on", "condition", "outcome", "idle_reason",
                                         "deposit_outcome", "recorded_by_id", "recorded_at"]),
@@ -231,7 +231,7 @@ def _fill_contracts(county: County, count: int, rng: random.Random, log) -> None
                     if confirmed_on < today and rng.random() < CONFIRMED_SHARE:
                         confirmed = _at(confirmed_on, 10)
                     t["payment"].add((
-                        installment_id, paid, paid_on, f"SK{installment_id:010d}", clerk, _at(paid_on, 16),
+                        installment_id, contract_id, paid, paid_on, f"SK{installment_id:010d}", clerk, _at(paid_on, 16),
                         rng.choice(finance[unit_id]) if confirmed else None, confirmed,
                         f"5100{installment_id:012d}" if confirmed else "",
                     ))  # fmt: skip

@@ -82,6 +82,8 @@ def receipt_payments(case, installments: list, Payment, *, paid_on, recorded_at)
     case's own figures stay as they are; only what the schedule cannot hold (a receipt larger than the whole term)
     is left off the schedule."""
     left = case.amount_received or Decimal(0)
+    # Payment.contract came after the migrations that book with their historical models (0002, 0007; 0009 fills it).
+    keeps_contract = any(f.name == "contract" for f in Payment._meta.concrete_fields)
     payments = []
     for installment in installments:
         if left <= 0:
@@ -97,6 +99,7 @@ def receipt_payments(case, installments: list, Payment, *, paid_on, recorded_at)
                 recorded_by_id=case.execution_recorded_by_id, recorded_at=recorded_at,
                 confirmed_by_id=case.remittance_confirmed_by_id, confirmed_at=case.remittance_confirmed_at,
                 nontax_receipt_no=case.remittance_receipt_no if case.remittance_confirmed_by_id else "",
+                **({"contract_id": installment.contract_id} if keeps_contract else {}),
             )
         )  # fmt: skip
     return payments

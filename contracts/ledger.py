@@ -49,9 +49,9 @@ _ON_INSTALLMENT = {
     "month": "month",
 }
 _ON_PAYMENT = {
-    "contract": "installment__contract_id",
-    "holding_unit": "installment__contract__holding_unit_id",
-    "method": "installment__contract__method",
+    "contract": "contract_id",
+    "holding_unit": "contract__holding_unit_id",
+    "method": "contract__method",
     "month": "month",
 }
 
@@ -226,7 +226,7 @@ def ledger_groups_over(
 
     payments = Payment.objects.order_by()
     if ids is not None:
-        payments = payments.filter(installment__contract__in=ids)
+        payments = payments.filter(contract__in=ids)
     # 实收 by the day received, 上缴 by the day finance confirmed it: one query for both, but by month one each (their
     # months differ).
     span = MonthRange(first, end - relativedelta(months=1))

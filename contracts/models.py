@@ -153,6 +153,11 @@ class Payment(models.Model):
     installment = models.ForeignKey(
         Installment, verbose_name="应收款项", on_delete=models.PROTECT, related_name="payments"
     )
+    # The installment's contract, kept beside it (save() sets it; so do the bulk writers, contracts.booking and the
+    # bench) so the rent ledger sums a year of payments by contract, unit or method without the installments table.
+    contract = models.ForeignKey(
+        Contract, verbose_name="合同", on_delete=models.PROTECT, related_name="payments", editable=False
+    )
     amount = models.DecimalField("实收金额（元）", **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     paid_on = models.DateField("收款日期")
     receipt_no = models.CharField("收款凭证号", max_length=60)
@@ -188,6 +193,10 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.receipt_no
+
+    def save(self, *args, **kwargs):
+        self.contract_id = self.installment.contract_id
+        super().save(*args, **kwargs)
 
 
 class ContractEnd(models.Model):

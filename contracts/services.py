@@ -74,7 +74,7 @@ def receipt_confirm_for_case(*, case: DisposalCase) -> int:
     if not case.remittance_confirmed_by_id:
         return 0
     return Payment.objects.filter(
-        installment__contract__case=case, installment__contract__version=1, receipt_no=case.remittance_receipt_no,
+        contract__case=case, contract__version=1, receipt_no=case.remittance_receipt_no,
         confirmed_at__isnull=True,
     ).update(
         confirmed_by_id=case.remittance_confirmed_by_id, confirmed_at=case.remittance_confirmed_at,
@@ -152,8 +152,8 @@ def payment_record(
             ip=actor.ip,
         )  # fmt: skip
     payment = Payment.objects.create(
-        installment=installment, amount=amount, paid_on=paid_on, receipt_no=receipt_no.strip(), evidence=attachment,
-        recorded_by=actor.principal, recorded_at=timezone.now(),
+        installment=installment, contract=contract, amount=amount, paid_on=paid_on, receipt_no=receipt_no.strip(),
+        evidence=attachment, recorded_by=actor.principal, recorded_at=timezone.now(),
     )  # fmt: skip
     installment.paid += amount
     installment.save(update_fields=["paid"])

@@ -872,8 +872,9 @@ def rent_arrears(scope: SupervisionScope, today: dt.date, *, limit: int = LIST_L
     groups = late.values("contract_id").annotate(
         owed=Sum("amount"), received=Sum("paid"), oldest=Min("due_on"), n=Count("pk")
     )
-    count = groups.count()
-    listed = list(groups.order_by("oldest", "contract_id")[:limit])
+    # The count of all contracts in arrears rides on the listed rows (COUNT(*) OVER () counts the groups): one scan.
+    listed = list(groups.annotate(total=Window(Count("*"))).order_by("oldest", "contract_id")[:limit])
+    count = listed[0]["total"] if listed else 0
     contracts = Contract.objects.select_related("case__asset", "case__holding_unit").in_bulk(
         [g["contract_id"] for g in listed]
     )

@@ -289,3 +289,5 @@ def test_an_executed_lease_has_its_contract_before_销号_rent_is_recorded_and_i
     assert second.confirmed_at is None  # the clerk's own payment is confirmed on the contract page, as ever
     case_close(actor=as_(fiona), case=fetch(case))
     assert "确认收回" in page(client, alice, contract).content.decode()
+    # Each payment keeps its installment's contract beside it (the rent ledger sums by it).
+    assert {(p.contract_id, p.installment.contract_id) for p in Payment.objects.all()} == {(contract.pk, contract.pk)}
