@@ -1125,15 +1125,18 @@ def batch_splitting(
         return {"count": 0, "rows": []}
     # A window's plans are the n up to its last one in the unit's and category's order: the first few name it, the
     # last one dates it.
-    members_q = Q()
+    members_q, partitions = Q(), Q()
     for (unit_id, category_id), (n, _, _, last) in listed:
         first = last - n + 1
         shown = Q(position__gte=first, position__lte=min(last, first + SPLIT_CASES_LISTED - 1)) | Q(position=last)
+        partitions |= Q(holding_unit_id=unit_id, asset__category_id=category_id)
         members_q |= Q(holding_unit_id=unit_id, asset__category_id=category_id) & shown
     fields = ("pk", "position", "holding_unit_id", "asset__category_id", "plan_submitted_at", "asset__code",
               "asset__name", "asset__original_value", "holding_unit__name", "asset__category__name")  # fmt: skip
     members: dict[tuple[int, int], list[dict]] = {}
-    for case in plans.annotate(position=position).filter(members_q).order_by("plan_submitted_at", "pk").values(*fields):
+    # Only the listed units' and categories' plans are ranked again: whole partitions, so the positions are the same.
+    listed_plans = plans.filter(partitions).annotate(position=position).filter(members_q)
+    for case in listed_plans.order_by("plan_submitted_at", "pk").values(*fields):
         members.setdefault((case["holding_unit_id"], case["asset__category_id"]), []).append(case)
     rows = []
     for key, (n, total, limit, _) in listed:
