@@ -24,7 +24,7 @@ LOCAL_REDIS_URL := redis://127.0.0.1:6379/15
 # (another date in UTC) during the 2027 春节 break.
 AWKWARD_CLOCK := 2027-02-10T23:30:00+08:00
 
-.PHONY: run test system-packages deps migrate demo lint bench-import serve worker beat
+.PHONY: run test system-packages deps migrate demo lint walk bench-import serve worker beat
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -75,7 +75,7 @@ test: deps lint
 	if [ -z "$$redis" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then redis="$(LOCAL_REDIS_URL)"; fi; \
 	logs=$$(mktemp -d); start=$$(date +%s); \
 	echo "== pass 1: SQLite, jobs in-process (log: $$logs/sqlite.log) =="; \
-	( env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider --durations=15 > $$logs/sqlite.log 2>&1 ) & sqlite=$$!; \
+	( env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider --durations=15 -m "not walk" > $$logs/sqlite.log 2>&1 ) & sqlite=$$!; \
 	pg=""; \
 	if [ -n "$$db" ] && [ -n "$$redis" ]; then \
 	  echo "== pass 2: PostgreSQL + Redis + a real Celery worker, at $${PANHUO_TEST_CLOCK:-$(AWKWARD_CLOCK)} (log: $$logs/postgres.log) =="; \
@@ -91,6 +91,11 @@ test: deps lint
 	if [ -n "$$pg" ]; then wait $$pg || status=1; echo "== pass 2 (PostgreSQL) =="; cat $$logs/postgres.log; fi; \
 	echo "== both passes took $$(( $$(date +%s) - start )) s =="; \
 	exit $$status
+
+# A case of each lead department's area walked to 销号 in chromium (tests/browser/test_department_walks.py): minutes
+# each, so not in `make test`; screenshots in artifacts/screenshots/.
+walk: deps
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider -m walk tests/browser
 
 bench-import: deps
 	$(PY) manage.py bench import --rows 10000

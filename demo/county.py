@@ -1399,8 +1399,9 @@ def _assets_ensure(
 # name, category code (None: all), its sub-type codes (none: all), 盘活 / 处置 ("": both), holding-unit kind ("": all),
 # lead department (None: county-wide), measure, amount. The four county-wide rows are seed 004's 全年任务目标; the
 # department rows split them among the lead departments of DESIGN.md's category table, plus demo figures (not from
-# the seed) for two departments that lead equipment and schools. 盘活闲置办公设备 counts 盘活 only: a scrapped
-# computer is 处置.
+# the seed) for the departments that lead equipment, schools, instruments, infrastructure and elderly care, so each
+# lead department's 盘活 counts toward a target of its own. 盘活闲置办公设备 counts 盘活 only: a scrapped computer is
+# 处置.
 INDUSTRIAL_LAND = ("idle_land", "industrial_land")
 TARGETS = [
     ("处置批而未供产业用地", "land", ("unsupplied_land",), "", "", None, "area_ha", Decimal("35")),
@@ -1412,6 +1413,10 @@ TARGETS = [
     ("盘活闲置厂房和房屋", "building", (), "", "", "茂县住房和城乡建设局", "area_sqm", Decimal("100000")),
     ("盘活闲置办公设备", "general_equipment", (), "盘活", "", "茂县机关事务管理局", "count", Decimal("60")),
     ("盘活闲置校舍", "public_welfare", ("school",), "", "", "茂县教育局", "count", Decimal("5")),
+    ("开放共享大型科研仪器", "research_equipment", ("large_instrument",), "盘活", "", "茂县科学技术和农业畜牧局",
+     "count", Decimal("3")),
+    ("盘活景区和公用设施", "infrastructure", (), "盘活", "", "茂县文化体育和旅游局", "count", Decimal("3")),
+    ("盘活闲置养老机构", "public_welfare", ("elderly_care",), "盘活", "", "茂县民政局", "count", Decimal("2")),
 ]  # fmt: skip
 
 

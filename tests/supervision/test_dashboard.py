@@ -841,7 +841,12 @@ def test_the_demo_county_has_this_years_targets_from_seed_004_once():
     }
     assert Target.objects.get(name="盘活国有企业闲置资产").unit_kind == OrganizationKind.STATE_ENTERPRISE
     assert Target.objects.filter(year=2026, lead_department__name="茂县自然资源局").exists()
-    assert Target.objects.filter(year=2026).count() == 8
+    assert Target.objects.filter(year=2026).count() == 11
+    # The departments whose areas are walked to 销号 (make walk) each have a target their cases count toward.
+    led = set(
+        Target.objects.filter(year=2026).exclude(lead_department=None).values_list("lead_department__name", flat=True)
+    )
+    assert {"茂县科学技术和农业畜牧局", "茂县文化体育和旅游局", "茂县民政局", "茂县自然资源局"} <= led
 
 
 @pytest.mark.parametrize(
