@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gzip
 import io
+import json
 import logging
 import re
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any
 
+import python_calamine
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
@@ -33,7 +39,7 @@ from core.errors import DomainError
 from core.excel import text_cell
 from core.formatting import mu_to_sqm, sqm_to_mu
 from core.jobs import enqueue_on_commit
-from core.text import INVISIBLE, clean_text, normalize_code
+from core.text import INVISIBLE, clean_text, normalize_code, visible
 from core.uploads import check_package, office_package_limits, sniff_upload
 
 from .models import (
@@ -213,7 +219,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("备注", "remarks", "text", False, "选填。", width=20),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
-CODE_COLUMN, SUBTYPE_COLUMN, UNIT_COLUMN = (COLUMNS[HEADERS.index(h)] for h in ("资产编号", "资产子类", "持有单位"))
+CODE_COLUMN, CATEGORY_COLUMN, SUBTYPE_COLUMN, UNIT_COLUMN, MEASURE_COLUMN = (
+    COLUMNS[HEADERS.index(h)] for h in ("资产编号", "资产类别", "资产子类", "持有单位", "计量单位")
+)
 # What a row that leaves one of these blank stands for.
 ROW_DEFAULTS: dict[str, Any] = {
     "quantity": Decimal(1),
@@ -463,7 +471,9 @@ class _CellError(Exception):
 
 
 def _short(value: Any, limit: int = 30) -> str:
-    text = str(value)
+    """A value quoted in a message: text as typed (its invisible characters named), anything else as the ledger
+    writes it (3.0 as 3, a date as 2021-03-05)."""
+    text = visible(value if isinstance(value, str) else _as_text(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -473,17 +483,23 @@ _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _unescaped(text: str) -> str:
-    """A cell's text as Excel meant it (its _xHHHH_ escapes turned back into the characters)."""
+    """A cell's text as Excel meant it (its _xHHHH_ escapes turned back into the characters). An escape of no
+    character (a lone surrogate, U+FFFE, U+FFFF) stays as it is written, as calamine leaves it."""
     if "_x" in text:
-        text = _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _XSTRING_ESCAPE.sub(_escaped_char, text)
     return text
+
+
+def _escaped_char(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return match.group() if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE else chr(code)
 
 
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return _unescaped(value).strip()
+        return value.strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -668,6 +684,7 @@ class _Outcome:
         return self
 
 
+NO_IMPORT_RIGHT = "您没有导入资产台账的权限（只有单位经办人或系统管理员可以导入）。"
 UNREADABLE = "无法读取该文件：文件已损坏或不是有效的 Excel（.xlsx）文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 
 
@@ -680,6 +697,10 @@ class _Sheet:
     status_position: int | None = None  # our export's 台账状态 column, if the sheet has it
     # The columns the file has, ours or not: what it says it has, or as far as its header row goes.
     full_width: int = 0
+
+    @functools.cached_property
+    def code_position(self) -> int:
+        return next(p for c, p in self.positions if c.field == "code")
 
     @functools.cached_property
     def update_fields(self) -> list[str]:
@@ -754,6 +775,25 @@ def _open_sheet(wb, *, mode: str = ImportMode.ADD) -> tuple[Any, _Sheet]:
     return ws, sheet
 
 
+@dataclass
+class _Read:
+    """A data row as its cells say, before the register is consulted: typed values for the fields a cell fixes alone
+    (text, numbers, dates, choices), the cell's text for those the register resolves (category, sub-type, unit,
+    measure). The validation keeps the rows of a file that passed, so the commit checks them against the register
+    again without reading the workbook a second time."""
+
+    row: int
+    code: str  # as the register compares it (_code_key)
+    values: dict[str, Any]
+    bad: set[str] = field(default_factory=set)  # fields whose cell could not be read (reported)
+    shown: dict[str, str] = field(default_factory=dict)  # the preview's cells, by header
+    status: str = ""  # the 台账状态 cell's text, in a sheet with that column
+
+
+# The fields the register resolves: the read keeps their cells' text.
+RESOLVED_KINDS = ("category", "subtype", "unit", "measure")
+
+
 class _RowChecker:
     def __init__(self, lookups: _Lookups, *, mode: str = ImportMode.ADD) -> None:
         self.lookups = lookups
@@ -771,13 +811,19 @@ class _RowChecker:
     ) -> Asset | None:
         """The row as a new asset (新增), or as `current` with the row's values applied (更新: `current` is the
         importer's asset with the row's code, None when there is none). Errors go on `outcome`."""
+        read = self.read(row, cells, sheet, outcome, display=display)
+        return self.resolve(read, sheet, outcome, display=display, current=current)
+
+    def read(self, row: int, cells: tuple, sheet: _Sheet, outcome: _Outcome, *, display: bool) -> _Read:
+        """What the row's cells say, each cell checked on its own; nothing here depends on the register."""
         lk = self.lookups
-        values: dict[str, Any] = {}
-        bad: set[str] = set()
-        shown: dict[str, str] = {}
+        code_cell = cells[sheet.code_position]
+        code = _as_text(code_cell.value) if code_cell.data_type not in ("f", "e") else ""
+        read = _Read(row, _code_key(code), {})
+        values, shown = read.values, read.shown
 
         def error(column: Column, text: str) -> None:
-            bad.add(column.field)
+            read.bad.add(column.field)
             outcome.add(row, column.header, f"第{row}行「{column.header}」{text}")
 
         for column, position in sheet.positions:
@@ -813,13 +859,8 @@ class _RowChecker:
                     if not text and column.required:
                         raise _CellError("必须填写（只有空白或不可见字符）。")
                     values[column.field] = text
-                elif kind == "measure":
-                    measure = lk.measure_keys.get(_key(_as_text(raw)))
-                    if measure is None:
-                        raise _CellError(
-                            f"“{_short(raw)}”不在计量单位列表中，可选：{'、'.join(lk.measure_units)}（从下拉列表选择）。"
-                        )
-                    values[column.field] = measure
+                elif kind in RESOLVED_KINDS:
+                    values[column.field] = _as_text(raw)  # resolved against the register (resolve)
                 elif kind == "decimal":
                     values[column.field] = _as_decimal(raw, column, lk.max_digits[column.field])
                     if display:
@@ -833,29 +874,59 @@ class _RowChecker:
                     if choice is None:
                         raise _CellError(f"只能填写：{'、'.join(column.choices.labels)}，现为“{_short(raw)}”。")
                     values[column.field] = choice
-                elif kind == "category":
-                    category = lk.categories.get(_key(_as_text(raw)))
-                    if category is None:
-                        raise _CellError(f"“{_short(raw)}”不存在，请从下拉列表中选择（共 8 类，见“填写说明”）。")
-                    values["category"] = category
-                    if display:
-                        shown[column.header] = category.name
-                elif kind == "unit":
-                    unit = lk.units.get(_key(_as_text(raw)))
-                    if unit is None:
-                        raise _CellError(f"“{_short(raw)}”不在单位名录中，请填写单位全称或简称（可从下拉列表选择）。")
-                    if not self.updating:  # an update compares the unit with the asset's own instead (below)
-                        if not unit.is_active:
-                            raise _CellError(f"“{unit.name}”已停用，不能导入其资产。")
-                        if unit.pk not in lk.allowed_unit_ids:
-                            raise _CellError(f"{lk.scope_message}，本行为“{unit.name}”。")
-                    values["holding_unit"] = unit
-                    if display:
-                        shown[column.header] = unit.name
-                elif kind == "subtype":
-                    values["subtype"] = _as_text(raw)  # resolved below, once the category is known
             except _CellError as exc:
                 error(column, str(exc))
+        if sheet.status_position is not None and sheet.status_position < len(cells):
+            read.status = _as_text(cells[sheet.status_position].value)
+        return read
+
+    def resolve(
+        self, read: _Read, sheet: _Sheet, outcome: _Outcome, *, display: bool, current: Asset | None = None
+    ) -> Asset | None:
+        """The row read against the register as it is now: its unit, category, sub-type and measure, the asset's
+        rules, and for an update the asset it changes (`current`)."""
+        lk = self.lookups
+        row, bad, shown = read.row, set(read.bad), read.shown
+        values = dict(read.values)
+
+        def error(column: Column, text: str) -> None:
+            bad.add(column.field)
+            outcome.add(row, column.header, f"第{row}行「{column.header}」{text}")
+
+        measure_text = values.pop("unit_of_measure", None)
+        if measure_text is not None:
+            measure = lk.measure_keys.get(_key(measure_text))
+            if measure is None:
+                error(
+                    MEASURE_COLUMN,
+                    f"“{_short(measure_text)}”不在计量单位列表中，可选：{'、'.join(lk.measure_units)}（从下拉列表选择）。",
+                )
+            else:
+                values["unit_of_measure"] = measure
+        category_text = values.pop("category", None)
+        if category_text is not None:
+            category = lk.categories.get(_key(category_text))
+            if category is None:
+                error(
+                    CATEGORY_COLUMN, f"“{_short(category_text)}”不存在，请从下拉列表中选择（共 8 类，见“填写说明”）。"
+                )
+            else:
+                values["category"] = category
+                if display:
+                    shown[CATEGORY_COLUMN.header] = category.name
+        unit_text = values.pop("holding_unit", None)
+        if unit_text is not None:
+            unit = lk.units.get(_key(unit_text))
+            if unit is None:
+                error(UNIT_COLUMN, f"“{_short(unit_text)}”不在单位名录中，请填写单位全称或简称（可从下拉列表选择）。")
+            elif not self.updating and not unit.is_active:  # an update compares the unit with the asset's own instead
+                error(UNIT_COLUMN, f"“{unit.name}”已停用，不能导入其资产。")
+            elif not self.updating and unit.pk not in lk.allowed_unit_ids:
+                error(UNIT_COLUMN, f"{lk.scope_message}，本行为“{unit.name}”。")
+            else:
+                values["holding_unit"] = unit
+                if display:
+                    shown[UNIT_COLUMN.header] = unit.name
 
         if self.updating:
             if current is None:
@@ -866,7 +937,7 @@ class _RowChecker:
                         f"“{_short(values['code'])}”不在本单位台账中，无法更新。新登记的资产请用“新增”方式导入。",
                     )
                 return None
-            self._check_fixed(row, cells, sheet, outcome, values, current, error)
+            self._check_fixed(row, read.status, sheet, outcome, values, current, error)
 
         subtype_name = values.pop("subtype", None)
         category = values.get("category")
@@ -944,7 +1015,7 @@ class _RowChecker:
         asset._import_changes = [name for name, _, _ in changes]
         return asset
 
-    def _check_fixed(self, row, cells, sheet, outcome, values, current: Asset, error) -> None:
+    def _check_fixed(self, row, text: str, sheet, outcome, values, current: Asset, error) -> None:
         """What an update may not change: the holding unit (a transfer is a 调剂) and the ledger status (it follows
         the disposal path)."""
         unit = values.pop("holding_unit", None)
@@ -956,8 +1027,6 @@ class _RowChecker:
             )
         if sheet.status_position is None:
             return
-        cell = cells[sheet.status_position] if sheet.status_position < len(cells) else None
-        text = _as_text(cell.value) if cell is not None else ""
         status = current.get_status_display()
         if text and _key(text) != _key(status):
             outcome.add(
@@ -1016,9 +1085,15 @@ def _is_blank(cells: tuple) -> bool:
     return True
 
 
-def _blocks(items: list, size: int = UPDATE_BLOCK_ROWS) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _blocks(items: Iterable, size: int = UPDATE_BLOCK_ROWS) -> Iterator[list]:
+    block: list = []
+    for item in items:
+        block.append(item)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def _existing_codes(codes: Iterable[str]) -> set[str]:
@@ -1051,6 +1126,10 @@ def _stored_for_trail(pks: list[int]) -> QuerySet[Asset]:
     )
 
 
+class _Fatal(Exception):
+    """The file as a whole cannot be imported; the message says why."""
+
+
 def _check_workbook(
     fileobj: IO[bytes],
     *,
@@ -1058,13 +1137,13 @@ def _check_workbook(
     keep_assets: bool,
     mode: str = ImportMode.ADD,
     progress: Callable[[int], None] | None = None,
+    store: _RowStore | None = None,
 ) -> _Outcome:
-    """Reads the ledger sheet and checks every row against the register as it is now."""
+    """Reads the ledger sheet and checks every row against the register as it is now; `store` keeps the rows read."""
     outcome = _Outcome()
-    updating = mode == ImportMode.UPDATE
     lookups = _Lookups.load(user)
     if not lookups.allowed_unit_ids:
-        return outcome.fail("您没有导入资产台账的权限（只有单位经办人或系统管理员可以导入）。")
+        return outcome.fail(NO_IMPORT_RIGHT)
     try:
         check_package(fileobj, office_package_limits())
     except ValidationError as exc:
@@ -1082,64 +1161,16 @@ def _check_workbook(
         except Exception:
             return outcome.fail(UNREADABLE)
         checker = _RowChecker(lookups, mode=mode)
-        first_row: dict[str, int] = {}
-        duplicates: list[tuple[int, str, int]] = []
-        code_position = next(p for c, p in sheet.positions if c.field == "code")
-        # Rows wait in a block so that an update finds the block's assets in one query.
-        block: list[tuple[int, tuple, str]] = []
-        checked = 0
-
-        def check_block() -> None:
-            nonlocal checked
-            own = _own_assets(lookups, {code for _, _, code in block}) if updating else {}
-            for row, cells, code in block:
-                display = not updating and len(outcome.preview) < PREVIEW_ROWS
-                asset = checker.check(row, cells, sheet, outcome, display=display, current=own.get(code))
-                if code:
-                    if code in first_row:
-                        duplicates.append((row, code, first_row[code]))
-                    else:
-                        first_row[code] = row
-                if keep_assets and not outcome.errors:
-                    if asset is not None:
-                        asset._import_row = row
-                        outcome.assets.append(asset)
-                elif outcome.assets:
-                    outcome.assets = []  # one bad row and nothing will be saved: stop holding the others
-                checked += 1
-                if progress and checked % PROGRESS_EVERY == 0:
-                    progress(checked)
-            block.clear()
-
+        if store is not None:
+            store.begin(sheet)
         try:
-            last_row = sheet.header_row + MAX_READ_ROWS
-            # Bounded blank or not: openpyxl yields an empty row for every number a sheet skips, so one cell in row
-            # 1,048,576 would otherwise cost a million rows.
-            rows = ws.iter_rows(min_row=sheet.header_row + 1, max_row=last_row + 1, max_col=sheet.width)
-            for row, cells in enumerate(rows, start=sheet.header_row + 1):
-                if row > last_row:
-                    outcome.errors.clear()
-                    outcome.error_rows.clear()
-                    return outcome.fail(
-                        f"工作表超过 {MAX_READ_ROWS:,} 行（含空白行）。每个文件最多 {MAX_ROWS:,} 行数据："
-                        "请删除末尾多余的空白行，或分成几个文件分别导入。"
-                    )
-                if _is_blank(cells):
-                    continue
-                code_cell = cells[code_position]
-                code = _as_text(code_cell.value) if code_cell.data_type not in ("f", "e") else ""
-                if code == EXAMPLE_CODE:
-                    outcome.skipped_example = True
-                    continue
-                outcome.total += 1
-                if outcome.total > MAX_ROWS:
-                    outcome.errors.clear()
-                    outcome.error_rows.clear()
-                    return outcome.fail(f"数据超过 {MAX_ROWS:,} 行，请分成几个文件分别导入。")
-                block.append((row, cells, _code_key(code)))
-                if len(block) >= UPDATE_BLOCK_ROWS:
-                    check_block()
-            check_block()
+            rows = _quick_rows(fileobj, ws, sheet) or _openpyxl_rows(ws, sheet)
+            reads = _reads_of(rows, sheet, checker, outcome, store=store)
+            _check_reads(reads, checker, sheet, outcome, keep_assets=keep_assets, progress=progress)
+        except _Fatal as exc:
+            outcome.errors.clear()
+            outcome.error_rows.clear()
+            return outcome.fail(str(exc))
         except Exception:
             logger.warning("Unreadable import workbook", exc_info=True)
             outcome.errors.clear()
@@ -1147,9 +1178,183 @@ def _check_workbook(
             return outcome.fail(UNREADABLE)
     finally:
         wb.close()
+    return outcome
+
+
+# -- the quick reader ----------------------------------------------------------------------------------------------
+# openpyxl reads a cell at a time in Python; calamine (Rust) reads a sheet 8–10 times faster, but says nothing of
+# formulas and error values, which the import must refuse cell by cell, and holds the sheet as one dense block, which
+# one far-off cell would make huge. So calamine reads only a sheet whose XML, scanned as it inflates, has neither and
+# places every cell near (_sheet_is_plain), and only when both readers find the same header; any other sheet, and
+# anything calamine stumbles on, is read by openpyxl as before, with the same checks and messages.
+QUICK_MAX_COLUMNS = 52  # columns A to AZ
+# What sends a sheet to openpyxl: a formula or an error value (with any namespace prefix), or a cell or row element
+# written with a prefix, whose cells this scan would not count.
+_NOT_QUICK = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']|<[\w.-]+:(?:c|row)[\s>/]")
+_CELL = re.compile(rb"<c[\s>/]")
+# A cell that says where it is, as Excel, WPS, LibreOffice and openpyxl write it: within A1:AZ59999. When every cell
+# does, the dense block calamine builds is at most 59,999 × 52 cells, whatever else the XML holds.
+_PLACED_CELL = re.compile(rb'<c r="(?:A?[A-Z])(?:[1-9]\d{0,3}|[1-5]\d{4})"')
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """A cell as the checks read it: its value as Excel means it (text with its _xHHHH_ escapes undone), and its type
+    as openpyxl names it ("f" a formula, "e" an error value)."""
+
+    value: Any
+    data_type: str = "n"
+
+
+def _sheet_is_plain(fileobj: IO[bytes], part: str) -> bool:
+    """Whether the sheet's XML holds no formula and no error value, and places every cell within A1:AZ59999 (read in
+    1 MB pieces)."""
+    fileobj.seek(0)
+    cells = placed = 0
+    with zipfile.ZipFile(fileobj) as package, package.open(part) as xml:
+        tail = b""
+        while chunk := xml.read(1 << 20):
+            data = tail + chunk
+            if _NOT_QUICK.search(data):
+                return False
+            # What lies whole in the tail was counted with the piece before: a match is far shorter than the tail.
+            cells += len(_CELL.findall(data)) - len(_CELL.findall(tail))
+            placed += len(_PLACED_CELL.findall(data)) - len(_PLACED_CELL.findall(tail))
+            tail = data[-64:]
+    return cells == placed
+
+
+def _quick_value(value: Any) -> Any:
+    # calamine has undone the _xHHHH_ escapes already, and gives an empty cell as "".
+    return None if value == "" else value
+
+
+def _openpyxl_rows(ws, sheet: _Sheet) -> Iterator[tuple[int, tuple]]:
+    """The data rows (number, cells) as openpyxl reads them, their text unescaped as calamine gives it."""
+    # Bounded blank or not: openpyxl yields an empty row for every number a sheet skips, so one cell in row 1,048,576
+    # would otherwise cost a million rows.
+    last_row = sheet.header_row + MAX_READ_ROWS
+    rows = ws.iter_rows(min_row=sheet.header_row + 1, max_row=last_row + 1, max_col=sheet.width)
+    for number, cells in enumerate(rows, start=sheet.header_row + 1):
+        yield (
+            number,
+            tuple(_Cell(_unescaped(c.value) if isinstance(c.value, str) else c.value, c.data_type) for c in cells),
+        )
+
+
+def _quick_rows(fileobj: IO[bytes], ws, sheet: _Sheet) -> Iterator[tuple[int, tuple]] | None:
+    """The data rows (number, cells) read by calamine, or None when openpyxl must read the sheet."""
+    part = getattr(ws, "_worksheet_path", None)
+    if not part or sheet.full_width > QUICK_MAX_COLUMNS:
+        return None
+    try:
+        if not _sheet_is_plain(fileobj, part):
+            return None
+        fileobj.seek(0)
+        quick = python_calamine.CalamineWorkbook.from_filelike(fileobj).get_sheet_by_name(ws.title)
+        rows = quick.iter_rows()  # from row 1; each row from the sheet's first used column
+        offset = quick.start[1] if quick.start else 0
+        header = next(ws.iter_rows(min_row=sheet.header_row, max_row=sheet.header_row, values_only=True), ())
+        seen = None
+        for number, values in enumerate(rows, start=1):
+            if number == sheet.header_row:
+                seen = values
+                break
+    except Exception:
+        logger.info("calamine could not read %s; openpyxl reads it", part, exc_info=True)
+        return None
+    width = sheet.width
+
+    def padded(values: list) -> list:
+        return ([None] * offset + [_quick_value(v) for v in values])[:width]
+
+    # The two readers agree on where the header is and what it says, or the quick one is not used.
+    expected = [_unescaped(v) or None if isinstance(v, str) else v for v in header][:width]
+    expected += [None] * (width - len(expected))
+    if seen is None or padded(seen) + [None] * (width - len(padded(seen))) != expected:
+        return None
+
+    def data_rows() -> Iterator[tuple[int, tuple]]:
+        for number, values in enumerate(rows, start=sheet.header_row + 1):
+            cells = [_Cell(v) for v in padded(values)]
+            cells += [_Cell(None)] * (width - len(cells))
+            yield number, tuple(cells)
+
+    return data_rows()
+
+
+def _reads_of(
+    rows: Iterable[tuple[int, tuple]],
+    sheet: _Sheet,
+    checker: _RowChecker,
+    outcome: _Outcome,
+    *,
+    store: _RowStore | None,
+) -> Iterator[_Read]:
+    """The sheet's data rows (number, cells) as read (blank rows and the template's example skipped), counted on
+    `outcome`."""
+    display = not checker.updating
+    last_row = sheet.header_row + MAX_READ_ROWS
+    code_position = sheet.code_position
+    for row, cells in rows:
+        if row > last_row:
+            raise _Fatal(
+                f"工作表超过 {MAX_READ_ROWS:,} 行（含空白行）。每个文件最多 {MAX_ROWS:,} 行数据："
+                "请删除末尾多余的空白行，或分成几个文件分别导入。"
+            )
+        if _is_blank(cells):
+            continue
+        code_cell = cells[code_position]
+        if code_cell.data_type not in ("f", "e") and _as_text(code_cell.value) == EXAMPLE_CODE:
+            outcome.skipped_example = True
+            continue
+        outcome.total += 1
+        if outcome.total > MAX_ROWS:
+            raise _Fatal(f"数据超过 {MAX_ROWS:,} 行，请分成几个文件分别导入。")
+        read = checker.read(row, cells, sheet, outcome, display=display and outcome.total <= PREVIEW_ROWS)
+        if store is not None:
+            store.add(read)
+        yield read
+
+
+def _check_reads(
+    reads: Iterable[_Read],
+    checker: _RowChecker,
+    sheet: _Sheet,
+    outcome: _Outcome,
+    *,
+    keep_assets: bool,
+    progress: Callable[[int], None] | None,
+    display: bool = True,
+) -> None:
+    """Checks the rows read against the register: in blocks, so that an update finds a block's assets in one query;
+    then the file as a whole (codes repeated within it, or already registered)."""
+    updating = checker.updating
+    first_row: dict[str, int] = {}
+    duplicates: list[tuple[int, str, int]] = []
+    checked = 0
+    for block in _blocks(reads):
+        own = _own_assets(checker.lookups, {read.code for read in block}) if updating else {}
+        for read in block:
+            shown = display and not updating and len(outcome.preview) < PREVIEW_ROWS
+            asset = checker.resolve(read, sheet, outcome, display=shown, current=own.get(read.code))
+            if read.code:
+                if read.code in first_row:
+                    duplicates.append((read.row, read.code, first_row[read.code]))
+                else:
+                    first_row[read.code] = read.row
+            if keep_assets and not outcome.errors:
+                if asset is not None:
+                    asset._import_row = read.row
+                    outcome.assets.append(asset)
+            elif outcome.assets:
+                outcome.assets = []  # one bad row and nothing will be saved: stop holding the others
+            checked += 1
+            if progress and checked % PROGRESS_EVERY == 0:
+                progress(checked)
 
     if outcome.total == 0:
-        return outcome.fail("文件中没有资产数据（表头下面是空的）。")
+        raise _Fatal("文件中没有资产数据（表头下面是空的）。")
     code_header = "资产编号"
     for row, code, first in duplicates:
         outcome.add(row, code_header, f"第{row}行「资产编号」“{_short(code)}”与第{first}行重复。")
@@ -1163,17 +1368,124 @@ def _check_workbook(
         outcome.assets = []
         for item in outcome.preview:
             item["ok"] = item["row"] not in outcome.error_rows
-    return outcome
+
+
+class _RowStore:
+    """The rows of a file as its validation read them, kept beside the batch (gzip'd JSON lines: one line for the
+    sheet's columns, then one per row), so that the commit parses the workbook no more. A value is stored as text:
+    money and quantities as their decimal digits, dates as ISO dates."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.gzip = gzip.GzipFile(fileobj=self.file, mode="wb", compresslevel=1)
+        self.text = io.TextIOWrapper(self.gzip, encoding="utf-8")
+
+    def begin(self, sheet: _Sheet) -> None:
+        headers = [c.header for c, _ in sheet.positions]
+        self._line(
+            {"version": self.VERSION, "header_row": sheet.header_row, "headers": headers,
+             "status": sheet.status_position is not None}
+        )  # fmt: skip
+
+    def add(self, read: _Read) -> None:
+        values = {name: value if isinstance(value, str) else str(value) for name, value in read.values.items()}
+        self._line([read.row, read.code, values, read.status])
+
+    def _line(self, item) -> None:
+        self.text.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        self.text.write("\n")
+
+    def keep(self, batch: ImportBatch) -> None:
+        """Saves the rows onto the batch (the file is closed either way)."""
+        self.text.close()  # closes the gzip stream, not the file beneath it
+        self.file.seek(0)
+        batch.checked_rows.save(f"{batch.pk.hex}.rows.jsonl.gz", File(self.file), save=False)
+        self.file.close()
+
+    def discard(self) -> None:
+        self.text.close()
+        self.file.close()
+
+
+_DECODE: dict[str, Callable[[str], Any]] = {"decimal": Decimal, "date": datetime.date.fromisoformat}
+_FIELD_DECODE = {c.field: _DECODE[c.kind] for c in COLUMNS if c.kind in _DECODE}
+
+
+def _stored_reads(batch: ImportBatch, outcome: _Outcome) -> tuple[_Sheet, Iterator[_Read]] | None:
+    """The sheet and rows the batch's validation read, or None when it kept none (validated by an earlier release):
+    the caller reads the workbook again."""
+    if not batch.checked_rows:
+        return None
+    text = io.TextIOWrapper(gzip.GzipFile(fileobj=batch.checked_rows.open("rb")), encoding="utf-8")
+    header = json.loads(text.readline())
+    if header.get("version") != _RowStore.VERSION:
+        text.close()
+        return None
+    by_header = {c.header: c for c in COLUMNS}
+    if not set(header["headers"]) <= set(by_header):
+        text.close()
+        return None
+    positions = [(by_header[h], i) for i, h in enumerate(header["headers"])]
+    status = len(positions) if header["status"] else None
+    sheet = _Sheet(header["header_row"], positions, len(positions) + 1, None, status, len(positions) + 1)
+
+    def reads() -> Iterator[_Read]:
+        with text:
+            for line in text:
+                row, code, values, status_text = json.loads(line)
+                for name, value in values.items():
+                    decode = _FIELD_DECODE.get(name)
+                    if decode is not None:
+                        values[name] = decode(value)
+                outcome.total += 1
+                yield _Read(row, code, values, status=status_text)
+
+    return sheet, reads()
 
 
 def _check_stored_file(batch: ImportBatch, *, keep_assets: bool) -> _Outcome:
+    """The batch's rows checked against the register as it is now: at validation read from its workbook (and kept),
+    at the commit from what the validation kept."""
+
     def progress(done: int) -> None:
         _report_progress(batch.pk, done)
 
-    with batch.file.open("rb") as fileobj:
-        return _check_workbook(
-            fileobj, user=batch.created_by, keep_assets=keep_assets, mode=batch.mode, progress=progress
-        )
+    user, mode = batch.created_by, batch.mode
+    if keep_assets:
+        outcome = _Outcome()
+        stored = _stored_reads(batch, outcome)
+        if stored is not None:
+            sheet, reads = stored
+            checker = _RowChecker(_Lookups.load(user), mode=mode)
+            if not checker.lookups.allowed_unit_ids:
+                return outcome.fail(NO_IMPORT_RIGHT)
+            try:
+                _check_reads(reads, checker, sheet, outcome, keep_assets=True, progress=progress, display=False)
+            except _Fatal as exc:
+                return outcome.fail(str(exc))
+            if mode == ImportMode.ADD:
+                outcome.preview = batch.preview  # kept from the validation; its rows marked again
+                for item in outcome.preview:
+                    item["ok"] = item["row"] not in outcome.error_rows
+            return outcome
+    store = None if keep_assets else _RowStore()
+    try:
+        with batch.file.open("rb") as fileobj:
+            outcome = _check_workbook(
+                fileobj, user=user, keep_assets=keep_assets, mode=mode, progress=progress, store=store
+            )
+    except BaseException:
+        if store is not None:
+            store.discard()
+        raise
+    if store is not None:
+        if outcome.errors:
+            store.discard()
+        else:
+            store.keep(batch)
+    return outcome
 
 
 def _report_progress(batch_id, done: int) -> None:
@@ -1315,6 +1627,7 @@ def _record_outcome(batch: ImportBatch, outcome: _Outcome, *, prefix: str = "") 
     batch.save(
         update_fields=[
             "total_rows", "processed_rows", "error_rows", "unchanged_rows", "errors", "preview", "status", "message",
+            "checked_rows",
         ]
     )  # fmt: skip
 

@@ -587,6 +587,8 @@ class ImportBatch(BackgroundJob):
     created_by = models.ForeignKey(User, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
     original_name = models.CharField("文件名", max_length=255)
     file = models.FileField("文件", upload_to="imports/%Y/%m/", max_length=200)
+    # The rows as the validation read them (assets.imports._RowStore): the commit checks them again without the file.
+    checked_rows = models.FileField("校验结果", upload_to="imports/%Y/%m/", max_length=200, blank=True)
     mode = models.CharField("导入方式", max_length=8, choices=ImportMode.choices, default=ImportMode.ADD)
     status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     total_rows = models.PositiveIntegerField("总行数", default=0)

@@ -65,6 +65,17 @@ def _refused(char: str) -> bool:
     return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
+# Any character clean_text drops or refuses (INVISIBLE, or _refused): text without one, nearly all of it, is taken
+# as it is without looking at it character by character.
+_SPECIAL = re.compile(
+    "["
+    + "".join(sorted(BIDI_CONTROLS | INVISIBLE))
+    + "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """The text as it will be stored; raises ValidationError (Chinese, naming the character) for what is refused."""
     text = _LINE_BREAKS.sub("\n", value)
@@ -72,14 +83,16 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
         text = _ONE_LINE.sub(" ", text)
     elif "\t" in text:
         text = text.replace("\t", " ")
-    kept = []
-    for position, char in enumerate(text, start=1):
-        if char in INVISIBLE:
-            continue
-        if _refused(char):
-            raise ValidationError(_refusal(char, position), code="unsafe_text")
-        kept.append(char)
-    text = unicodedata.normalize("NFC", "".join(kept))
+    if _SPECIAL.search(text) is not None:
+        kept = []
+        for position, char in enumerate(text, start=1):
+            if char in INVISIBLE:
+                continue
+            if _refused(char):
+                raise ValidationError(_refusal(char, position), code="unsafe_text")
+            kept.append(char)
+        text = "".join(kept)
+    text = unicodedata.normalize("NFC", text)
     if multiline:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text.strip()
@@ -90,6 +103,12 @@ def printable(value: str) -> str:
     left out instead, line breaks kept. For text stored before the input rules existed."""
     text = _LINE_BREAKS.sub("\n", value)
     return "".join(c for c in text if c in "\n\t" or not (c in INVISIBLE or _refused(c)))
+
+
+def visible(value: str) -> str:
+    """For a message that quotes what was typed: each character clean_text drops or refuses written as its code point
+    (U+0000), so that the message shows it and never carries it."""
+    return _SPECIAL.sub(lambda m: f"U+{ord(m.group()):04X}", value)
 
 
 def normalize_code(value: str) -> str:

@@ -201,6 +201,7 @@ class Command(BaseCommand):
             finally:
                 for batch in batches:
                     batch.file.delete(save=False)
+                    batch.checked_rows.delete(save=False)
                 transaction.set_rollback(True)
         self._report(rows, results, no_dimension)
 
@@ -275,15 +276,15 @@ class Command(BaseCommand):
     def _report(self, rows: int, r: dict, no_dimension: bool) -> None:
         total = r["validate"] + r["commit"]
         kind = "streamed, no dimension" if no_dimension else "as Excel saves it"
-        verdict = "met" if total <= 10 else "MISSED"
+        verdict = "met" if total <= 5 else "MISSED"  # issue 15 §4: 10,000 rows validated and committed in ≤ 5 s
         if "heap_mb" in r:
             verdict = "not judged, tracemalloc slows Python several times"
         lines = [
             f"bench import: {rows:,} rows, workbook {r['size_mb']:.1f} MB, {kind} (built in {r['build']:.2f} s)",
             f"  validate (upload + check every row)   {r['validate']:6.2f} s   {rows / r['validate']:8,.0f} rows/s",
-            f"  commit   (re-check + bulk insert)      {r['commit']:6.2f} s   {rows / r['commit']:8,.0f} rows/s",
+            f"  commit   (re-check kept rows + insert) {r['commit']:6.2f} s   {rows / r['commit']:8,.0f} rows/s",
             f"  validate + commit                      {total:6.2f} s   {rows / total:8,.0f} rows/s"
-            f"   (target ≤ 10 s: {verdict})",
+            f"   (target ≤ 5 s: {verdict})",
             f"  export of the imported rows            {r['export']:6.2f} s",
             f"  rows saved (then rolled back)  {r['saved']:,}",
             f"  update by its clerk from the export: {r['update_rows']:,} rows, {r['updated']:,} changed",
