@@ -397,6 +397,31 @@ def _assign_assets(wanted: dict[str, int], day: datetime.date) -> dict[str, list
     return chosen
 
 
+def walks_to_closing(count: int, *, first_day: datetime.date, client: Client, walk: type["Walk"] | None = None) -> list:
+    """`count` cases to walk to 销号 (`bench lifecycle`): the methods in turn, each while the ledger still has an asset
+    that fits it, reported over the first ten working days from `first_day`; each a `walk` (a Walk by default)."""
+    walk = walk or Walk
+    pool = _candidates(first_day)
+    fitting = {m.code: [a for a in pool if _fits(m, a, SCENARIOS[m.code].receivers)] for m in methods.all_methods()}
+    taken: set[int] = set()
+    walks: list[Walk] = []
+    day = _working_day_from(first_day)
+    days = [day]
+    for _ in range(9):
+        days.append(add_working_days(days[-1], 1))
+    while len(walks) < count:
+        before = len(walks)
+        for method in methods.all_methods():
+            asset = next((a for a in fitting[method.code] if a.pk not in taken), None)
+            if asset is None or len(walks) == count:
+                continue
+            taken.add(asset.pk)
+            walks.append(walk(method, asset, len(walks) + 1, days[len(walks) % len(days)], None, client))
+        if len(walks) == before:
+            raise RuntimeError(f"台账中只有 {len(walks)} 项资产适用某种盘活方式，少于所需的 {count} 件事项。")
+    return walks
+
+
 # -- walking a case ----------------------------------------------------------------------------------------------------
 
 
@@ -647,12 +672,12 @@ def demo_cases_load() -> CasesSummary:
                 day = _working_days_before(today, EARLY_FROM_WORKING_DAYS + list(EARLY_STOPS).index(stop))
                 walks.append(Walk(method, pending.pop(0), 100 + offset, day, stop, client))
     with _jobs_in_process():
-        _run(walks, until=timezone.now())
+        walks_run(walks, until=timezone.now())
     summary.created = len(walks)
     return summary
 
 
-def _run(walks: list[Walk], *, until: datetime.datetime) -> None:
+def walks_run(walks: list[Walk], *, until: datetime.datetime) -> None:
     """Moves the clock from day to day and lets each case act on its days, in the order of the calendar."""
     order = itertools.count()
     queue: list[tuple[datetime.datetime, int, Walk, Iterator[int]]] = []

@@ -5,6 +5,7 @@ updating it by import from its export;
 `bench supervision` times the supervisors' dashboard, the rent ledger, the monthly report and verify_audit over a large
 county with its contracts."""
 
+import contextlib
 import datetime
 import gc
 import io
@@ -78,7 +79,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        targets = parser.add_subparsers(dest="target", required=True, metavar="{import,workflow,documents,supervision}")
+        targets = parser.add_subparsers(
+            dest="target", required=True, metavar="{import,workflow,documents,supervision,lifecycle}"
+        )
         imp = targets.add_parser("import", help="time checking and committing a generated ledger workbook")
         imp.add_argument("--rows", type=int, default=10_000)
         imp.add_argument("--seed", type=int, default=42)
@@ -129,6 +132,22 @@ class Command(BaseCommand):
             help="run in the current database inside one transaction rolled back at the end (tests)",
         )
 
+        life = targets.add_parser(
+            "lifecycle",
+            help="walk cases of every method from 申报 to 销号 through the task pages, real workers signing every PDF",
+        )
+        life.add_argument("--cases", type=int, default=None, help="default 200 with Redis (a real worker), 28 without")
+        life.add_argument("--workers", type=int, default=2, help="the Celery worker's processes (with Redis)")
+        life.add_argument(
+            "--rate", type=float, default=None, help="at most this many lifecycles a second (default: unpaced)"
+        )
+        life.add_argument("--keep-db", action="store_true", help="keep the throwaway database afterwards")
+        life.add_argument(
+            "--in-place",
+            action="store_true",
+            help="run in the current database, committing as the browser does (tests; refused if it holds cases)",
+        )
+
         docs = targets.add_parser(
             "documents",
             help="render and sign every document kind (throwaway CA, nothing stored), then documents/s in worker pools",
@@ -173,6 +192,8 @@ class Command(BaseCommand):
             return self.bench_documents(**options)
         if target == "supervision":
             return self.bench_supervision(**options)
+        if target == "lifecycle":
+            return self.bench_lifecycle(**options)
         raise CommandError(f"unknown benchmark {target}")
 
     # -- import ----------------------------------------------------------------------------------------------------
@@ -341,6 +362,65 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         self._report_workflow(result, kept=keep_db and not in_place, in_place=in_place)
+
+    def bench_lifecycle(self, *, cases, workers, rate, keep_db, in_place, **options) -> None:
+        from bench import lifecycle
+        from bench import workflows as places
+
+        if cases is None:
+            cases = 200 if settings.REDIS_URL else 28
+        if cases < 1 or workers < 1 or (rate is not None and rate <= 0):
+            raise CommandError("--cases and --workers must be at least 1, --rate above 0.")
+        where = (
+            contextlib.nullcontext("(current)")
+            if in_place
+            else places.throwaway_database(keep=keep_db, name="lifecycle")
+        )
+        try:
+            with where as database:
+                result = lifecycle.run(cases=cases, workers=workers, rate=rate, log=lambda t: self.stderr.write(t))
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._report_lifecycle(result, database)
+
+    def _report_lifecycle(self, r, database: str) -> None:
+        from bench.lifecycle import median, percentile
+
+        def cpu(value) -> str:
+            return "in the web and worker processes" if value is None else f"{r.per_lifecycle(value):.3f}"
+
+        total = r.cpu_web + r.cpu_worker + (r.cpu_database or 0)
+        per = total / max(r.closed, 1)
+        where = f"a celery worker -c {r.workers}" if r.mode == "worker" else "in the web process after each commit"
+        methods_line = ", ".join(f"{code} {n}" for code, n in sorted(r.by_method.items()))
+        lat = r.latencies
+        lines = [
+            f"bench lifecycle: {r.closed}/{r.cases} cases to 销号 on {connection.vendor}, database {database}; "
+            f"documents {where}" + (f", paced at ≤ {r.rate} lifecycles/s" if r.rate else ", unpaced"),
+            f"  methods: {methods_line}",
+            f"  {r.requests:,} requests, {r.documents:,} documents signed ({r.failed_documents} not), "
+            f"{r.wall_seconds:.1f} s from the first request to the last PDF",
+            f"  load average (1 min) {min(r.load):.1f}–{max(r.load):.1f} on {os.cpu_count()} CPUs",
+            "",
+            f"  lifecycles/s               {r.lifecycles_per_second:8.2f}   (target ≥ 2.5 with a real worker)",
+            f"  documents/s                {r.documents_per_second:8.2f}",
+            f"  step commit → signed PDF   p50 {median(lat):.2f} s, p95 {percentile(lat, 95):.2f} s, "
+            f"p99 {percentile(lat, 99):.2f} s   (target p99 ≤ 5 s at 1 lifecycle/s)",
+            f"  CPU-s per lifecycle        {per:8.3f}   (target ≤ 0.8): web {cpu(r.cpu_web)}, "
+            f"worker {cpu(r.cpu_worker)}, database {cpu(r.cpu_database)}",
+            "",
+            "  queries per request        submit (median / max)   claim (median / max)",
+        ]
+        for step in sorted(set(r.queries.submit) | set(r.queries.claim)):
+            submit, claim = r.queries.submit.get(step, []), r.queries.claim.get(step, [])
+            s = f"{median(submit):>6.0f} / {max(submit):<4}" if submit else "     –     "
+            c = f"{median(claim):>6.0f} / {max(claim):<4}" if claim else "     –"
+            lines.append(f"  {step:<26} {s:>22} {c:>22}")
+        lines.append(
+            f"  worst submit {r.queries.worst('submit')} (target ≤ 20), "
+            f"worst claim {r.queries.worst('claim')} (target ≤ 8)"
+        )
+        self.stdout.write("\n".join(lines))
 
     def _report_workflow(self, r, *, kept: bool, in_place: bool) -> None:
         pg50k = r.vendor.startswith("PostgreSQL") and r.cases >= 50_000
