@@ -35,6 +35,7 @@ from celery import current_app as celery_app
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test import Client, override_settings
 from django.urls import get_resolver, resolve
 from django.utils import timezone
@@ -46,6 +47,7 @@ from documents.models import Document, DocumentStatus
 from workflows.models import CaseState, DisposalCase
 
 DOCUMENT_TASK = "documents.tasks.document_issue_task"
+BURST = 30  # documents asked for at once, by one issuer and by as many issuers
 TICKS = os.sysconf("SC_CLK_TCK")
 TRAVELLING_CELERY = (
     "import os, sys, time_machine; from celery.__main__ import main; "
@@ -142,6 +144,7 @@ class Result:
     queries: StepQueries
     rate: float | None
     load: list[float]
+    bursts: list["Burst"] = field(default_factory=list)
 
     @property
     def lifecycles_per_second(self) -> float:
@@ -153,6 +156,18 @@ class Result:
 
     def per_lifecycle(self, cpu: float | None) -> float | None:
         return None if cpu is None else cpu / max(self.closed, 1)
+
+
+@dataclass
+class Burst:
+    label: str
+    documents: int
+    issuers: int
+    seconds: float  # the first publication → the last PDF signed
+
+    @property
+    def rate(self) -> float:
+        return self.documents / self.seconds if self.seconds else 0.0
 
 
 # -- the walk, counted -------------------------------------------------------------------------------------------------
@@ -224,9 +239,10 @@ class MeteredWalk(Walk):
             step, kind = self.open_task().flow_task.name, "claim" if match.url_name == "assign" else "submit"
         else:
             step, kind = f"{match.namespace}:{match.url_name}", "submit"
+        self.client.force_login(user)  # not counted: signing in is not the step's
         count = [0]
         with connection.execute_wrapper(self.meter.counter(count)):
-            super().post(user, path, data)
+            self.submit(path, data)
         self.meter.requests += 1
         self.sent += 1
         getattr(self.meter.queries, kind)[step].append(count[0])
@@ -310,6 +326,19 @@ class Worker:
     def cpu(self) -> float:
         return tree_cpu(self.process.pid)
 
+    def ended(self) -> dict[str, float]:
+        return {r[0]: r[2] for r in self.records() if r[0] != "ready"}
+
+    def wait_for(self, tasks, timeout: float = 900) -> dict[str, float]:
+        deadline = time.monotonic() + timeout
+        while True:
+            ended = self.ended()
+            if all(t in ended for t in tasks):
+                return ended
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bench lifecycle: the worker did not finish its jobs in {timeout:.0f} s")
+            time.sleep(0.05)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -357,6 +386,35 @@ def _in_process() -> Iterator[None]:
         celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
+def measure_burst(worker: "Worker", meter: _Meter, *, label: str, one_issuer: bool, size: int = BURST) -> Burst:
+    """`size` documents asked for in one transaction, as a burst of steps would: again each of `size` signed documents
+    (a new version of each, with its frozen context), either all of the busiest issuer (every 销号确认单 is
+    县财政局's) or one per issuer in turn; timed until the worker has signed the last."""
+    from documents.services import document_request
+
+    issued = Document.objects.filter(status=DocumentStatus.ISSUED, supersedes=None).select_related("issuer")
+    if one_issuer:
+        busiest = issued.values("issuer").annotate(n=Count("pk")).order_by("-n").first()
+        chosen = list(issued.filter(issuer=busiest["issuer"]).order_by("pk")[:size])
+    else:
+        firsts = {}
+        for document in issued.order_by("pk"):
+            firsts.setdefault(document.issuer_id, document)
+        chosen = list(firsts.values())[:size]
+    organizations = Organization.objects.in_bulk([s["id"] for d in chosen for s in d.signers])
+    before = set(meter.published)
+    with transaction.atomic():
+        for document in chosen:
+            document_request(
+                kind=document.kind, subject=document.subject, step=document.step, context=document.context,
+                signers=[organizations[s["id"]] for s in document.signers],
+            )  # fmt: skip
+    tasks = [t for t in meter.published if t not in before]
+    ended = worker.wait_for(tasks)
+    start = min(meter.published[t] for t in tasks)
+    return Burst(label, len(tasks), len({d.issuer_id for d in chosen}), max(ended[t] for t in tasks) - start)
+
+
 # -- the run -----------------------------------------------------------------------------------------------------------
 
 
@@ -392,26 +450,21 @@ def run(
                 worker = Worker(concurrency=workers, queue=queue, key=f"panhuo:bench:{token}", media=media, pki=pki)
                 worker.wait_ready()
                 time.sleep(1.0)  # the pool's children warm their renderer after "ready"
-            jobs = _queue(f"bench-lifecycle-{token}") if real_worker else _in_process()
+
+            def jobs():
+                return _queue(f"bench-lifecycle-{token}") if real_worker else _in_process()
+
             worker_cpu0 = worker.cpu() if worker else 0.0
             db_cpu0, web_cpu0 = postgres_cpu(), process_cpu()
             log(f"walking {len(walks)} cases to 销号{'' if not rate else f' at ≤ {rate} lifecycles/s'}…")
-            with _signals(meter), jobs, override_settings(PANHUO={**settings.PANHUO, "EMBEDDED_BEAT": False}):
+            with _signals(meter), jobs(), override_settings(PANHUO={**settings.PANHUO, "EMBEDDED_BEAT": False}):
                 walks_run(walks, until=timezone.now() + datetime.timedelta(days=3650))
             web_cpu = process_cpu() - web_cpu0
             load.append(os.getloadavg()[0])
             ended = dict(meter.ended)
             if worker:
                 log("waiting for the worker to sign the last documents…")
-                deadline = time.monotonic() + drain_timeout
-                while True:
-                    for record in worker.records():
-                        if record[0] != "ready":
-                            ended[record[0]] = record[2]
-                            meter.names.setdefault(record[0], record[1])
-                    if all(t in ended for t in meter.published) or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.2)
+                ended = worker.wait_for(list(meter.published), timeout=drain_timeout)
                 worker_cpu = worker.cpu() - worker_cpu0
             else:
                 worker_cpu = meter.task_cpu
@@ -424,6 +477,14 @@ def run(
             start = meter.first_request or last
             issued = Document.objects.filter(status=DocumentStatus.ISSUED).count()
             failed = Document.objects.exclude(status=DocumentStatus.ISSUED).count()
+            bursts = []
+            if worker:
+                log(f"timing a burst of {BURST} documents of one issuer, then of {BURST} issuers…")
+                with _signals(meter), jobs():
+                    bursts = [
+                        measure_burst(worker, meter, label="one issuer", one_issuer=True),
+                        measure_burst(worker, meter, label="many issuers", one_issuer=False),
+                    ]
             closed = DisposalCase.objects.filter(state=CaseState.CLOSED)
             by_method: dict[str, int] = defaultdict(int)
             for method in closed.values_list("method", flat=True):
@@ -449,6 +510,7 @@ def run(
                 queries=meter.queries,
                 rate=rate,
                 load=load,
+                bursts=bursts,
             )
     finally:
         if worker:

@@ -418,7 +418,7 @@ def walks_to_closing(count: int, *, first_day: datetime.date, client: Client, wa
             taken.add(asset.pk)
             walks.append(walk(method, asset, len(walks) + 1, days[len(walks) % len(days)], None, client))
         if len(walks) == before:
-            raise RuntimeError(f"台账中只有 {len(walks)} 项资产适用某种盘活方式，少于所需的 {count} 件事项。")
+            raise RuntimeError(f"演示台账中适用各盘活方式的资产只够 {len(walks)} 件事项，少于所需的 {count} 件。")
     return walks
 
 
@@ -469,6 +469,9 @@ class Walk:
 
     def post(self, user: User, path: str, data: dict) -> None:
         self.client.force_login(user)
+        self.submit(path, data)
+
+    def submit(self, path: str, data: dict) -> None:
         response = self.client.post(path, data)
         if response.status_code != 302:
             raise RuntimeError(

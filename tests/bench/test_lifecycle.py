@@ -51,6 +51,9 @@ def test_with_redis_a_worker_of_its_own_signs_every_document(celery_worker):
     assert "documents a celery worker -c 1" in text
     assert not Document.objects.exclude(status=DocumentStatus.ISSUED).exists()
     assert re.search(r"database [\d.]+$", text, re.M)  # PostgreSQL's own processes, read from /proc
+    assert re.search(r"burst, one issuer +[\d.]+ documents/s \(\d+ documents of 1 issuer in", text)
+    assert re.search(r"burst, many issuers +[\d.]+ documents/s \(\d+ documents of \d+ issuers in", text)
+    assert re.search(r"one issuer's burst at \d+% of many issuers'", text)
 
 
 def test_it_refuses_a_database_that_holds_cases():
