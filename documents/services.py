@@ -38,6 +38,10 @@ def content_digest(context: dict) -> str:
 def document_request(*, kind: str, subject: Any, step: str, context: dict, signers: list[Organization]) -> Document:
     """Records that a step's document is due, in the step's transaction, and queues its job once that commits.
 
+    The document takes its issuer's next number here, in the step's own transaction: a step that rolls back gives its
+    number back, a retried render reuses it, and the issuer's number lock is held while the step commits, never
+    across a render (one issuer's burst renders in parallel, issue 15).
+
     A second request for the same subject and step is a new version superseding the last (e.g. a plan approved
     again after a low bid); the job itself is idempotent per version."""
     if kind not in KIND_TITLES:
@@ -58,6 +62,7 @@ def document_request(*, kind: str, subject: Any, step: str, context: dict, signe
         version=previous.version + 1 if previous else 1,
         supersedes=previous,
         issuer=signers[0],
+        number=number_take(signers[0], timezone.localtime().year),
         signers=[{"id": org.pk, "name": org.name} for org in signers],
         context=context,
         content_sha256=content_digest(context),
@@ -81,7 +86,7 @@ def documents_of(subject: Any):
 
 
 def number_take(organization: Organization, year: int) -> str:
-    """The organization's next number for the year, e.g. 茂财盘〔2026〕15号. Call inside the issuing transaction:
+    """The organization's next number for the year, e.g. 茂财盘〔2026〕15号. Call inside the requesting transaction:
     the sequence row stays locked until it commits, and a rollback gives the number back."""
     try:
         with transaction.atomic():
@@ -116,11 +121,11 @@ def verify_url(document: Document) -> str:
 
 
 def document_issue(*, document_id: int) -> Document:
-    """Numbers, renders and signs one document and stores it; a document already issued is left as it is.
+    """Renders and signs one document with its number and stores it; a document already issued is left as it is.
 
     Everything happens in one transaction holding the document's row lock: two deliveries of the same job
-    serialize here and the second finds it issued; a job killed half-way leaves no number taken and no row
-    pointing at a file."""
+    serialize here and the second finds it issued; a job killed half-way leaves the row pending with its number
+    and pointing at no file."""
     from .render import render_document
     from .signing import sign_pdf
 
@@ -129,7 +134,8 @@ def document_issue(*, document_id: int) -> Document:
         if document.status == DocumentStatus.ISSUED:
             return document
         issued_at = timezone.localtime()
-        number = number_take(document.issuer, issued_at.year)
+        # A row asked for before numbers were taken with the request has none yet: it takes one now.
+        number = document.number or number_take(document.issuer, issued_at.year)
         rendered = render_document(
             kind=document.kind,
             context=document.context,

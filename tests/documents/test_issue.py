@@ -126,32 +126,54 @@ def test_a_transfer_order_carries_the_signatures_of_both_units(
                     str(ARTIFACTS / "issued-transfer-order")], check=True)  # fmt: skip
 
 
-def test_numbers_run_per_organization_and_year_and_a_failed_issue_gives_its_number_back(
+def test_numbers_run_per_organization_and_year_taken_with_the_step_and_a_failed_issue_keeps_its_number(
     computer, building, alice, henry, rita, hugo, settings, tmp_path
 ):
     first = verified(computer, alice, henry, rita)
     second = verified(building, alice, henry, hugo)
     school_docs = [d for d in documents_of(first).order_by("pk")] + [d for d in documents_of(second).order_by("pk")]
     school_reports = [d for d in school_docs if d.kind == "report_form"]
+    year = TODAY.year
+    # Each number is taken by its step, in the step's transaction (issue 15: no number lock spans a render).
+    assert [d.number for d in school_reports] == [f"茂一中盘〔{year}〕1号", f"茂一中盘〔{year}〕2号"]
 
-    # The disk refuses the file: the job fails after taking its number, and the number is not used up.
+    # The disk refuses the file: the job fails, and the document keeps its number for the retry.
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
     settings.MEDIA_ROOT = str(blocked)
     with pytest.raises(OSError):
         document_issue(document_id=school_reports[0].pk)
-    assert Document.objects.get(pk=school_reports[0].pk).status == DocumentStatus.PENDING
-    assert not DocumentSequence.objects.filter(last__gt=0).exists()
+    failed = Document.objects.get(pk=school_reports[0].pk)
+    assert (failed.status, failed.number, failed.file.name) == (DocumentStatus.PENDING, f"茂一中盘〔{year}〕1号", "")
+    assert DocumentSequence.objects.get(organization=failed.issuer).last == 2
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     numbers = [document_issue(document_id=d.pk).number for d in school_reports]
-    year = TODAY.year
     assert numbers == [f"茂一中盘〔{year}〕1号", f"茂一中盘〔{year}〕2号"]
+    assert DocumentSequence.objects.get(organization=failed.issuer).last == 2
     # Each department numbers its own opinions from 1.
     verifications = [document_issue(document_id=d.pk) for d in school_docs if d.kind != "report_form"]
     assert [(d.issuer.name, d.number.split("〔")[1]) for d in verifications] == [
         ("茂县机关事务管理局", f"{year}〕1号"), ("茂县住房和城乡建设局", f"{year}〕1号")
     ]  # fmt: skip
+
+
+def test_a_step_that_rolls_back_gives_its_number_back(computer, building, alice, henry, rita, hugo):
+    from django.db import transaction
+
+    from documents.services import document_request
+
+    case = verified(computer, alice, henry, rita)
+    report = documents_of(case).get(kind="report_form")
+    with transaction.atomic():
+        again = document_request(
+            kind=report.kind, subject=case, step=report.step, context=report.context, signers=[report.issuer]
+        )
+        assert again.number == f"茂一中盘〔{TODAY.year}〕2号"
+        transaction.set_rollback(True)
+    assert DocumentSequence.objects.get(organization=report.issuer).last == 1
+    second = verified(building, alice, henry, hugo)
+    assert documents_of(second).get(kind="report_form").number == f"茂一中盘〔{TODAY.year}〕2号"
 
 
 def test_issuing_twice_changes_nothing(computer, alice, henry, rita):
@@ -292,7 +314,7 @@ def test_a_document_that_keeps_failing_is_marked_failed_shown_so_and_left_out_of
     settings.PANHUO = {**settings.PANHUO, "DOCUMENT_MAX_ATTEMPTS": 2}
     document_issue_task.apply(args=[document.pk])
     document = Document.objects.get(pk=document.pk)
-    assert (document.status, document.attempts, document.number) == (DocumentStatus.PENDING, 1, "")
+    assert (document.status, document.attempts, document.file.name) == (DocumentStatus.PENDING, 1, "")
     assert document.last_error.startswith(("FileExistsError", "NotADirectoryError", "OSError"))
     document_issue_task.apply(args=[document.pk])
     assert Document.objects.get(pk=document.pk).status == DocumentStatus.FAILED

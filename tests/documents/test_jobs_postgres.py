@@ -1,7 +1,7 @@
 """Document numbers and the issuing job on PostgreSQL: numbers like 茂一中盘〔2026〕7号 stay gap-free and unique per
-organization and year when many documents are issued at once, and a worker killed (SIGKILL) in the middle of a job
-leaves nothing behind: started again and swept, it issues exactly one valid document with the number the killed
-attempt had been about to take.
+organization and year when many steps commit at once (each step takes its document's number in its own transaction,
+issue 15) and when their documents are issued at once; and a worker killed (SIGKILL) in the middle of a job leaves
+nothing behind: started again and swept, it issues exactly one valid document with the number its step took.
 
 SQLite serializes writers anyway, so nothing is proven there: the tests are skipped. The worker test also needs Redis
 (REDIS_URL); it runs its own worker on its own queue, which it kills and starts again without disturbing the session's
@@ -16,7 +16,6 @@ import time
 import traceback
 from pathlib import Path
 
-import psycopg
 import pytest
 from celery.result import allow_join_result
 from django.conf import settings
@@ -41,8 +40,8 @@ pytestmark = [
 ]
 
 
-def submitted_reports(unit, clerk, head, count: int, prefix: str):
-    """`count` idle computers of the unit, each reported and signed off: one pending 申报表 each."""
+def reported_cases(unit, clerk, count: int, prefix: str):
+    """`count` idle computers of the unit, each reported by its clerk: each waits for the head's 签发."""
     cases = []
     for i in range(count):
         asset = AssetFactory(
@@ -50,49 +49,58 @@ def submitted_reports(unit, clerk, head, count: int, prefix: str):
             usage_status=UsageStatus.IDLE, idle_since=TWO_YEARS_AGO, acquired_on=datetime.date(2012, 5, 1),
         )  # fmt: skip
         idle_evidence(asset)
-        case = case_report(actor=as_(clerk), asset=asset, basis="idle", statement="教学点撤并后闲置，拟盘活。")
-        cases.append(case_submit(actor=as_(head), case=case))
-    return [documents_of(case).get(step="submit") for case in cases]
+        cases.append(case_report(actor=as_(clerk), asset=asset, basis="idle", statement="教学点撤并后闲置，拟盘活。"))
+    return cases
 
 
-def issue_at_once(document_ids: list[int]) -> dict[int, str]:
-    """Calls document_issue for every id from its own thread (own connection), all released together."""
-    barrier = threading.Barrier(len(document_ids))
-    numbers: dict[int, str] = {}
+def at_once(calls: list) -> list:
+    """Runs every call from its own thread (own connection), all released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: dict[int, object] = {}
     errors: list[str] = []
 
-    def run(document_id: int) -> None:
+    def run(index: int, call) -> None:
         try:
             connection.ensure_connection()  # this thread's own connection, opened before the start
             barrier.wait(timeout=30)
-            numbers[document_id] = document_issue(document_id=document_id).number
+            results[index] = call()
         except Exception:
             errors.append(traceback.format_exc())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(pk,), daemon=True) for pk in document_ids]
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "an issue never came back"
+    assert not any(t.is_alive() for t in threads), "a call never came back"
     assert not errors, errors[0]
-    return numbers
+    return [results[i] for i in range(len(calls))]
 
 
-def test_numbers_issued_concurrently_have_no_gaps_and_no_duplicates(school, town, alice, henry, bob, monkeypatch):
+def test_numbers_of_steps_committed_and_issued_concurrently_have_no_gaps_and_no_duplicates(
+    school, town, alice, henry, bob, monkeypatch
+):
     queued: list[int] = []
     monkeypatch.setattr(services, "document_enqueue", queued.append)  # keep them pending: the threads issue them
     tina = UserFactory(username="tina", full_name="马丽", organization=town, roles=[Role.UNIT_HEAD])
-    school_docs = submitted_reports(school, alice, henry, 10, "YZ")
-    town_docs = submitted_reports(town, bob, tina, 3, "FY")
+    school_cases = reported_cases(school, alice, 10, "YZ")
+    town_cases = reported_cases(town, bob, 3, "FY")
+    assert not DocumentSequence.objects.exists()  # the first numbers of the year: the steps race to create it too
+
+    # Thirteen heads' 签发 at once: each step takes its 申报表's number in its own transaction.
+    at_once([lambda c=c: case_submit(actor=as_(henry), case=c) for c in school_cases]
+            + [lambda c=c: case_submit(actor=as_(tina), case=c) for c in town_cases])  # fmt: skip
+    school_docs = [documents_of(c).get(step="submit") for c in school_cases]
+    town_docs = [documents_of(c).get(step="submit") for c in town_cases]
     documents = school_docs + town_docs
     assert sorted(queued) == sorted(d.pk for d in documents)
-    assert not DocumentSequence.objects.exists()  # the first numbers of the year: the threads race to create it too
     pki_init(organizations=[school, town])  # the keys exist before the race (creating them is not what is tested)
 
-    numbers = issue_at_once([d.pk for d in documents])
+    issued_now = at_once([lambda pk=d.pk: document_issue(document_id=pk) for d in documents])
+    numbers = {d.pk: d.number for d in issued_now}
+    assert numbers == {d.pk: d.number for d in documents}  # the number its step took
 
     year = timezone.localtime().year
     assert sorted(numbers[d.pk] for d in school_docs) == sorted(f"茂一中盘〔{year}〕{n}号" for n in range(1, 11))
@@ -122,16 +130,6 @@ def wait_until(predicate, what: str, timeout: float = 30.0, interval: float = 0.
             return value
         time.sleep(interval)  # another process: nothing to fast-forward
     raise AssertionError(f"{what}: not after {timeout} s")
-
-
-def backends_waiting_on(holder: psycopg.Connection) -> list[int]:
-    """The PostgreSQL backends blocked by a lock the holder connection has. Asked on the test's own connection (in
-    autocommit): inside the holder's transaction pg_stat_activity would be a snapshot taken at its first read."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [holder.info.backend_pid]
-        )
-        return [pid for (pid,) in cursor.fetchall()]
 
 
 def backend_alive(pid: int) -> bool:
@@ -174,40 +172,52 @@ def kill_queue(transactional_db):
         channel.client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
+def flock_waiters(path: Path) -> int:
+    """How many processes wait for the flock on `path` (/proc/locks lists a waiter with "->")."""
+    inode = os.stat(path).st_ino
+    lines = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in lines if "->" in line and "FLOCK" in line and line.split()[-3].endswith(f":{inode}"))
+
+
 @pytest.mark.celery_worker
-def test_a_worker_killed_mid_job_and_started_again_issues_the_document_once(kill_queue, computer, alice, henry):
+def test_a_worker_killed_mid_job_and_started_again_issues_the_document_once(
+    kill_queue, computer, alice, henry, settings, tmp_path
+):
+    import fcntl
+
     from config.celery import app
 
     from ..worker import Worker
 
     school = computer.holding_unit
     year = timezone.localtime().year
-    pki_init(organizations=[school])
-    DocumentSequence.objects.create(organization=school, year=year)
-    s = connection.settings_dict
-    holder = psycopg.connect(
-        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"] or None, host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-    )  # fmt: skip
+    # Keys of this test's own, not yet made: the job makes the school's signing certificate after rendering, under
+    # the PKI's file lock, which the test holds. The job then waits in the middle of its transaction.
+    settings.PANHUO_PKI_DIR = tmp_path / "pki"
+    settings.PANHUO_PKI_DIR.mkdir(mode=0o700)
+    lock = settings.PANHUO_PKI_DIR / ".lock"
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
     workers = [Worker(kill_queue)]
     try:
         workers[0].start()
-        # The school's number sequence is held here: the job will lock its document, then wait for the number.
-        holder.execute(
-            "SELECT last FROM documents_documentsequence WHERE organization_id = %s AND year = %s FOR UPDATE",
-            [school.pk, year],
-        )
         case = case_report(actor=as_(alice), asset=computer, basis="idle", statement="学校撤并后闲置，拟盘活。")
         case_submit(actor=as_(henry), case=case)  # on commit: the job goes to the worker through Redis
         document = documents_of(case).get(step="submit")
+        assert document.number == f"茂一中盘〔{year}〕1号"  # taken by the step
+        assert DocumentSequence.objects.get(organization=school, year=year).last == 1
 
-        (blocked,) = wait_until(lambda: backends_waiting_on(holder), "the worker's job waiting for the number")
+        wait_until(lambda: flock_waiters(lock), "the worker's job waiting for the PKI after rendering")
         assert Document.objects.filter(pk=document.pk, status=DocumentStatus.PENDING, attempts=1).exists()
         workers[0].process.kill()  # SIGKILL in the middle of the job's transaction
         assert workers[0].process.wait(timeout=10) == -9
-        holder.rollback()  # the orphaned backend gets the row, finds its client gone and rolls back
-        wait_until(lambda: not backend_alive(blocked), "the killed worker's backend ending")
-        assert DocumentSequence.objects.get(organization=school, year=year).last == 0  # the number was given back
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        with connection.cursor() as cursor:  # the killed worker's backend ends: its transaction rolled back
+            cursor.execute("SELECT pid FROM pg_locks WHERE relation = 'documents_document'::regclass AND granted")
+            pids = [pid for (pid,) in cursor.fetchall()]
+        for pid in pids:
+            wait_until(lambda pid=pid: not backend_alive(pid), "the killed worker's backend ending")
+        assert DocumentSequence.objects.get(organization=school, year=year).last == 1  # no number taken twice
         assert Document.objects.get(pk=document.pk).status == DocumentStatus.PENDING
         (killed_delivery,) = unacked_deliveries(app, kill_queue)  # Redis would give it back only in an hour
 
@@ -247,6 +257,6 @@ def test_a_worker_killed_mid_job_and_started_again_issues_the_document_once(kill
         assert DocumentSequence.objects.get(organization=school, year=year).last == 1
         assert not unacked_deliveries(app, kill_queue)
     finally:
-        holder.close()
+        os.close(holder)
         for worker in workers:
             worker.stop()
