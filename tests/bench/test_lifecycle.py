@@ -1,5 +1,6 @@
 """`bench lifecycle` with a tiny N: cases walked from 申报 to 销号 through the task pages, every document signed, the
-figures printed; with Redis, by a Celery worker of its own."""
+figures printed; with Redis, by a Celery worker of its own (that test runs on the PostgreSQL pass, which leaves the
+other benchmarks' smoke tests to the SQLite pass)."""
 
 import io
 import re
@@ -11,7 +12,7 @@ from django.core.management import CommandError, call_command
 from documents.models import Document, DocumentStatus
 from workflows.models import CaseState, DisposalCase
 
-pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _bench(*args: str) -> str:
@@ -32,6 +33,7 @@ def _figures_printed(text: str, cases: int) -> None:
     assert re.search(r"worst submit \d+ \(target ≤ 20\), worst claim \d+ \(target ≤ 8\)", text)
 
 
+@pytest.mark.bench
 def test_two_cases_walk_to_closing_with_every_document_signed_in_process():
     text = _bench("--cases", "2")
 
@@ -43,6 +45,7 @@ def test_two_cases_walk_to_closing_with_every_document_signed_in_process():
     assert re.search(rf"{documents.count()} documents signed \(0 not\)", text)
 
 
+@pytest.mark.celery_worker
 @pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis (the PostgreSQL pass)")
 def test_with_redis_a_worker_of_its_own_signs_every_document(celery_worker):
     text = _bench("--cases", "2", "--workers", "1")
@@ -56,7 +59,17 @@ def test_with_redis_a_worker_of_its_own_signs_every_document(celery_worker):
     assert re.search(r"one issuer's burst at \d+% of many issuers'", text)
 
 
-def test_it_refuses_a_database_that_holds_cases():
-    _bench("--cases", "1")
+@pytest.mark.bench
+def test_a_paced_run_says_so_and_a_database_that_holds_cases_is_refused():
+    text = _bench("--cases", "1", "--rate", "50")
+    assert "paced at ≤ 50.0 lifecycles/s" in text and "bench lifecycle: 1/1 cases to 销号" in text
     with pytest.raises(CommandError, match="already holds cases"):
         _bench("--cases", "1")
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("args", [("--cases", "0"), ("--workers", "0"), ("--rate", "0"), ("--rate", "-1")])
+def test_bad_arguments_are_refused_before_anything_is_made(args):
+    with pytest.raises(CommandError, match="--cases and --workers must be at least 1, --rate above 0"):
+        _bench(*args)
+    assert not DisposalCase.objects.exists() and not Document.objects.exists()

@@ -176,6 +176,18 @@ def test_a_step_that_rolls_back_gives_its_number_back(computer, building, alice,
     assert documents_of(second).get(kind="report_form").number == f"茂一中盘〔{TODAY.year}〕2号"
 
 
+def test_a_document_asked_for_before_numbers_came_with_the_step_takes_its_number_at_issue(computer, alice, henry, rita):
+    case = verified(computer, alice, henry, rita)
+    report = documents_of(case).get(kind="report_form")
+    Document.objects.filter(pk=report.pk).update(number="")  # as rows requested before issue 15 were left
+    DocumentSequence.objects.filter(organization=report.issuer).update(last=0)
+
+    issued = document_issue(document_id=report.pk)
+
+    assert issued.number == f"茂一中盘〔{TODAY.year}〕1号" and issued.status == DocumentStatus.ISSUED
+    assert DocumentSequence.objects.get(organization=report.issuer).last == 1
+
+
 def test_issuing_twice_changes_nothing(computer, alice, henry, rita):
     case = verified(computer, alice, henry, rita)
     document = documents_of(case).first()
