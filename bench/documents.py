@@ -347,6 +347,7 @@ class Issued:
     size: int  # bytes, signed
     signatures: int
     pdf: bytes = b""
+    render_cpu: float = 0.0  # CPU-seconds of this thread while rendering
 
 
 def bench_organizations() -> dict:
@@ -390,10 +391,10 @@ class Issuer:
         from documents.signing import sign_pdf
 
         args = self.arguments(kind)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         with _profiled(profile, "render"):
             rendered = render_document(**args)
-        rendered_at = time.perf_counter()
+        rendered_at, render_cpu = time.perf_counter(), time.thread_time() - cpu_started
         pdf = rendered.pdf
         with _profiled(profile, "sign"):
             for index, name in enumerate(args["signers"], start=1):
@@ -408,7 +409,13 @@ class Issuer:
                 )
         done = time.perf_counter()
         return Issued(
-            kind, rendered_at - started, done - rendered_at, len(pdf), len(args["signers"]), pdf if keep else b""
+            kind,
+            rendered_at - started,
+            done - rendered_at,
+            len(pdf),
+            len(args["signers"]),
+            pdf if keep else b"",
+            render_cpu,
         )
 
 
@@ -456,6 +463,7 @@ class KindTiming:
     kind: str
     signatures: int = 0
     render: list[float] = field(default_factory=list)
+    render_cpu: list[float] = field(default_factory=list)
     sign: list[float] = field(default_factory=list)
     total: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
@@ -485,6 +493,7 @@ def measure_kinds(issuer: Issuer, *, samples: int, warmup: int, profile: dict | 
             issued = issuer.issue(kind, keep=n == samples - 1, profile=profile)
             timing.signatures = issued.signatures
             timing.render.append(issued.render)
+            timing.render_cpu.append(issued.render_cpu)
             timing.sign.append(issued.sign)
             timing.total.append(issued.render + issued.sign)
             timing.sizes.append(issued.size)
@@ -602,6 +611,9 @@ class Result:
 
     def all_totals(self) -> list[float]:
         return [s for k in self.kinds for s in k.total]
+
+    def all_render_cpu(self) -> list[float]:
+        return [s for k in self.kinds for s in k.render_cpu]
 
 
 def _versions() -> str:

@@ -165,10 +165,21 @@ class Burst:
     documents: int
     issuers: int
     seconds: float  # the first publication → the last PDF signed
+    worker_cpu: float = 0.0  # the worker's CPU-seconds over the burst
+    workers: int = 1
 
     @property
     def rate(self) -> float:
         return self.documents / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_document(self) -> float:
+        return self.worker_cpu / self.documents if self.documents else 0.0
+
+    @property
+    def busy(self) -> float:
+        """The share of the workers' time they computed: below 1 they waited (a lock, the database, the queue)."""
+        return self.worker_cpu / (self.seconds * self.workers) if self.seconds else 0.0
 
 
 # -- the walk, counted -------------------------------------------------------------------------------------------------
@@ -289,6 +300,7 @@ class Worker:
     """`celery -A config worker -c K` on a queue of its own, against this run's database, media and keys."""
 
     def __init__(self, *, concurrency: int, queue: str, key: str, media: str, pki: str):
+        self.concurrency = concurrency
         self.key = key
         env = {
             **os.environ,
@@ -404,7 +416,7 @@ def measure_burst(worker: "Worker", meter: _Meter, *, label: str, one_issuer: bo
         rounds = itertools.zip_longest(*by_issuer.values())
         chosen = [d for row in rounds for d in row if d is not None][:size]
     organizations = Organization.objects.in_bulk([s["id"] for d in chosen for s in d.signers])
-    before = set(meter.published)
+    before, cpu_before = set(meter.published), worker.cpu()
     with transaction.atomic():
         for document in chosen:
             document_request(
@@ -414,7 +426,8 @@ def measure_burst(worker: "Worker", meter: _Meter, *, label: str, one_issuer: bo
     tasks = [t for t in meter.published if t not in before]
     ended = worker.wait_for(tasks)
     start = min(meter.published[t] for t in tasks)
-    return Burst(label, len(tasks), len({d.issuer_id for d in chosen}), max(ended[t] for t in tasks) - start)
+    seconds, cpu = max(ended[t] for t in tasks) - start, worker.cpu() - cpu_before
+    return Burst(label, len(tasks), len({d.issuer_id for d in chosen}), seconds, cpu, worker.concurrency)
 
 
 # -- the run -----------------------------------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ def test_with_redis_a_worker_of_its_own_signs_every_document(celery_worker):
     assert re.search(r"database [\d.]+$", text, re.M)  # PostgreSQL's own processes, read from /proc
     assert re.search(r"burst, one issuer +[\d.]+ documents/s \(\d+ documents of 1 issuer in", text)
     assert re.search(r"burst, many issuers +[\d.]+ documents/s \(\d+ documents of \d+ issuers in", text)
+    # the worker's CPU per document and its busy share tell a costlier document from a wait
+    assert len(re.findall(r"; worker \d+ CPU-ms a document, busy \d+% of 1 process\)$", text, re.M)) == 2, text
     assert re.search(r"one issuer's burst at \d+% of many issuers'", text)
 
 
